@@ -1,0 +1,74 @@
+# hijack: `make` builds, `make check` runs every test, `make bench` the
+# benchmarks, `make demo` shows it at work. `V=1` for full commands.
+PREFIX ?= /usr/local
+CC ?= cc
+CFLAGS ?= -O2 -g
+MRUBY_DEFS = -DMRB_USE_RATIONAL -DMRB_USE_COMPLEX   # as libmruby.a was built
+WARN = -std=gnu11 -Wall -Wextra -Werror
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(MRUBY_DEFS) -fPIC -U_FORTIFY_SOURCE -Isrc $(EXTRA_CFLAGS)
+LIBS = /usr/lib/libmruby.a -lm -ldl -lpthread
+B ?= build
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+ENGINE = $(wildcard src/engine/*.c) src/calls.c
+PRELOAD = $(wildcard src/preload/*.c)
+HEADERS = $(wildcard src/*.h src/*.def src/engine/*.h)
+ENGINE_O = $(ENGINE:src/%.c=$(B)/%.o)
+PRELOAD_O = $(PRELOAD:src/%.c=$(B)/%.o)
+
+all: $(B)/libhijack.so $(B)/hijack
+
+$(B)/%.o: src/%.c $(HEADERS) | deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# the wrappers define malloc, open...: gcc must not treat them as builtins
+$(B)/preload/%.o: ALL_CFLAGS += -fno-builtin -Wno-array-parameter
+
+# Export the wrapped libc names only (calls.def, twins.def), so that mruby
+# and our internals never clash with a program's own symbols.
+$(B)/libhijack.map: src/calls.def src/twins.def
+	@mkdir -p $(B)
+	$(Q){ echo '{ global:'; \
+	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([a-z0-9_]*\),.*/  \1;/p' src/calls.def; \
+	  sed -n 's/^TWIN(\([a-z0-9_]*\),.*/  \1;/p' src/twins.def; \
+	  echo 'local: *; };'; } > $@
+
+$(B)/libhijack.so: $(PRELOAD_O) $(ENGINE_O) $(B)/libhijack.map
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) -Wl,--version-script=$(B)/libhijack.map -Wl,-z,nodelete \
+		-o $@ $(PRELOAD_O) $(ENGINE_O) $(LIBS)
+
+$(B)/hijack: $(B)/launcher/main.o $(ENGINE_O)
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Debian packages the build needs; installed when missing (as root).
+DEPS_PKGS = libmruby-dev
+deps:
+	@test -f /usr/lib/libmruby.a || ./scripts/install-deps $(DEPS_PKGS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib
+	install -m 755 $(B)/hijack $(DESTDIR)$(PREFIX)/bin/hijack
+	install -m 644 $(B)/libhijack.so $(DESTDIR)$(PREFIX)/lib/libhijack.so
+
+check: all
+	$(Q)./tests/run
+
+bench: all
+	$(Q)./bench/run
+
+demo: all
+	$(Q)./scripts/demo
+
+clean:
+	rm -rf $(B) build-*
+
+.PHONY: all deps install check bench demo clean

@@ -1,0 +1,92 @@
+/* Call ids, argument kinds and the metadata table built from calls.def. */
+#ifndef HIJACK_CALLS_H
+#define HIJACK_CALLS_H
+
+#include <stdint.h>
+
+enum hj_group {
+	G_FILE = 1 << 0, G_DESC = 1 << 1, G_NET = 1 << 2,
+	G_MEMORY = 1 << 3, G_CLOCK = 1 << 4, G_PROCESS = 1 << 5,
+	/* not a system call: traced only when named, or by %memory */
+	G_ALLOC = 1 << 6,
+};
+
+/* How one argument is shown to Ruby, matched by filters and traced. */
+enum hj_kind {
+	K_INT, K_UINT, K_HEX, K_PTR, K_FD, K_DIRFD, K_PATH, K_STR,
+	K_BUF_IN,	/* bytes the call reads; length is the next argument */
+	K_BUF_OUT,	/* bytes the call fills; length is the result */
+	K_IOV_IN, K_IOV_OUT, K_MSGHDR_IN, K_MSGHDR_OUT,
+	K_OFLAGS, K_MODE, K_ATFLAGS, K_AMODE, K_WHENCE, K_FCNTL, K_PROT,
+	K_MAPFLAGS, K_AF, K_SOCKTYPE, K_SOCKLEVEL, K_SHUT, K_MSGFLAGS,
+	K_SIGNAL, K_CLOCK, K_SOCKADDR, K_SOCKADDR_OUT, K_STAT, K_TIMES,
+	K_TIMESPEC, K_TIMESPEC_OUT, K_TIMEVAL, K_TIMEVAL_OUT, K_FDPAIR,
+	K_POLLFD, K_OFFP, K_PIDP, K_ARGV, K_ENVP,
+};
+
+/* What the result means, and what failing the call returns. */
+enum hj_ret {
+	R_INT,		/* -1 and errno */
+	R_FD,		/* like R_INT; the result is a new descriptor */
+	R_SSIZE, R_OFF, R_TIME, R_PID,
+	R_PTR,		/* NULL and errno */
+	R_MMAP,		/* MAP_FAILED and errno */
+	R_VOID,
+	R_ERRNUM,	/* returns the error number itself, 0 on success */
+	R_EAI,		/* getaddrinfo: EAI_SYSTEM with errno */
+	R_UNSLEPT,	/* sleep: seconds left; a failure returns them all */
+	R_EXEC,		/* does not return on success */
+	R_SYSTEM,	/* system: -1 and errno, else a wait status */
+};
+
+enum hj_call_id {
+#define CALL(name, ...) HJ_##name,
+#define HAND CALL
+#define VARIANT(sym, name)
+#include "calls.def"
+#undef CALL
+#undef HAND
+#undef VARIANT
+	HJ_NCALLS
+};
+
+#define HJ_MAXARGS 6
+
+struct hj_arg_info {
+	const char *type, *name;
+	enum hj_kind kind;
+};
+
+struct hj_call_info {
+	const char *name;
+	unsigned groups;
+	const char *ret_type;
+	enum hj_ret ret;
+	int nargs;
+	struct hj_arg_info args[HJ_MAXARGS];
+};
+
+extern const struct hj_call_info hj_calls[HJ_NCALLS];
+
+/* Id of a call by its plain name or one of its twins, or -1. */
+int hj_call_lookup(const char *name);
+/* Bit mask of G_* for a group name ("%file", "file", "%net"), or 0. */
+unsigned hj_group_lookup(const char *name);
+const char *hj_group_name(unsigned groups);
+
+/* ---- macro plumbing for the consumers of calls.def ---- */
+#define HJ_CAT_(a, b) a##b
+#define HJ_CAT(a, b) HJ_CAT_(a, b)
+#define HJ_NARGS(...) HJ_NARGS_(0, ##__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define HJ_NARGS_(z, a, b, c, d, e, f, n, ...) n
+/* HJ_MAP(f, x...) expands to f(0, x0), f(1, x1), ... */
+#define HJ_MAP(f, ...) HJ_CAT(HJ_MAP_, HJ_NARGS(__VA_ARGS__))(f, ##__VA_ARGS__)
+#define HJ_MAP_0(f, ...)
+#define HJ_MAP_1(f, a) f(0, a)
+#define HJ_MAP_2(f, a, b) f(0, a), f(1, b)
+#define HJ_MAP_3(f, a, b, c) f(0, a), f(1, b), f(2, c)
+#define HJ_MAP_4(f, a, b, c, d) f(0, a), f(1, b), f(2, c), f(3, d)
+#define HJ_MAP_5(f, a, b, c, d, e) f(0, a), f(1, b), f(2, c), f(3, d), f(4, e)
+#define HJ_MAP_6(f, a, b, c, d, e, g) f(0, a), f(1, b), f(2, c), f(3, d), f(4, e), f(5, g)
+
+#endif

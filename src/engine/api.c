@@ -1,0 +1,631 @@
+/* The Ruby API: the Hijack module and the `call` object a hook receives.
+ * Arguments reach Ruby lazily: a reader builds its value only when the
+ * block asks for it. One `call` object is reused for every hook. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mruby.h>
+#include <mruby/array.h>
+#include <mruby/class.h>
+#include <mruby/data.h>
+#include <mruby/irep.h>
+#include <mruby/debug.h>
+#include <mruby/hash.h>
+#include <mruby/proc.h>
+#include <mruby/range.h>
+#include <mruby/string.h>
+#include <mruby/variable.h>
+
+#include "vm.h"
+
+static const struct mrb_data_type call_type = { "Hijack::Call", NULL };
+static mrb_value call_obj;
+static mrb_sym call_syms[HJ_NCALLS];
+static int prog_argc;
+static char **prog_argv;
+
+static struct hj_call *cur(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = DATA_PTR(self);
+	if (!c)
+		mrb_raise(mrb, E_RUNTIME_ERROR, "this call has returned; use `call` only inside its hook");
+	return c;
+}
+
+mrb_value hj_api_call_begin(mrb_state *mrb, struct hj_call *c)
+{
+	(void)mrb;
+	DATA_PTR(call_obj) = c;
+	return call_obj;
+}
+
+void hj_api_call_end(mrb_state *mrb)
+{
+	(void)mrb;
+	DATA_PTR(call_obj) = NULL;
+}
+
+/* ---- errno names ---- */
+
+static int errno_arg(mrb_state *mrb, mrb_value v)
+{
+	if (mrb_integer_p(v))
+		return (int)mrb_integer(v);
+	const char *name = mrb_symbol_p(v) ? mrb_sym_name(mrb, mrb_symbol(v))
+			 : mrb_string_p(v) ? mrb_str_to_cstr(mrb, v) : NULL;
+	int e = name ? hj_errno_lookup(name) : -1;
+	if (e <= 0)
+		mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown errno: %v", v);
+	return e;
+}
+
+static mrb_value errno_value(mrb_state *mrb, int e)
+{
+	const char *name = hj_errno_name(e);
+	return name ? mrb_symbol_value(mrb_intern_cstr(mrb, name)) : mrb_int_value(mrb, e);
+}
+
+/* ---- argument conversion ---- */
+
+static long buf_len(struct hj_call *c, int i)
+{
+	return i + 1 < hj_calls[c->id].nargs ? c->a[i + 1] : 0;
+}
+
+static mrb_value str_array(mrb_state *mrb, char *const *v)
+{
+	mrb_value ary = mrb_ary_new(mrb);
+	for (; v && *v; v++)
+		mrb_ary_push(mrb, ary, mrb_str_new_cstr(mrb, *v));
+	return ary;
+}
+
+static mrb_value iov_bytes(mrb_state *mrb, const struct iovec *iov, int n, long limit)
+{
+	mrb_value s = mrb_str_new(mrb, NULL, 0);
+	for (int k = 0; k < n && limit > 0; k++) {
+		long take = (long)iov[k].iov_len < limit ? (long)iov[k].iov_len : limit;
+		mrb_str_cat(mrb, s, iov[k].iov_base, (size_t)take);
+		limit -= take;
+	}
+	return s;
+}
+
+static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
+{
+	const struct hj_arg_info *ai = &hj_calls[c->id].args[i];
+	long v = c->a[i];
+	bool done = c->after && !hj_is_failure(c);
+	switch (ai->kind) {
+	case K_PATH: case K_STR:
+		return v ? mrb_str_new_cstr(mrb, (const char *)v) : mrb_nil_value();
+	case K_BUF_IN:
+		return v ? mrb_str_new(mrb, (const char *)v, (size_t)buf_len(c, i)) : mrb_nil_value();
+	case K_BUF_OUT:
+		return done && v && c->ret > 0 ? mrb_str_new(mrb, (const char *)v, (size_t)c->ret) : mrb_nil_value();
+	case K_IOV_IN:
+		return v ? iov_bytes(mrb, (const struct iovec *)v, (int)buf_len(c, i), LONG_MAX) : mrb_nil_value();
+	case K_IOV_OUT:
+		return done && v ? iov_bytes(mrb, (const struct iovec *)v, (int)buf_len(c, i), c->ret) : mrb_nil_value();
+	case K_SOCKADDR: case K_SOCKADDR_OUT: {
+		if (!v || (ai->kind == K_SOCKADDR_OUT && !done))
+			return mrb_nil_value();
+		unsigned len = ai->kind == K_SOCKADDR ? (unsigned)buf_len(c, i)
+			     : c->a[i + 1] ? *(socklen_t *)c->a[i + 1] : 0;
+		char tmp[256];
+		struct hj_buf b = { tmp, 0, sizeof tmp };
+		hj_sockaddr_str(&b, (const void *)v, len);
+		return mrb_str_new(mrb, tmp, b.len);
+	}
+	case K_ARGV: case K_ENVP:
+		return v ? str_array(mrb, (char *const *)v) : mrb_nil_value();
+	case K_FDPAIR:
+		if (!done || !v)
+			return mrb_nil_value();
+		return mrb_assoc_new(mrb, mrb_int_value(mrb, ((int *)v)[0]), mrb_int_value(mrb, ((int *)v)[1]));
+	case K_TIMESPEC: case K_TIMESPEC_OUT: {
+		if (!v || (ai->kind == K_TIMESPEC_OUT && !done))
+			return mrb_nil_value();
+		const struct timespec *ts = (const void *)v;
+		return mrb_float_value(mrb, (double)ts->tv_sec + ts->tv_nsec / 1e9);
+	}
+	case K_TIMEVAL: case K_TIMEVAL_OUT: {
+		if (!v || (ai->kind == K_TIMEVAL_OUT && !done))
+			return mrb_nil_value();
+		const struct timeval *tv = (const void *)v;
+		return mrb_float_value(mrb, (double)tv->tv_sec + tv->tv_usec / 1e6);
+	}
+	case K_UINT: case K_HEX: case K_PTR: case K_STAT: case K_TIMES: case K_POLLFD:
+	case K_OFFP: case K_PIDP: case K_MSGHDR_IN: case K_MSGHDR_OUT:
+		if ((unsigned long)v > (unsigned long)MRB_INT_MAX)
+			return mrb_float_value(mrb, (double)(unsigned long)v);
+		return mrb_int_value(mrb, v);
+	default:
+		return mrb_int_value(mrb, v);
+	}
+}
+
+/* A copy of a Ruby string that lives until the call returns. */
+static char *own(struct hj_call *c, int i, const void *p, size_t n)
+{
+	char *copy = malloc(n + 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, p, n);
+	copy[n] = 0;
+	free(c->owned[i]);
+	c->owned[i] = copy;
+	return copy;
+}
+
+static void set_sockaddr(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
+{
+	const char *s = mrb_str_to_cstr(mrb, v);
+	union { struct sockaddr_in in; struct sockaddr_in6 in6; struct sockaddr_un un; } sa;
+	socklen_t len;
+	memset(&sa, 0, sizeof sa);
+	const char *colon = strrchr(s, ':');
+	char host[128];
+	if (s[0] == '/' || !colon) {
+		sa.un.sun_family = AF_UNIX;
+		snprintf(sa.un.sun_path, sizeof sa.un.sun_path, "%s", s);
+		len = sizeof sa.un;
+	} else {
+		snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
+		int port = atoi(colon + 1);
+		char *h = host;
+		if (h[0] == '[') {
+			h++;
+			h[strlen(h) - 1] = 0;
+		}
+		if (inet_pton(AF_INET, h, &sa.in.sin_addr) == 1) {
+			sa.in.sin_family = AF_INET;
+			sa.in.sin_port = htons((uint16_t)port);
+			len = sizeof sa.in;
+		} else if (inet_pton(AF_INET6, h, &sa.in6.sin6_addr) == 1) {
+			sa.in6.sin6_family = AF_INET6;
+			sa.in6.sin6_port = htons((uint16_t)port);
+			len = sizeof sa.in6;
+		} else {
+			mrb_raisef(mrb, E_ARGUMENT_ERROR, "not an address: %v (want \"host:port\" or a unix path)", v);
+		}
+	}
+	c->a[i] = (long)own(c, i, &sa, len);
+	c->a[i + 1] = len;
+}
+
+static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
+{
+	const struct hj_arg_info *ai = &hj_calls[c->id].args[i];
+	switch (ai->kind) {
+	case K_PATH: case K_STR:
+		if (mrb_nil_p(v)) {
+			c->a[i] = 0;
+			return;
+		}
+		v = mrb_str_to_str(mrb, v);
+		c->a[i] = (long)own(c, i, RSTRING_PTR(v), (size_t)RSTRING_LEN(v));
+		return;
+	case K_BUF_IN:
+		v = mrb_str_to_str(mrb, v);
+		c->a[i] = (long)own(c, i, RSTRING_PTR(v), (size_t)RSTRING_LEN(v));
+		c->a[i + 1] = RSTRING_LEN(v);
+		return;
+	case K_BUF_OUT: {
+		/* what the program reads: the new bytes, cut to its buffer */
+		if (!c->after)
+			mrb_raise(mrb, E_RUNTIME_ERROR, "buf= on a call that reads works in after blocks");
+		v = mrb_str_to_str(mrb, v);
+		long room = hj_calls[c->id].nargs > i + 1 ? c->a[i + 1] : 0;
+		long n = RSTRING_LEN(v) < room ? RSTRING_LEN(v) : room;
+		memcpy((void *)c->a[i], RSTRING_PTR(v), (size_t)n);
+		c->ret = n;
+		c->err = 0;
+		return;
+	}
+	case K_SOCKADDR:
+		set_sockaddr(mrb, c, i, v);
+		return;
+	case K_TIMESPEC: {
+		struct timespec ts;
+		double d = mrb_as_float(mrb, v);
+		ts.tv_sec = (time_t)d;
+		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+		c->a[i] = (long)own(c, i, &ts, sizeof ts);
+		return;
+	}
+	case K_ARGV: case K_ENVP: {
+		mrb_value ary = mrb_ensure_array_type(mrb, v);
+		mrb_int n = RARRAY_LEN(ary);
+		size_t size = sizeof(char *) * (size_t)(n + 1);
+		for (mrb_int k = 0; k < n; k++)
+			size += (size_t)RSTRING_LEN(mrb_str_to_str(mrb, RARRAY_PTR(ary)[k])) + 1;
+		char **vec = (char **)own(c, i, "", size);
+		char *strs = (char *)(vec + n + 1);
+		for (mrb_int k = 0; k < n; k++) {
+			mrb_value s = mrb_str_to_str(mrb, RARRAY_PTR(ary)[k]);
+			vec[k] = strs;
+			memcpy(strs, RSTRING_PTR(s), (size_t)RSTRING_LEN(s));
+			strs += RSTRING_LEN(s);
+			*strs++ = 0;
+		}
+		vec[n] = NULL;
+		c->a[i] = (long)vec;
+		return;
+	}
+	default:
+		c->a[i] = mrb_integer_p(v) ? (long)mrb_integer(v) : (long)mrb_as_float(mrb, v);
+	}
+}
+
+static int arg_index(struct hj_call *c, mrb_sym name)
+{
+	const struct hj_call_info *ci = &hj_calls[c->id];
+	const char *s = mrb_sym_name(hj_mrb, name);
+	for (int i = 0; i < ci->nargs; i++)
+		if (!strcmp(ci->args[i].name, s))
+			return i;
+	return -1;
+}
+
+/* One reader and one writer serve every argument name: the name rides in
+ * the method's environment. A call without that argument reads nil. */
+static mrb_value call_arg_get(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	int i = arg_index(c, mrb_symbol(mrb_proc_cfunc_env_get(mrb, 0)));
+	return i < 0 ? mrb_nil_value() : arg_value(mrb, c, i);
+}
+
+static mrb_value call_arg_set(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	mrb_value v;
+	mrb_get_args(mrb, "o", &v);
+	mrb_sym name = mrb_symbol(mrb_proc_cfunc_env_get(mrb, 0));
+	int i = arg_index(c, name);
+	if (i < 0)
+		mrb_raisef(mrb, E_ARGUMENT_ERROR, "%s has no argument %n", hj_calls[c->id].name, name);
+	set_arg(mrb, c, i, v);
+	return v;
+}
+
+static mrb_value call_name(mrb_state *mrb, mrb_value self)
+{
+	return mrb_symbol_value(call_syms[cur(mrb, self)->id]);
+}
+
+static mrb_value call_args(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	mrb_value ary = mrb_ary_new(mrb);
+	for (int i = 0; i < hj_calls[c->id].nargs; i++)
+		mrb_ary_push(mrb, ary, arg_value(mrb, c, i));
+	return ary;
+}
+
+static mrb_value call_fail(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	mrb_value e;
+	mrb_get_args(mrb, "o", &e);
+	c->err = errno_arg(mrb, e);
+	c->ret = hj_failure_value(c->id, c->err);
+	c->decided = true;
+	c->ret_changed = true;
+	return mrb_nil_value();
+}
+
+static mrb_value call_return(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	mrb_value v = mrb_nil_value();
+	mrb_get_args(mrb, "|o", &v);
+	c->ret = mrb_nil_p(v) || mrb_false_p(v) ? 0 : mrb_true_p(v) ? 1
+	       : mrb_float_p(v) ? (long)mrb_float(v) : (long)mrb_as_int(mrb, v);
+	c->decided = true;
+	c->ret_changed = true;
+	return mrb_nil_value();
+}
+
+static mrb_value call_delay(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	mrb_float s = 0;
+	mrb_get_args(mrb, "f", &s);
+	if (s > 0)
+		c->delay_ns += (uint64_t)(s * 1e9);
+	return mrb_nil_value();
+}
+
+static mrb_value call_result(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	if (!c->after && !c->decided)
+		return mrb_nil_value();
+	enum hj_ret r = hj_calls[c->id].ret;
+	if (r == R_PTR || r == R_MMAP)
+		return mrb_int_value(mrb, c->ret);
+	return mrb_int_value(mrb, c->ret);
+}
+
+static mrb_value call_set_result(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	mrb_int v;
+	mrb_get_args(mrb, "i", &v);
+	c->ret = (long)v;
+	c->ret_changed = true;
+	return mrb_int_value(mrb, v);
+}
+
+static mrb_value call_errno(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	if (!(c->after || c->decided) || !hj_is_failure(c))
+		return mrb_nil_value();
+	enum hj_ret r = hj_calls[c->id].ret;
+	return errno_value(mrb, r == R_ERRNUM ? (int)c->ret : c->err);
+}
+
+/* Setting errno makes the call a failure: a result with an errno that the
+ * program never looks at would change nothing. */
+static mrb_value call_set_errno(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	mrb_value e;
+	mrb_get_args(mrb, "o", &e);
+	if (mrb_nil_p(e)) {
+		c->err = 0;
+		return e;
+	}
+	c->err = errno_arg(mrb, e);
+	c->ret = hj_failure_value(c->id, c->err);
+	c->ret_changed = true;
+	return e;
+}
+
+static mrb_value call_pid(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	return mrb_int_value(mrb, getpid());
+}
+
+static mrb_value call_tid(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	return mrb_int_value(mrb, gettid());
+}
+
+static mrb_value call_fd_path(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	const struct hj_call_info *ci = &hj_calls[c->id];
+	char buf[4096];
+	for (int i = 0; i < ci->nargs; i++)
+		if (ci->args[i].kind == K_FD || (ci->args[i].kind == K_DIRFD && (int)c->a[i] >= 0))
+			return hj_fd_path((int)c->a[i], buf, sizeof buf) ? mrb_str_new_cstr(mrb, buf) : mrb_nil_value();
+	return mrb_nil_value();
+}
+
+static mrb_value call_inspect(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = DATA_PTR(self);
+	if (!c)
+		return mrb_str_new_cstr(mrb, "#<Hijack::Call (returned)>");
+	char tmp[1024];
+	struct hj_buf b = { tmp, 0, sizeof tmp };
+	hj_printf(&b, "#<Hijack::Call %s(", hj_calls[c->id].name);
+	for (int i = 0; i < hj_calls[c->id].nargs; i++) {
+		if (i)
+			hj_puts(&b, ", ");
+		hj_decode_arg(&b, c, i, false);
+	}
+	hj_puts(&b, ")>");
+	return mrb_str_new(mrb, tmp, b.len);
+}
+
+/* ---- Hijack.on / Hijack.after ---- */
+
+static void add_calls(mrb_state *mrb, mrb_value v, uint64_t *set)
+{
+	const char *s = mrb_symbol_p(v) ? mrb_sym_name(mrb, mrb_symbol(v))
+		      : mrb_string_p(v) ? mrb_str_to_cstr(mrb, v) : NULL;
+	if (!s)
+		mrb_raisef(mrb, E_ARGUMENT_ERROR, "a call name (Symbol) or group (\"%%file\") expected, got %v", v);
+	char err[256];
+	if (!hj_set_parse(s, set, err, sizeof err))
+		mrb_raisef(mrb, E_ARGUMENT_ERROR, "%s (see `hijack calls`)", err);
+}
+
+static char **globs_from(mrb_state *mrb, mrb_value v, int *n)
+{
+	mrb_value ary = mrb_array_p(v) ? v : mrb_ary_new_from_values(mrb, 1, &v);
+	*n = (int)RARRAY_LEN(ary);
+	char **globs = calloc((size_t)*n + 1, sizeof *globs);
+	for (int k = 0; k < *n; k++) {
+		mrb_value s = RARRAY_PTR(ary)[k];
+		if (!mrb_string_p(s))
+			mrb_raisef(mrb, E_TYPE_ERROR, "path: takes a glob String or an Array of them, got %v", s);
+		globs[k] = strdup(mrb_str_to_cstr(mrb, s));
+	}
+	return globs;
+}
+
+static long (*fds_from(mrb_state *mrb, mrb_value v, int *n))[2]
+{
+	mrb_value ary = mrb_array_p(v) ? v : mrb_ary_new_from_values(mrb, 1, &v);
+	*n = (int)RARRAY_LEN(ary);
+	long (*fds)[2] = calloc((size_t)*n + 1, sizeof *fds);
+	for (int k = 0; k < *n; k++) {
+		mrb_value e = RARRAY_PTR(ary)[k];
+		if (mrb_integer_p(e)) {
+			fds[k][0] = fds[k][1] = (long)mrb_integer(e);
+		} else if (mrb_range_p(e)) {
+			struct RRange *r = mrb_range_ptr(mrb, e);
+			fds[k][0] = mrb_integer_p(RANGE_BEG(r)) ? (long)mrb_integer(RANGE_BEG(r)) : 0;
+			fds[k][1] = mrb_integer_p(RANGE_END(r)) ? (long)mrb_integer(RANGE_END(r)) - (RANGE_EXCL(r) ? 1 : 0) : LONG_MAX;
+		} else {
+			mrb_raisef(mrb, E_TYPE_ERROR, "fd: takes an Integer, a Range or an Array of them, got %v", e);
+		}
+	}
+	return fds;
+}
+
+static mrb_value hook(mrb_state *mrb, int phase)
+{
+	mrb_value *argv, kw = mrb_nil_value(), blk;
+	mrb_int argc;
+	mrb_get_args(mrb, "*&", &argv, &argc, &blk);
+	if (argc > 0 && mrb_hash_p(argv[argc - 1]))	/* the filters */
+		kw = argv[--argc];
+	if (mrb_nil_p(blk))
+		mrb_raise(mrb, E_ARGUMENT_ERROR, "a block is needed: Hijack.on(:call) { |call| ... }");
+	if (argc == 0)
+		mrb_raise(mrb, E_ARGUMENT_ERROR, "name at least one call or group");
+	struct hj_rule r;
+	memset(&r, 0, sizeof r);
+	r.phase = phase;
+	for (mrb_int k = 0; k < argc; k++)
+		add_calls(mrb, argv[k], r.calls);
+	if (mrb_hash_p(kw)) {
+		mrb_value keys = mrb_hash_keys(mrb, kw);
+		for (mrb_int k = 0; k < RARRAY_LEN(keys); k++) {
+			mrb_value key = RARRAY_PTR(keys)[k], val = mrb_hash_get(mrb, kw, key);
+			const char *name = mrb_symbol_p(key) ? mrb_sym_name(mrb, mrb_symbol(key)) : "";
+			if (!strcmp(name, "path"))
+				r.globs = globs_from(mrb, val, &r.nglobs);
+			else if (!strcmp(name, "fd"))
+				r.fds = fds_from(mrb, val, &r.nfds);
+			else
+				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:)", key);
+		}
+	}
+	/* where the block was written, for error reports */
+	const struct RProc *p = mrb_proc_ptr(blk);
+	if (!MRB_PROC_CFUNC_P(p)) {
+		const char *file = mrb_debug_get_filename(mrb, p->body.irep, 0);
+		int32_t line = mrb_debug_get_line(mrb, p->body.irep, 0);
+		snprintf(r.where, sizeof r.where, "%s:%d", file ? file : "-e", line);
+	}
+	r.proc = hj_vm_keep_block(blk);
+	int ids[HJ_NCALLS], n = 0;
+	for (int id = 0; id < HJ_NCALLS; id++)
+		if (r.calls[id / 64] >> (id % 64) & 1)
+			ids[n++] = id;
+	if (hj_rule_add(&r, ids, n) < 0)
+		mrb_raise(mrb, E_RUNTIME_ERROR, "too many hooks");
+	return mrb_nil_value();
+}
+
+static mrb_value hijack_on(mrb_state *mrb, mrb_value self) { (void)self; return hook(mrb, HJ_BEFORE); }
+static mrb_value hijack_after(mrb_state *mrb, mrb_value self) { (void)self; return hook(mrb, HJ_AFTER); }
+
+static mrb_value hijack_rand(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value max = mrb_nil_value();
+	mrb_get_args(mrb, "|o", &max);
+	if (mrb_integer_p(max) && mrb_integer(max) > 0)
+		return mrb_int_value(mrb, (mrb_int)(hj_rand64() % (uint64_t)mrb_integer(max)));
+	return mrb_float_value(mrb, hj_rand());
+}
+
+static mrb_value hijack_log(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value msg;
+	mrb_get_args(mrb, "o", &msg);
+	msg = mrb_obj_as_string(mrb, msg);
+	mrb_str_cat_lit(mrb, msg, "\n");
+	hj_log(RSTRING_PTR(msg), (size_t)RSTRING_LEN(msg));
+	return mrb_nil_value();
+}
+
+static mrb_value hijack_at_exit(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value blk;
+	mrb_get_args(mrb, "&!", &blk);
+	hj_vm_keep_at_exit(blk);
+	return blk;
+}
+
+static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	return mrb_int_value(mrb, getpid());
+}
+
+static mrb_value hijack_argv(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value ary = mrb_ary_new(mrb);
+	for (int i = 0; i < prog_argc && prog_argv && prog_argv[i]; i++)
+		mrb_ary_push(mrb, ary, mrb_str_new_cstr(mrb, prog_argv[i]));
+	return ary;
+}
+
+static void define_arg_accessor(mrb_state *mrb, struct RClass *cls, const char *name)
+{
+	mrb_sym sym = mrb_intern_cstr(mrb, name);
+	if (mrb_obj_respond_to(mrb, cls, sym))
+		return;
+	mrb_value env = mrb_symbol_value(sym);
+	mrb_method_t m;
+	MRB_METHOD_FROM_PROC(m, mrb_proc_new_cfunc_with_env(mrb, call_arg_get, 1, &env));
+	mrb_define_method_raw(mrb, cls, sym, m);
+	char setter[64];
+	snprintf(setter, sizeof setter, "%s=", name);
+	MRB_METHOD_FROM_PROC(m, mrb_proc_new_cfunc_with_env(mrb, call_arg_set, 1, &env));
+	mrb_define_method_raw(mrb, cls, mrb_intern_cstr(mrb, setter), m);
+}
+
+void hj_api_init(mrb_state *mrb, int argc, char **argv)
+{
+	prog_argc = argc;
+	prog_argv = argv;
+	struct RClass *mod = mrb_define_module(mrb, "Hijack");
+	mrb_define_module_function(mrb, mod, "on", hijack_on, MRB_ARGS_ANY());
+	mrb_define_module_function(mrb, mod, "after", hijack_after, MRB_ARGS_ANY());
+	mrb_define_module_function(mrb, mod, "rand", hijack_rand, MRB_ARGS_OPT(1));
+	mrb_define_module_function(mrb, mod, "log", hijack_log, MRB_ARGS_REQ(1));
+	mrb_define_module_function(mrb, mod, "at_exit", hijack_at_exit, MRB_ARGS_BLOCK());
+	mrb_define_module_function(mrb, mod, "pid", hijack_pid, MRB_ARGS_NONE());
+	mrb_define_module_function(mrb, mod, "argv", hijack_argv, MRB_ARGS_NONE());
+
+	struct RClass *cls = mrb_define_class_under(mrb, mod, "Call", mrb->object_class);
+	MRB_SET_INSTANCE_TT(cls, MRB_TT_DATA);
+	mrb_define_method(mrb, cls, "name", call_name, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "args", call_args, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "fail", call_fail, MRB_ARGS_REQ(1));
+	mrb_define_method(mrb, cls, "return", call_return, MRB_ARGS_OPT(1));
+	mrb_define_method(mrb, cls, "delay", call_delay, MRB_ARGS_REQ(1));
+	mrb_define_method(mrb, cls, "result", call_result, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "result=", call_set_result, MRB_ARGS_REQ(1));
+	mrb_define_method(mrb, cls, "errno", call_errno, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "errno=", call_set_errno, MRB_ARGS_REQ(1));
+	mrb_define_method(mrb, cls, "pid", call_pid, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "tid", call_tid, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "fd_path", call_fd_path, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "inspect", call_inspect, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "to_s", call_inspect, MRB_ARGS_NONE());
+	for (int id = 0; id < HJ_NCALLS; id++) {
+		call_syms[id] = mrb_intern_cstr(mrb, hj_calls[id].name);
+		for (int i = 0; i < hj_calls[id].nargs; i++)
+			define_arg_accessor(mrb, cls, hj_calls[id].args[i].name);
+	}
+	call_obj = mrb_obj_value(mrb_data_object_alloc(mrb, cls, NULL, &call_type));
+	mrb_gc_register(mrb, call_obj);
+}

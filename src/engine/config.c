@@ -1,0 +1,76 @@
+/* Settings handed from the launcher (or the user) through the environment:
+ *   HIJACK_SCRIPT   scripts, ':'-separated      HIJACK_EVAL    inline code, '\x1e'-separated
+ *   HIJACK_TRACE    trace set ("" for all)       HIJACK_JSON    1: JSON lines
+ *   HIJACK_SUMMARY  1, or a directory for the launcher to add up
+ *   HIJACK_OUTPUT   file for trace, logs, summary   HIJACK_OUTPUT_FD  inherited fd for them
+ *   HIJACK_INJECT   --inject specs, '\x1e'-separated   HIJACK_SEED   HIJACK_FOLLOW=0
+ *   HIJACK_ROOT_PID the first traced process */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+struct hj_config hj_cfg = { .follow = true };
+
+/* The default trace set: every call but the allocator's, which are not
+ * system calls and would drown the rest (name them to see them). */
+static void default_set(uint64_t *set)
+{
+	for (int i = 0; i < HJ_NCALLS; i++)
+		if (!(hj_calls[i].groups & G_ALLOC))
+			set[i / 64] |= 1ull << (i % 64);
+}
+
+bool hj_config_load(char *err, size_t errlen)
+{
+	const char *v;
+	hj_cfg.output = getenv("HIJACK_OUTPUT");
+	hj_cfg.json = (v = getenv("HIJACK_JSON")) && *v == '1';
+	hj_cfg.follow = !((v = getenv("HIJACK_FOLLOW")) && *v == '0');
+	hj_cfg.root_pid = (v = getenv("HIJACK_ROOT_PID")) ? atoi(v) : 0;
+	if ((v = getenv("HIJACK_SEED")) && *v)
+		hj_cfg.seed = strtoull(v, NULL, 0);
+	else
+		hj_cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if ((v = getenv("HIJACK_SUMMARY"))) {
+		hj_cfg.summary = true;
+		if (*v && strcmp(v, "1"))
+			hj_cfg.summary_dir = v;
+	}
+	if ((v = getenv("HIJACK_TRACE"))) {
+		hj_cfg.trace = true;
+		if (*v && strcmp(v, "all")) {
+			if (!hj_set_parse(v, hj_cfg.trace_set, err, errlen))
+				return false;
+		} else {
+			default_set(hj_cfg.trace_set);
+		}
+	} else if (hj_cfg.summary) {
+		default_set(hj_cfg.trace_set);
+	}
+	if (hj_cfg.trace || hj_cfg.summary)
+		for (int i = 0; i < HJ_NCALLS; i++)
+			if (hj_cfg.trace_set[i / 64] >> (i % 64) & 1)
+				hj_wanted[i] = 1;
+	if (hj_cfg.summary && !hj_cfg.trace) {
+		/* counted, not printed */
+		hj_cfg.trace = false;
+	}
+	if ((v = getenv("HIJACK_INJECT")) && *v) {
+		char *copy = strdup(v);
+		for (char *save, *spec = strtok_r(copy, "\x1e", &save); spec; spec = strtok_r(NULL, "\x1e", &save)) {
+			struct hj_inject *inj = hj_inject_parse(spec, err, errlen);
+			if (!inj) {
+				free(copy);
+				return false;
+			}
+			hj_inject_add(inj);
+		}
+		free(copy);
+	}
+	return true;
+}

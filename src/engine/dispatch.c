@@ -1,0 +1,102 @@
+/* hj_dispatch: one hooked call, from the wrapper to the program again.
+ *
+ *   before hooks (Ruby, under the VM lock) -> --inject -> delay (no lock)
+ *   -> the real call (no lock) -> after hooks -> trace and summary
+ *
+ * Filters are matched in C first, so calls no rule wants never enter Ruby.
+ * errno is the program's again when we return. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+unsigned char hj_wanted[HJ_NCALLS];
+HJ_TLS int hj_busy;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	hj_busy++;	/* around the real call we are not busy: stay unhooked */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	hj_busy--;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleeps the whole delay even if signals interrupt it. */
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	while (syscall(SYS_nanosleep, &ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static bool traced(int id)
+{
+	return hj_cfg.trace && (hj_cfg.trace_set[id / 64] >> (id % 64) & 1);
+}
+
+long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
+{
+	int saved_errno = errno;
+	hj_busy++;
+	struct hj_call c = { .id = id, .a = a, .err = saved_errno };
+	struct hj_rule *rules[64];
+	int n = hj_rules_for(id, HJ_BEFORE, rules, 64, &c);
+	if (n)
+		hj_vm_run(&c, rules, n);
+
+	uint64_t delay_exit = 0;
+	int sig = 0;
+	if (!c.decided && hj_inject_wants(id))
+		hj_inject_apply(&c, &delay_exit, &sig);
+	bool timed = traced(id) || hj_cfg.summary;
+	bool exec = hj_calls[id].ret == R_EXEC;
+	if (exec && !c.decided) {
+		/* the image is about to go: its trace line and counts go first */
+		if (traced(id))
+			hj_trace_exec(&c);
+		hj_summary_flush();
+	}
+	hj_busy--;
+
+	if (c.delay_ns)
+		sleep_ns(c.delay_ns);
+	if (sig)
+		syscall(SYS_tgkill, getpid(), gettid(), sig);
+	if (!c.decided) {
+		uint64_t t0 = timed ? now_ns() : 0;
+		errno = saved_errno;
+		c.ret = invoke(a);
+		c.err = errno;
+		if (timed)
+			c.dur_ns = now_ns() - t0;
+	}
+	if (delay_exit)
+		sleep_ns(delay_exit);
+
+	hj_busy++;
+	n = hj_rules_for(id, HJ_AFTER, rules, 64, &c);
+	if (n) {
+		c.after = true;
+		hj_vm_run(&c, rules, n);
+	}
+	bool fork_child = (id == HJ_fork || id == HJ_vfork) && c.ret == 0 && !c.decided;
+	if (!fork_child) {
+		if (traced(id))
+			hj_trace_call(&c);
+		if (hj_cfg.summary)
+			hj_summary_add(&c);
+	}
+	hj_fd_track(&c);
+	for (int i = 0; i < HJ_MAXARGS; i++)
+		free(c.owned[i]);
+	hj_busy--;
+
+	errno = c.err;
+	return c.ret;
+}

@@ -1,0 +1,136 @@
+/* The engine: what a wrapper hands a call to, and the state behind it. */
+#ifndef HIJACK_ENGINE_H
+#define HIJACK_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../calls.h"
+
+#define HJ_TLS __thread __attribute__((tls_model("initial-exec")))
+#define hj_likely(x) __builtin_expect(!!(x), 1)
+#define hj_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Calls the real function with (possibly rewritten) arguments. */
+typedef long (*hj_invoke_fn)(const long *a);
+
+/* Nonzero for calls that something (a hook, the trace, an injection)
+ * wants; the others go straight to libc. */
+extern unsigned char hj_wanted[HJ_NCALLS];
+/* Nonzero while this thread runs engine code: calls made then (by mruby,
+ * by our own output) go straight to libc. */
+extern HJ_TLS int hj_busy;
+
+/* A call in flight, as the engine and the Ruby `call` object see it. */
+struct hj_call {
+	int id;
+	long *a;			/* the wrapper's argument array */
+	long ret;
+	int err;			/* errno after the call */
+	bool after;			/* in the after phase */
+	bool decided;			/* fail or return: the real call is skipped */
+	bool injected;
+	bool ret_changed;
+	uint64_t delay_ns;
+	uint64_t dur_ns;
+	char *owned[HJ_MAXARGS];	/* copies of arguments rewritten by Ruby */
+};
+
+long hj_dispatch(int id, long *a, hj_invoke_fn invoke);
+
+/* ---- config.c: settings read from the environment ---- */
+struct hj_config {
+	bool trace, json, follow, summary;
+	uint64_t trace_set[(HJ_NCALLS + 63) / 64];
+	const char *output;		/* NULL: stderr */
+	const char *summary_dir;
+	uint64_t seed;
+	int root_pid;
+};
+extern struct hj_config hj_cfg;
+/* Reads HIJACK_* into hj_cfg, the trace set and injections. */
+bool hj_config_load(char *err, size_t errlen);
+
+/* ---- rules.c: hooks registered by scripts, matched in C ---- */
+enum { HJ_BEFORE, HJ_AFTER };
+struct hj_rule {
+	int phase;
+	int proc;			/* index in the VM's array of blocks */
+	uint64_t calls[(HJ_NCALLS + 63) / 64];	/* the calls it hooks */
+	char **globs;
+	int nglobs;
+	long (*fds)[2];			/* inclusive ranges */
+	int nfds;
+	char where[96];			/* script file:line of the block */
+	bool reported;
+};
+int hj_rule_add(const struct hj_rule *r, const int *ids, int nids);
+int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c);
+struct hj_rule *hj_rule_get(int index);
+int hj_rule_count(void);
+bool hj_path_match(char *const *globs, int n, struct hj_call *c);
+/* Copies the path behind fd (cached) into out; false when unknown. */
+bool hj_fd_path(int fd, char *out, size_t n);
+/* Keeps the fd cache true for calls that open, close or move an fd. */
+void hj_fd_track(struct hj_call *c);
+/* Marks the calls the fd cache must watch as wanted. */
+void hj_fd_cache_enable(void);
+
+/* ---- inject.c: --inject specs ---- */
+struct hj_inject;
+/* Parses one spec; on error returns NULL and writes a message to err. */
+struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen);
+void hj_inject_add(struct hj_inject *inj);
+bool hj_inject_wants(int id);
+/* Applies the first matching injection to c; returns true if it did. */
+bool hj_inject_apply(struct hj_call *c, uint64_t *delay_exit_ns, int *signal);
+int hj_errno_lookup(const char *name);
+const char *hj_errno_name(int err);
+int hj_signal_lookup(const char *name);
+/* Parses a call set as strace's -e trace= takes it into a bit set. */
+bool hj_set_parse(const char *spec, uint64_t *set, char *err, size_t errlen);
+uint64_t hj_rand64(void);
+double hj_rand(void);
+
+/* ---- vm.c / api.c: the mruby side ---- */
+/* Loads scripts and inline code; returns false after printing an error. */
+bool hj_vm_start(const char *scripts, const char *evals, int argc, char **argv);
+bool hj_vm_active(void);
+void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n);
+void hj_vm_at_exit(void);
+void hj_vm_after_fork(void);
+/* Prints each registered hook (for `hijack check`). */
+void hj_vm_list_hooks(FILE *out);
+int hj_vm_compile(const char *script, const char *out);
+
+/* ---- trace.c: output ---- */
+void hj_trace_call(struct hj_call *c);
+void hj_trace_exec(struct hj_call *c);
+void hj_log(const char *msg, size_t len);
+void hj_output_write(const char *s, size_t n);
+/* A raw syscall write, never hooked. */
+void hj_raw_write(int fd, const void *p, size_t n);
+void hj_summary_add(struct hj_call *c);
+void hj_summary_flush(void);
+size_t hj_summary_render(const char *lines, char *out, size_t cap);
+void hj_note_fork(void);
+
+/* ---- decode.c: strace-style rendering ---- */
+struct hj_buf { char *p; size_t len, cap; };
+void hj_put(struct hj_buf *b, const char *s, size_t n);
+void hj_puts(struct hj_buf *b, const char *s);
+void hj_printf(struct hj_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Renders argument i of c as strace would (json: as a JSON value). */
+void hj_decode_arg(struct hj_buf *b, struct hj_call *c, int i, bool json);
+void hj_decode_ret(struct hj_buf *b, struct hj_call *c, bool json);
+/* "host:port" or a unix path for a socket address. */
+void hj_sockaddr_str(struct hj_buf *b, const void *sa, unsigned len);
+bool hj_is_failure(const struct hj_call *c);
+long hj_failure_value(int id, int err);
+
+/* ---- real.c ---- */
+extern void *hj_reals[HJ_NCALLS];
+void *hj_resolve(int id, const char *sym);
+
+#endif

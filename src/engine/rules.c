@@ -1,0 +1,254 @@
+/* Hooks registered by scripts, and their filters, matched in C so that a
+ * call no rule wants never enters Ruby. Rules are only ever added, and a
+ * list's length is published after its entry, so readers take no lock. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+#define MAX_RULES 1024
+#define MAX_PER_CALL 64
+
+static struct hj_rule *rules[MAX_RULES];
+static int nrules;
+static uint16_t lists[HJ_NCALLS][2][MAX_PER_CALL];
+static int counts[HJ_NCALLS][2];
+
+int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
+{
+	if (nrules == MAX_RULES)
+		return -1;
+	struct hj_rule *copy = malloc(sizeof *copy);
+	if (!copy)
+		return -1;
+	*copy = *r;
+	int index = nrules;
+	rules[index] = copy;
+	__atomic_store_n(&nrules, index + 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < nids; i++) {
+		int id = ids[i], *count = &counts[id][r->phase];
+		if (*count == MAX_PER_CALL)
+			return -1;
+		lists[id][r->phase][*count] = (uint16_t)index;
+		__atomic_store_n(count, *count + 1, __ATOMIC_RELEASE);
+		hj_wanted[id] = 1;
+	}
+	if (r->nglobs)
+		hj_fd_cache_enable();
+	return index;
+}
+
+struct hj_rule *hj_rule_get(int index) { return rules[index]; }
+int hj_rule_count(void) { return __atomic_load_n(&nrules, __ATOMIC_ACQUIRE); }
+
+static int first_arg(int id, enum hj_kind kind)
+{
+	const struct hj_call_info *ci = &hj_calls[id];
+	for (int i = 0; i < ci->nargs; i++)
+		if (ci->args[i].kind == kind)
+			return i;
+	return -1;
+}
+
+static bool fd_match(const struct hj_rule *r, struct hj_call *c)
+{
+	int i = first_arg(c->id, K_FD);
+	if (i < 0)
+		return false;
+	long fd = (int)c->a[i];
+	for (int k = 0; k < r->nfds; k++)
+		if (fd >= r->fds[k][0] && fd <= r->fds[k][1])
+			return true;
+	return false;
+}
+
+int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c)
+{
+	int n = __atomic_load_n(&counts[id][phase], __ATOMIC_ACQUIRE), found = 0;
+	for (int k = 0; k < n && found < max; k++) {
+		struct hj_rule *r = rules[lists[id][phase][k]];
+		if (r->nfds && !fd_match(r, c))
+			continue;
+		if (r->nglobs && !hj_path_match(r->globs, r->nglobs, c))
+			continue;
+		out[found++] = r;
+	}
+	return found;
+}
+
+/* ---- paths ---- */
+
+/* Folds "." and ".." out of an absolute path, in place. */
+static void normalize(char *p)
+{
+	char *out = p, *in = p;
+	while (*in) {
+		while (*in == '/')
+			in++;
+		char *end = strchrnul(in, '/');
+		size_t len = (size_t)(end - in);
+		if (len == 1 && in[0] == '.') {
+		} else if (len == 2 && in[0] == '.' && in[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+		} else if (len) {
+			*out++ = '/';
+			memmove(out, in, len);
+			out += len;
+		}
+		in = end;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = 0;
+}
+
+/* The absolute form of path, relative to dirfd (or the cwd). */
+static bool absolute(int dirfd, const char *path, char *out, size_t n)
+{
+	size_t len;
+	if (dirfd == AT_FDCWD || dirfd < 0) {
+		if (syscall(SYS_getcwd, out, n) < 0)
+			return false;
+	} else if (!hj_fd_path(dirfd, out, n)) {
+		return false;
+	}
+	len = strlen(out);
+	if (snprintf(out + len, n - len, "/%s", path) >= (int)(n - len))
+		return false;
+	normalize(out);
+	return true;
+}
+
+static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
+{
+	char abs[4096];
+	bool have_abs = false;
+	for (int k = 0; k < n; k++) {
+		if (fnmatch(globs[k], path, 0) == 0)
+			return true;
+		if (globs[k][0] == '/' && path[0] != '/') {
+			if (!have_abs && !absolute(dirfd, path, abs, sizeof abs))
+				continue;
+			have_abs = true;
+			if (fnmatch(globs[k], abs, 0) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* True when a path argument of c (or, for a call without one, the path
+ * behind its fd) matches one of the globs. A path is matched as written
+ * and, for an absolute glob, as an absolute path. */
+bool hj_path_match(char *const *globs, int n, struct hj_call *c)
+{
+	const struct hj_call_info *ci = &hj_calls[c->id];
+	bool has_path = false;
+	for (int i = 0; i < ci->nargs; i++) {
+		if (ci->args[i].kind != K_PATH)
+			continue;
+		has_path = true;
+		const char *path = (const char *)c->a[i];
+		int dirfd = i > 0 && ci->args[i - 1].kind == K_DIRFD ? (int)c->a[i - 1] : AT_FDCWD;
+		if (path && globs_match(globs, n, path, dirfd))
+			return true;
+	}
+	if (has_path)
+		return false;
+	int i = first_arg(c->id, K_FD);
+	char buf[4096];
+	return i >= 0 && hj_fd_path((int)c->a[i], buf, sizeof buf) &&
+	       globs_match(globs, n, buf, AT_FDCWD);
+}
+
+/* ---- the path behind each fd ----
+ * readlink of /proc/self/fd costs a microsecond, too much for every read
+ * a path filter looks at; so the answer is kept per fd until a watched
+ * call closes, replaces or reopens that fd. An fd closed by a call we do
+ * not wrap (fclose) and reused by another we do not wrap (eventfd) can
+ * show a stale path. */
+#define FD_CACHE 1024
+#define FD_PATH 256
+static struct { unsigned seq; char path[FD_PATH]; } fd_cache[FD_CACHE];
+static bool fd_cache_on;
+
+static void fd_forget(int fd)
+{
+	if (fd >= 0 && fd < FD_CACHE)
+		__atomic_store_n(&fd_cache[fd].path[0], 0, __ATOMIC_RELEASE);
+}
+
+bool hj_fd_path(int fd, char *out, size_t n)
+{
+	if (fd < 0)
+		return false;
+	if (fd < FD_CACHE && __atomic_load_n(&fd_cache[fd].path[0], __ATOMIC_ACQUIRE)) {
+		unsigned seq = __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE);
+		snprintf(out, n, "%s", fd_cache[fd].path);
+		if (!(seq & 1) && seq == __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE) && out[0])
+			return true;
+	}
+	char link[32];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	long len = syscall(SYS_readlink, link, out, n - 1);
+	if (len <= 0)
+		return false;
+	out[len] = 0;
+	if (fd < FD_CACHE && (size_t)len < FD_PATH) {
+		__atomic_add_fetch(&fd_cache[fd].seq, 1, __ATOMIC_ACQ_REL);
+		memcpy(fd_cache[fd].path, out, (size_t)len + 1);
+		__atomic_add_fetch(&fd_cache[fd].seq, 1, __ATOMIC_ACQ_REL);
+	}
+	return true;
+}
+
+void hj_fd_cache_enable(void)
+{
+	static const int watched[] = {
+		HJ_close, HJ_dup, HJ_dup2, HJ_dup3, HJ_pipe, HJ_pipe2, HJ_socketpair,
+		HJ_fopen, HJ_freopen, HJ_opendir,
+	};
+	fd_cache_on = true;
+	for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++)
+		hj_wanted[watched[i]] = 1;
+	for (int id = 0; id < HJ_NCALLS; id++)
+		if (hj_calls[id].ret == R_FD)
+			hj_wanted[id] = 1;
+}
+
+void hj_fd_track(struct hj_call *c)
+{
+	if (!fd_cache_on)
+		return;
+	enum hj_ret r = hj_calls[c->id].ret;
+	if (r == R_FD && c->ret >= 0)
+		fd_forget((int)c->ret);
+	switch (c->id) {
+	case HJ_close: fd_forget((int)c->a[0]); break;
+	case HJ_dup2: case HJ_dup3: fd_forget((int)c->a[1]); break;
+	case HJ_pipe: case HJ_pipe2: case HJ_socketpair: {
+		int *fds = (int *)c->a[c->id == HJ_socketpair ? 3 : 0];
+		if (c->ret == 0 && fds) {
+			fd_forget(fds[0]);
+			fd_forget(fds[1]);
+		}
+		break;
+	}
+	case HJ_fopen: case HJ_freopen:
+		if (c->ret)
+			fd_forget(fileno((FILE *)c->ret));
+		break;
+	case HJ_opendir:
+		if (c->ret)
+			fd_forget(dirfd((DIR *)c->ret));
+		break;
+	}
+}

@@ -1,0 +1,304 @@
+/* The process's one mruby VM: starting it, loading scripts, running
+ * hooks under the VM lock, and reporting Ruby errors as file:line. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mruby.h>
+#include <mruby/array.h>
+#include <mruby/compile.h>
+#include <mruby/dump.h>
+#include <mruby/error.h>
+#include <mruby/irep.h>
+#include <mruby/proc.h>
+#include <mruby/string.h>
+#include <mruby/variable.h>
+
+#include "engine.h"
+#include "lock.h"
+#include "vm.h"
+
+mrb_state *hj_mrb;
+static hj_lock_t vm_lock;
+static mrb_value blocks;	/* Array: every hook block, indexed by rule->proc */
+static mrb_value at_exits;	/* Array of Hijack.at_exit blocks */
+
+/* "file:line: message (Class)" for an exception, into out. */
+void hj_vm_describe(mrb_state *mrb, mrb_value exc, char *out, size_t n)
+{
+	mrb_value msg = mrb_funcall(mrb, exc, "message", 0);
+	const char *cls = mrb_obj_classname(mrb, exc);
+	const char *m = mrb_string_p(msg) ? mrb_str_to_cstr(mrb, msg) : "";
+	mrb_value bt = mrb_exc_backtrace(mrb, exc);
+	const char *where = NULL;
+	if (mrb_array_p(bt) && RARRAY_LEN(bt) > 0 && mrb_string_p(RARRAY_PTR(bt)[0]))
+		where = mrb_str_to_cstr(mrb, RARRAY_PTR(bt)[0]);
+	if (where) {
+		/* "x.rb:2:in f" -> "x.rb:2" */
+		const char *in = strstr(where, ":in ");
+		int len = in ? (int)(in - where) : (int)strlen(where);
+		snprintf(out, n, "%.*s: %s (%s)", len, where, m, cls);
+	} else {
+		snprintf(out, n, "%s (%s)", m, cls);
+	}
+	mrb->exc = NULL;
+}
+
+/* Loads one script (.rb source or .mrb bytecode) or inline code. */
+static bool load_one(const char *name, const char *code, size_t len, bool bytecode)
+{
+	mrb_state *mrb = hj_mrb;
+	int ai = mrb_gc_arena_save(mrb);
+	mrbc_context *cx = mrbc_context_new(mrb);
+	mrbc_filename(mrb, cx, name);
+	cx->capture_errors = TRUE;
+	if (bytecode)
+		mrb_load_irep_buf_cxt(mrb, code, len, cx);
+	else
+		mrb_load_nstring_cxt(mrb, code, len, cx);
+	mrbc_context_free(mrb, cx);
+	bool ok = true;
+	if (mrb->exc) {
+		char msg[1024];
+		mrb_value exc = mrb_obj_value(mrb->exc);
+		if (mrb_obj_is_kind_of(mrb, exc, mrb_exc_get(mrb, "SyntaxError"))) {
+			/* the parser says "line 3: ..."; say which file */
+			mrb_value m = mrb_funcall(mrb, exc, "message", 0);
+			const char *s = mrb_str_to_cstr(mrb, m);
+			int line = 0, skip = 0;
+			if (sscanf(s, "line %d: %n", &line, &skip) == 1 && skip)
+				snprintf(msg, sizeof msg, "%s:%d: %s", name, line, s + skip);
+			else
+				snprintf(msg, sizeof msg, "%s: %s", name, s);
+			mrb->exc = NULL;
+		} else {
+			hj_vm_describe(mrb, exc, msg, sizeof msg);
+		}
+		fprintf(stderr, "hijack: %s\n", msg);
+		ok = false;
+	}
+	mrb_gc_arena_restore(mrb, ai);
+	return ok;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+	do {
+		if (n + 4096 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r > 0);
+	fclose(f);
+	if (buf)
+		buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static bool load_file(const char *path)
+{
+	size_t len;
+	char *code = slurp(path, &len);
+	if (!code) {
+		fprintf(stderr, "hijack: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	bool bytecode = len >= 4 && !memcmp(code, "RITE", 4);
+	bool ok = load_one(path, code, len, bytecode);
+	free(code);
+	return ok;
+}
+
+bool hj_vm_active(void) { return hj_mrb != NULL; }
+
+/* scripts: paths separated by ':'; evals: code separated by '\x1e' */
+bool hj_vm_start(const char *scripts, const char *evals, int argc, char **argv)
+{
+	hj_busy++;
+	bool ok = true;
+	hj_mrb = mrb_open();
+	if (!hj_mrb) {
+		fprintf(stderr, "hijack: cannot start the Ruby VM\n");
+		hj_busy--;
+		return false;
+	}
+	blocks = mrb_ary_new(hj_mrb);
+	mrb_gc_register(hj_mrb, blocks);
+	at_exits = mrb_ary_new(hj_mrb);
+	mrb_gc_register(hj_mrb, at_exits);
+	hj_api_init(hj_mrb, argc, argv);
+	char *copy = strdup(scripts ? scripts : "");
+	for (char *save, *p = strtok_r(copy, ":", &save); ok && p; p = strtok_r(NULL, ":", &save))
+		ok = load_file(p);
+	free(copy);
+	copy = strdup(evals ? evals : "");
+	for (char *save, *p = strtok_r(copy, "\x1e", &save); ok && p; p = strtok_r(NULL, "\x1e", &save))
+		ok = load_one("-e", p, strlen(p), false);
+	free(copy);
+	hj_busy--;
+	return ok;
+}
+
+int hj_vm_keep_block(mrb_value blk)
+{
+	mrb_ary_push(hj_mrb, blocks, blk);
+	return (int)RARRAY_LEN(blocks) - 1;
+}
+
+void hj_vm_keep_at_exit(mrb_value blk) { mrb_ary_push(hj_mrb, at_exits, blk); }
+
+struct yield_args { mrb_value blk, arg; };
+
+static mrb_value yield_body(mrb_state *mrb, void *p)
+{
+	struct yield_args *y = p;
+	return mrb_yield_argv(mrb, y->blk, 1, &y->arg);
+}
+
+/* Reports a handler's first error only: a hook on write that raises
+ * would otherwise print once per write. */
+static void report(struct hj_rule *r, mrb_value exc)
+{
+	char msg[1024], line[1200];
+	hj_vm_describe(hj_mrb, exc, msg, sizeof msg);
+	if (r->reported)
+		return;
+	r->reported = true;
+	int n = snprintf(line, sizeof line, "hijack: error in hook at %s: %s; the call goes on as without it\n", r->where, msg);
+	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
+{
+	hj_lock(&vm_lock);
+	mrb_state *mrb = hj_mrb;
+	int ai = mrb_gc_arena_save(mrb);
+	mrb_value call = hj_api_call_begin(mrb, c);
+	for (int i = 0; i < n; i++) {
+		struct yield_args y = { mrb_ary_ref(mrb, blocks, rules[i]->proc), call };
+		struct hj_call saved = *c;
+		long saved_a[HJ_MAXARGS];
+		memcpy(saved_a, c->a, sizeof saved_a);
+		mrb_bool failed = FALSE;
+		mrb_value exc = mrb_protect_error(mrb, yield_body, &y, &failed);
+		if (failed) {
+			/* "as if the block were absent": undo what it did */
+			for (int k = 0; k < HJ_MAXARGS; k++)
+				if (c->owned[k] != saved.owned[k]) {
+					free(c->owned[k]);
+					c->owned[k] = saved.owned[k];
+				}
+			memcpy(c->a, saved_a, sizeof saved_a);
+			*c = saved;
+			report(rules[i], exc);
+		}
+		mrb_gc_arena_restore(mrb, ai);
+	}
+	hj_api_call_end(mrb);
+	mrb_gc_arena_restore(mrb, ai);
+	hj_unlock(&vm_lock);
+}
+
+void hj_vm_at_exit(void)
+{
+	if (!hj_mrb)
+		return;
+	hj_busy++;
+	hj_lock(&vm_lock);
+	for (mrb_int i = RARRAY_LEN(at_exits) - 1; i >= 0; i--) {
+		struct yield_args y = { mrb_ary_ref(hj_mrb, at_exits, i), mrb_nil_value() };
+		mrb_bool failed = FALSE;
+		mrb_value exc = mrb_protect_error(hj_mrb, yield_body, &y, &failed);
+		if (failed) {
+			char msg[1024], line[1200];
+			hj_vm_describe(hj_mrb, exc, msg, sizeof msg);
+			int n = snprintf(line, sizeof line, "hijack: error in at_exit: %s\n", msg);
+			hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+		}
+	}
+	hj_unlock(&vm_lock);
+	hj_busy--;
+}
+
+/* Around fork: the child must not inherit a lock another thread held. */
+void hj_vm_before_fork(void) { if (hj_mrb) hj_lock(&vm_lock); }
+void hj_vm_after_fork_parent(void) { if (hj_mrb) hj_unlock(&vm_lock); }
+void hj_vm_after_fork(void) { atomic_store(&vm_lock.state, 0); }
+
+void hj_vm_list_hooks(FILE *out)
+{
+	for (int i = 0; i < hj_rule_count(); i++) {
+		struct hj_rule *r = hj_rule_get(i);
+		fprintf(out, "%s %s", r->phase == HJ_BEFORE ? "on" : "after", r->where);
+		fputs(" calls:", out);
+		const char *sep = " ";
+		for (int id = 0; id < HJ_NCALLS; id++)
+			if (r->calls[id / 64] >> (id % 64) & 1) {
+				fprintf(out, "%s%s", sep, hj_calls[id].name);
+				sep = ",";
+			}
+		for (int k = 0; k < r->nglobs; k++)
+			fprintf(out, " path:%s", r->globs[k]);
+		for (int k = 0; k < r->nfds; k++)
+			fprintf(out, " fd:%ld..%ld", r->fds[k][0], r->fds[k][1]);
+		fputc('\n', out);
+	}
+}
+
+/* Compiles a script to bytecode, with its file and line table kept so
+ * errors still name them. Returns an exit status. */
+int hj_vm_compile(const char *script, const char *out)
+{
+	size_t len;
+	char *code = slurp(script, &len);
+	if (!code) {
+		fprintf(stderr, "hijack: %s: %s\n", script, strerror(errno));
+		return 2;
+	}
+	mrb_state *mrb = mrb_open();
+	mrbc_context *cx = mrbc_context_new(mrb);
+	mrbc_filename(mrb, cx, script);
+	cx->capture_errors = TRUE;
+	cx->no_exec = TRUE;
+	mrb_value proc = mrb_load_nstring_cxt(mrb, code, len, cx);
+	free(code);
+	int status = 0;
+	if (mrb->exc || !mrb_proc_p(proc)) {
+		char msg[1024] = "cannot compile";
+		if (mrb->exc) {
+			mrb_value m = mrb_funcall(mrb, mrb_obj_value(mrb->exc), "message", 0);
+			const char *s = mrb_str_to_cstr(mrb, m);
+			int line = 0, skip = 0;
+			if (sscanf(s, "line %d: %n", &line, &skip) == 1 && skip)
+				snprintf(msg, sizeof msg, "%s:%d: %s", script, line, s + skip);
+			else
+				snprintf(msg, sizeof msg, "%s: %s", script, s);
+		}
+		fprintf(stderr, "hijack: %s\n", msg);
+		status = 2;
+	} else {
+		FILE *f = fopen(out, "wb");
+		if (!f || mrb_dump_irep_binary(mrb, mrb_proc_ptr(proc)->body.irep, MRB_DUMP_DEBUG_INFO, f) != MRB_DUMP_OK) {
+			fprintf(stderr, "hijack: %s: %s\n", out, strerror(errno));
+			status = 2;
+		}
+		if (f && fclose(f) != 0)
+			status = 2;
+	}
+	mrbc_context_free(mrb, cx);
+	mrb_close(mrb);
+	return status;
+}

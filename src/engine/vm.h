@@ -1,0 +1,20 @@
+/* Between the VM (vm.c) and the Ruby API (api.c). */
+#ifndef HIJACK_VM_H
+#define HIJACK_VM_H
+
+#include <mruby.h>
+
+#include "engine.h"
+
+extern mrb_state *hj_mrb;
+void hj_api_init(mrb_state *mrb, int argc, char **argv);
+/* The reused `call` object, pointed at c until hj_api_call_end. */
+mrb_value hj_api_call_begin(mrb_state *mrb, struct hj_call *c);
+void hj_api_call_end(mrb_state *mrb);
+int hj_vm_keep_block(mrb_value blk);
+void hj_vm_keep_at_exit(mrb_value blk);
+void hj_vm_describe(mrb_state *mrb, mrb_value exc, char *out, size_t n);
+void hj_vm_before_fork(void);
+void hj_vm_after_fork_parent(void);
+
+#endif

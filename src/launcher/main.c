@@ -1,0 +1,472 @@
+/* hijack: the command line. `run` checks what it can before the program
+ * starts (options, --inject specs, script syntax, the program itself),
+ * then runs the program with the library preloaded and waits for it. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <mruby.h>
+#include <mruby/compile.h>
+
+#include "../engine/engine.h"
+
+#define VERSION "0.1.0"
+
+static const char usage[] =
+	"usage: hijack run [OPTIONS] [--] COMMAND [ARG...]   run COMMAND under scripts\n"
+	"       hijack check SCRIPT...                       load scripts, report errors, list their hooks\n"
+	"       hijack compile SCRIPT -o OUT.mrb             precompile a script to mruby bytecode\n"
+	"       hijack calls [--json]                        list every hookable call\n"
+	"       hijack --help | --version\n"
+	"\n"
+	"run options:\n"
+	"  -s, --script FILE   load a Ruby script (.rb or .mrb); repeatable\n"
+	"  -e, --eval CODE     inline Ruby; repeatable; loaded after the scripts\n"
+	"  -t, --trace[=SET]   print each call as strace does; SET as strace's -e trace=\n"
+	"      --json          the trace as JSON lines\n"
+	"  -c, --summary       a per-call table at exit, as strace -c\n"
+	"  -o, --output FILE   where trace, summary and script logs go (default: stderr)\n"
+	"      --inject SPEC   SET:error=E|retval=V[:signal=S][:delay_enter=D][:delay_exit=D]\n"
+	"                      [:when=EXPR][:path=GLOB][:probability=P]; repeatable\n"
+	"      --seed N        seed for every random decision\n"
+	"      --no-follow     do not carry the hooks into child processes\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("hijack: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'hijack --help' for more information.\n", stderr);
+	return 2;
+}
+
+/* The library beside us: build/ in the tree, PREFIX/lib once installed. */
+static bool find_library(char *out, size_t n)
+{
+	const char *env = getenv("HIJACK_LIBRARY");
+	if (env && *env) {
+		snprintf(out, n, "%s", env);
+		return access(out, R_OK) == 0;
+	}
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len <= 0)
+		return false;
+	exe[len] = 0;
+	*strrchr(exe, '/') = 0;
+	static const char *places[] = { "%s/libhijack.so", "%s/../lib/libhijack.so", "%s/../lib/hijack/libhijack.so" };
+	for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+		char path[PATH_MAX + 64];
+		snprintf(path, sizeof path, places[i], exe);
+		if (realpath(path, out) && access(out, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Parses a script without running it, for errors before the program
+ * starts. Returns false after printing "file:line: message". */
+static bool check_syntax(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "hijack: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	char magic[4] = { 0 };
+	size_t got = fread(magic, 1, 4, f);
+	if (got == 4 && !memcmp(magic, "RITE", 4)) {
+		fclose(f);
+		return true;
+	}
+	rewind(f);
+	mrb_state *mrb = mrb_open_core(NULL, NULL);
+	mrbc_context *cx = mrbc_context_new(mrb);
+	mrbc_filename(mrb, cx, path);
+	struct mrb_parser_state *p = mrb_parse_file(mrb, f, cx);
+	fclose(f);
+	bool ok = p && p->nerr == 0;
+	if (p && p->nerr)
+		fprintf(stderr, "hijack: %s:%d: %s\n", path, p->error_buffer[0].lineno, p->error_buffer[0].message);
+	if (p)
+		mrb_parser_free(p);
+	mrbc_context_free(mrb, cx);
+	mrb_close(mrb);
+	return ok;
+}
+
+static bool check_eval(const char *code)
+{
+	mrb_state *mrb = mrb_open_core(NULL, NULL);
+	mrbc_context *cx = mrbc_context_new(mrb);
+	mrbc_filename(mrb, cx, "-e");
+	struct mrb_parser_state *p = mrb_parse_string(mrb, code, cx);
+	bool ok = p && p->nerr == 0;
+	if (p && p->nerr)
+		fprintf(stderr, "hijack: -e:%d: %s\n", p->error_buffer[0].lineno, p->error_buffer[0].message);
+	if (p)
+		mrb_parser_free(p);
+	mrbc_context_free(mrb, cx);
+	mrb_close(mrb);
+	return ok;
+}
+
+/* Where COMMAND is, as the shell finds it: 0, or 126 / 127 after a message. */
+static int resolve(const char *cmd, char *out, size_t n)
+{
+	if (strchr(cmd, '/')) {
+		snprintf(out, n, "%s", cmd);
+	} else {
+		const char *path = getenv("PATH");
+		char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+		bool found = false;
+		for (char *save, *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+			snprintf(out, n, "%s/%s", *dir ? dir : ".", cmd);
+			struct stat st;
+			found = stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0;
+		}
+		free(copy);
+		if (!found) {
+			fprintf(stderr, "hijack: %s: command not found\n", cmd);
+			return 127;
+		}
+	}
+	struct stat st;
+	if (stat(out, &st) != 0) {
+		fprintf(stderr, "hijack: %s: %s\n", cmd, strerror(errno));
+		return errno == ENOENT ? 127 : 126;
+	}
+	if (S_ISDIR(st.st_mode) || access(out, X_OK) != 0) {
+		fprintf(stderr, "hijack: %s: %s\n", cmd, S_ISDIR(st.st_mode) ? "Is a directory" : "Permission denied");
+		return 126;
+	}
+	return 0;
+}
+
+static void append(char **list, const char *item, char sep)
+{
+	size_t old = *list ? strlen(*list) : 0;
+	char *s = realloc(*list, old + strlen(item) + 2);
+	if (old)
+		s[old++] = sep;
+	strcpy(s + old, item);
+	*list = s;
+}
+
+static char *absolute(const char *path)
+{
+	char buf[PATH_MAX];
+	if (path[0] == '/' || !getcwd(buf, sizeof buf))
+		return strdup(path);
+	char *out;
+	if (asprintf(&out, "%s/%s", buf, path) < 0)
+		return strdup(path);
+	return out;
+}
+
+static pid_t child;
+static void forward(int sig) { if (child > 0) kill(child, sig); }
+
+/* Adds up the counts each process left in dir, prints the table. */
+static void summarize(const char *dir, int out)
+{
+	DIR *d = opendir(dir);
+	char *all = NULL;
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[PATH_MAX], buf[16384];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		if (n > 0) {
+			buf[n] = 0;
+			append(&all, buf, '\n');
+		}
+	}
+	closedir(d);
+	rmdir(dir);
+	static char table[1 << 16];
+	size_t n = hj_summary_render(all ? all : "", table, sizeof table);
+	hj_raw_write(out, table, n);
+	free(all);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "script", required_argument, 0, 's' }, { "eval", required_argument, 0, 'e' },
+		{ "trace", optional_argument, 0, 't' }, { "json", no_argument, 0, 'J' },
+		{ "summary", no_argument, 0, 'c' }, { "output", required_argument, 0, 'o' },
+		{ "inject", required_argument, 0, 'I' }, { "seed", required_argument, 0, 'S' },
+		{ "no-follow", no_argument, 0, 'F' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	char *scripts = NULL, *evals = NULL, *injects = NULL, *trace = NULL, *output = NULL, *seed = NULL;
+	bool json = false, summary = false, follow = true;
+	char err[512];
+	int c;
+	opterr = 0;
+	optind = 1;
+	/* '+': options end at COMMAND, whose own options are its business */
+	while ((c = getopt_long(argc, argv, "+:s:e:t::co:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': {
+			char *abs = absolute(optarg);
+			append(&scripts, abs, ':');
+			free(abs);
+			break;
+		}
+		case 'e': append(&evals, optarg, '\x1e'); break;
+		case 't': trace = optarg ? optarg : ""; break;
+		case 'J': json = true; break;
+		case 'c': summary = true; break;
+		case 'o': output = optarg; break;
+		case 'I': {
+			struct hj_inject *inj = hj_inject_parse(optarg, err, sizeof err);
+			if (!inj)
+				return usage_error("%s", err);
+			append(&injects, optarg, '\x1e');
+			break;
+		}
+		case 'S': {
+			char *end;
+			strtoull(optarg, &end, 0);
+			if (!*optarg || *end)
+				return usage_error("--seed %s: not a number", optarg);
+			seed = optarg;
+			break;
+		}
+		case 'F': follow = false; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("run: no command given");
+	if (trace && *trace && !hj_set_parse(trace, (uint64_t[(HJ_NCALLS + 63) / 64]){ 0 }, err, sizeof err))
+		return usage_error("--trace=%s: %s", trace, err);
+	if (json && !trace)
+		trace = "";
+	bool ok = true;
+	char *copy = scripts ? strdup(scripts) : NULL;
+	for (char *save, *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save))
+		ok = check_syntax(p) && ok;
+	free(copy);
+	copy = evals ? strdup(evals) : NULL;
+	for (char *save, *p = copy ? strtok_r(copy, "\x1e", &save) : NULL; p; p = strtok_r(NULL, "\x1e", &save))
+		ok = check_eval(p) && ok;
+	free(copy);
+	if (!ok)
+		return 2;
+
+	char lib[PATH_MAX], prog[PATH_MAX];
+	if (!find_library(lib, sizeof lib)) {
+		fprintf(stderr, "hijack: cannot find libhijack.so beside %s (set HIJACK_LIBRARY)\n", argv[0]);
+		return 2;
+	}
+	int status = resolve(argv[optind], prog, sizeof prog);
+	if (status)
+		return status;
+
+	int out = 2;
+	if (output) {
+		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out < 0) {
+			fprintf(stderr, "hijack: %s: %s\n", output, strerror(errno));
+			return 2;
+		}
+	}
+	char sumdir[] = "/tmp/hijack-summary-XXXXXX";
+	if (summary && !mkdtemp(sumdir)) {
+		fprintf(stderr, "hijack: cannot make a directory for the summary: %s\n", strerror(errno));
+		return 2;
+	}
+
+	struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward }, old_int, old_quit;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	sigaction(SIGTERM, &fwd, NULL);
+	sigaction(SIGHUP, &fwd, NULL);
+
+	child = fork();
+	if (child < 0) {
+		fprintf(stderr, "hijack: fork: %s\n", strerror(errno));
+		return 2;
+	}
+	if (child == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		const char *pre = getenv("LD_PRELOAD");
+		char *preload = strdup(lib);
+		if (pre && *pre)
+			append(&preload, pre, ':');
+		setenv("LD_PRELOAD", preload, 1);
+		char num[32];
+		snprintf(num, sizeof num, "%d", getpid());
+		setenv("HIJACK_ROOT_PID", num, 1);
+		if (scripts)
+			setenv("HIJACK_SCRIPT", scripts, 1);
+		if (evals)
+			setenv("HIJACK_EVAL", evals, 1);
+		if (injects)
+			setenv("HIJACK_INJECT", injects, 1);
+		if (trace)
+			setenv("HIJACK_TRACE", *trace ? trace : "all", 1);
+		if (json)
+			setenv("HIJACK_JSON", "1", 1);
+		if (summary)
+			setenv("HIJACK_SUMMARY", sumdir, 1);
+		if (seed)
+			setenv("HIJACK_SEED", seed, 1);
+		if (!follow)
+			setenv("HIJACK_FOLLOW", "0", 1);
+		if (output) {
+			char *abs = absolute(output);
+			setenv("HIJACK_OUTPUT", abs, 1);
+			free(abs);
+		} else {
+			/* our stderr, kept for the trace even if the program moves its own */
+			int fd = fcntl(2, F_DUPFD, 700);
+			if (fd >= 0) {
+				snprintf(num, sizeof num, "%d", fd);
+				setenv("HIJACK_OUTPUT_FD", num, 1);
+			}
+		}
+		execv(prog, argv + optind);
+		int e = errno;
+		fprintf(stderr, "hijack: %s: %s\n", argv[optind], strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	int ws;
+	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
+		;
+	if (summary)
+		summarize(sumdir, out);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	return WEXITSTATUS(ws);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("check: name at least one script");
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!check_syntax(argv[i]))
+			return 2;
+	}
+	char *scripts = NULL;
+	for (int i = 1; i < argc; i++)
+		append(&scripts, argv[i], ':');
+	if (!hj_vm_start(scripts, NULL, argc, argv))
+		status = 2;
+	else
+		hj_vm_list_hooks(stdout);
+	free(scripts);
+	return status;
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+	const char *in = NULL, *out = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (!strncmp(argv[i], "-o", 2) && argv[i][2])
+			out = argv[i] + 2;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("compile: unknown option '%s'", argv[i]);
+		else if (!in)
+			in = argv[i];
+		else
+			return usage_error("compile: one script at a time");
+	}
+	if (!in || !out)
+		return usage_error("compile: usage: hijack compile SCRIPT -o OUT.mrb");
+	return hj_vm_compile(in, out);
+}
+
+static void signature(char *out, size_t n, const struct hj_call_info *ci)
+{
+	const char *rt = ci->ret_type;
+	int len = snprintf(out, n, "%s%s%s(", rt, rt[strlen(rt) - 1] == '*' ? "" : " ", ci->name);
+	for (int i = 0; i < ci->nargs && len < (int)n; i++) {
+		const char *t = ci->args[i].type;
+		len += snprintf(out + len, n - (size_t)len, "%s%s%s%s", i ? ", " : "", t,
+				t[strlen(t) - 1] == '*' ? "" : " ", ci->args[i].name);
+	}
+	if (len < (int)n)
+		snprintf(out + len, n - (size_t)len, "%s)", ci->nargs ? "" : "void");
+}
+
+static int cmd_calls(int argc, char **argv)
+{
+	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	if (argc > 1 && !json)
+		return usage_error("calls: unknown option '%s'", argv[1]);
+	if (json)
+		fputs("[\n", stdout);
+	for (int id = 0; id < HJ_NCALLS; id++) {
+		const struct hj_call_info *ci = &hj_calls[id];
+		char sig[512];
+		signature(sig, sizeof sig, ci);
+		if (!json) {
+			printf("%-16s %-8s %s\n", ci->name, hj_group_name(ci->groups), sig);
+			continue;
+		}
+		printf("  {\"name\": \"%s\", \"group\": \"%s\", \"signature\": \"%s\", \"args\": [",
+		       ci->name, hj_group_name(ci->groups), sig);
+		for (int i = 0; i < ci->nargs; i++)
+			printf("%s{\"name\": \"%s\", \"type\": \"%s\"}", i ? ", " : "", ci->args[i].name, ci->args[i].type);
+		printf("]}%s\n", id + 1 < HJ_NCALLS ? "," : "");
+	}
+	if (json)
+		fputs("]\n", stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("no command given");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("hijack %s\n", VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compile"))
+		return cmd_compile(argc - 1, argv + 1);
+	if (!strcmp(cmd, "calls"))
+		return cmd_calls(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", cmd);
+}
