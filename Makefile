@@ -59,16 +59,21 @@ install: all
 	install -m 755 $(B)/hijack $(DESTDIR)$(PREFIX)/bin/hijack
 	install -m 644 $(B)/libhijack.so $(DESTDIR)$(PREFIX)/lib/libhijack.so
 
-check: all
+# what the tests and the demo run, beyond the build
+TEST_PKGS = ruby strace python3 valgrind
+test-deps:
+	@./scripts/install-deps $(TEST_PKGS)
+
+check: all test-deps
 	$(Q)./tests/run
 
 bench: all
 	$(Q)./bench/run
 
-demo: all
+demo: all test-deps
 	$(Q)./scripts/demo
 
 clean:
 	rm -rf $(B) build-*
 
-.PHONY: all deps install check bench demo clean
+.PHONY: all deps test-deps install check bench demo clean

@@ -320,8 +320,7 @@ static mrb_value call_fail(mrb_state *mrb, mrb_value self)
 	struct hj_call *c = cur(mrb, self);
 	mrb_value e;
 	mrb_get_args(mrb, "o", &e);
-	c->err = errno_arg(mrb, e);
-	c->ret = hj_failure_value(c->id, c->err);
+	hj_fail(c, errno_arg(mrb, e));
 	c->decided = true;
 	c->ret_changed = true;
 	return mrb_nil_value();
@@ -390,8 +389,7 @@ static mrb_value call_set_errno(mrb_state *mrb, mrb_value self)
 		c->err = 0;
 		return e;
 	}
-	c->err = errno_arg(mrb, e);
-	c->ret = hj_failure_value(c->id, c->err);
+	hj_fail(c, errno_arg(mrb, e));
 	c->ret_changed = true;
 	return e;
 }

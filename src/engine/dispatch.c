@@ -35,6 +35,13 @@ static void sleep_ns(uint64_t ns)
 		;
 }
 
+void hj_fail(struct hj_call *c, int err)
+{
+	c->err = err;
+	/* sleep "fails" by returning every second it was asked for */
+	c->ret = hj_calls[c->id].ret == R_UNSLEPT ? c->a[0] : hj_failure_value(c->id, err);
+}
+
 static bool traced(int id)
 {
 	return hj_cfg.trace && (hj_cfg.trace_set[id / 64] >> (id % 64) & 1);

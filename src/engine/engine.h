@@ -38,6 +38,8 @@ struct hj_call {
 };
 
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke);
+/* Makes c fail with err: the result the call returns on that failure. */
+void hj_fail(struct hj_call *c, int err);
 
 /* ---- config.c: settings read from the environment ---- */
 struct hj_config {

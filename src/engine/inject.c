@@ -112,8 +112,11 @@ bool hj_set_parse(const char *spec, uint64_t *set, char *err, size_t errlen)
 			snprintf(err, errlen, "unknown call: %s", tok);
 			return false;
 		}
+		/* glibc's open() is the openat system call: a set that names
+		 * openat, as strace users write it, takes open too */
+		int also = id == HJ_openat ? HJ_open : -1;
 		for (int i = 0; i < HJ_NCALLS; i++)
-			if (i == id || (hj_calls[i].groups & groups))
+			if (i == id || i == also || (hj_calls[i].groups & groups))
 				mine[i / 64] |= 1ull << (i % 64);
 	}
 	for (int i = 0; i < HJ_NCALLS; i++) {
@@ -334,8 +337,7 @@ bool hj_inject_apply(struct hj_call *c, uint64_t *delay_exit, int *signal)
 		if (inj->signal)
 			*signal = inj->signal;
 		if (inj->has_error) {
-			c->err = inj->error;
-			c->ret = hj_failure_value(c->id, inj->error);
+			hj_fail(c, inj->error);
 		} else if (inj->has_retval) {
 			c->ret = inj->retval;
 		}

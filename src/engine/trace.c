@@ -78,8 +78,14 @@ static void text_line(struct hj_buf *b, struct hj_call *c, bool with_ret)
 {
 	const struct hj_call_info *ci = &hj_calls[c->id];
 	prefix(b);
-	hj_printf(b, "%s(", ci->name);
 	bool first = true;
+	if (c->id == HJ_open) {
+		/* shown as the system call it makes, as strace shows it */
+		hj_puts(b, "openat(AT_FDCWD");
+		first = false;
+	} else {
+		hj_printf(b, "%s(", ci->name);
+	}
 	for (int i = 0; i < ci->nargs; i++) {
 		size_t mark = b->len;
 		if (!first)
@@ -105,10 +111,12 @@ static void json_line(struct hj_buf *b, struct hj_call *c)
 	const struct hj_call_info *ci = &hj_calls[c->id];
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	hj_printf(b, "{\"ts\": %ld.%06ld, \"pid\": %d, \"tid\": %d, \"call\": \"%s\", \"args\": {",
-		  (long)ts.tv_sec, ts.tv_nsec / 1000, getpid(), gettid(), ci->name);
+	bool open = c->id == HJ_open;	/* shown as openat, as in text */
+	hj_printf(b, "{\"ts\": %ld.%06ld, \"pid\": %d, \"tid\": %d, \"call\": \"%s\", \"args\": {%s",
+		  (long)ts.tv_sec, ts.tv_nsec / 1000, getpid(), gettid(), open ? "openat" : ci->name,
+		  open ? "\"dirfd\": \"AT_FDCWD\"" : "");
 	for (int i = 0; i < ci->nargs; i++) {
-		hj_printf(b, "%s\"%s\": ", i ? ", " : "", ci->args[i].name);
+		hj_printf(b, "%s\"%s\": ", i || open ? ", " : "", ci->args[i].name);
 		size_t start = b->len;
 		hj_decode_arg(b, c, i, true);
 		if (b->len == start)

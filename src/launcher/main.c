@@ -235,7 +235,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'e': append(&evals, optarg, '\x1e'); break;
-		case 't': trace = optarg ? optarg : ""; break;
+		case 't': /* -t=SET as well as --trace=SET */
+			trace = !optarg ? "" : optarg + (optarg[0] == '=');
+			break;
 		case 'J': json = true; break;
 		case 'c': summary = true; break;
 		case 'o': output = optarg; break;

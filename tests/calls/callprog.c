@@ -1,0 +1,853 @@
+/* callprog NAME: make the libc call NAME once, with valid and harmless
+ * arguments, then print one line
+ *
+ *     NAME ret=<value> errno=<name or 0>
+ *
+ * <value> is the raw return as a long, or for pointers `ptr`, `null`,
+ * `mapfailed`; for free `void`; for a successful exec `exec` (printed by
+ * the parent once the child, now /bin/true, exited 0). errno is named only
+ * when the call failed, as the call reports it: the errno variable, the
+ * returned error number for posix_memalign, posix_spawn(p) and
+ * clock_nanosleep, errno for getaddrinfo's EAI_SYSTEM only.
+ *
+ * `callprog --list` prints every name it knows. Files go in the current
+ * directory. Build with -O0 -fno-builtin so that each call goes through
+ * the libc symbol (the one LD_PRELOAD interposes). The report line itself
+ * goes out with a raw write(2) system call, so that a hook on write,
+ * malloc or the like cannot touch it. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *callname;
+
+/* ---- output, outside libc's hooked calls ---- */
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof buf - 2)
+		n = (int)sizeof buf - 2;
+	buf[n++] = '\n';
+	for (int off = 0; off < n;) {
+		long w = syscall(SYS_write, 1, buf + off, (size_t)(n - off));
+		if (w <= 0)
+			break;
+		off += (int)w;
+	}
+}
+
+static const char *errname(int e, char *tmp, size_t n)
+{
+	switch (e) {
+	case 0: return "0";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case EIO: return "EIO";
+	case E2BIG: return "E2BIG";
+	case ENOEXEC: return "ENOEXEC";
+	case EBADF: return "EBADF";
+	case ECHILD: return "ECHILD";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case EXDEV: return "EXDEV";
+	case ENOTDIR: return "ENOTDIR";
+	case EISDIR: return "EISDIR";
+	case EINVAL: return "EINVAL";
+	case EMFILE: return "EMFILE";
+	case ENOTTY: return "ENOTTY";
+	case ENOSPC: return "ENOSPC";
+	case ESPIPE: return "ESPIPE";
+	case EROFS: return "EROFS";
+	case EPIPE: return "EPIPE";
+	case ERANGE: return "ERANGE";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ENOSYS: return "ENOSYS";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case ELOOP: return "ELOOP";
+	case EOVERFLOW: return "EOVERFLOW";
+	case ENOTSOCK: return "ENOTSOCK";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case EADDRINUSE: return "EADDRINUSE";
+	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case ENETUNREACH: return "ENETUNREACH";
+	case ECONNRESET: return "ECONNRESET";
+	case ENOTCONN: return "ENOTCONN";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case EINPROGRESS: return "EINPROGRESS";
+	default:
+		snprintf(tmp, n, "%d", e);
+		return tmp;
+	}
+}
+
+/* ---- reporting, one helper per kind of result ---- */
+
+/* -1 and errno: int, descriptors, ssize_t, off_t, time_t, pid_t, system */
+static void rep_int(long r, int e)
+{
+	char t[16];
+	say("%s ret=%ld errno=%s", callname, r, r == -1 ? errname(e, t, sizeof t) : "0");
+}
+
+/* NULL and errno */
+static void rep_ptr(const void *p, int e)
+{
+	char t[16];
+	say("%s ret=%s errno=%s", callname, p ? "ptr" : "null", p ? "0" : errname(e, t, sizeof t));
+}
+
+/* MAP_FAILED and errno */
+static void rep_mmap(const void *p, int e)
+{
+	char t[16];
+	say("%s ret=%s errno=%s", callname, p == MAP_FAILED ? "mapfailed" : p ? "ptr" : "null",
+	    p == MAP_FAILED ? errname(e, t, sizeof t) : "0");
+}
+
+/* returns the error number itself */
+static void rep_errnum(long r)
+{
+	char t[16];
+	say("%s ret=%ld errno=%s", callname, r, errname((int)r, t, sizeof t));
+}
+
+/* sleep: the seconds left; errno only if it came back early */
+static void rep_unslept(long r, int e)
+{
+	char t[16];
+	say("%s ret=%ld errno=%s", callname, r, r ? errname(e, t, sizeof t) : "0");
+}
+
+/* getaddrinfo: 0, an EAI_* code, errno with EAI_SYSTEM */
+static void rep_eai(long r, int e)
+{
+	char t[16];
+	say("%s ret=%ld errno=%s", callname, r, r == EAI_SYSTEM ? errname(e, t, sizeof t) : "0");
+}
+
+/* ---- helpers for the setup; none of them is the call under test ---- */
+
+static int must(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "callprog %s: setup failed: %s: %s\n", callname, what, strerror(errno));
+		_exit(3);
+	}
+	return 1;
+}
+
+/* a file with some bytes in it, opened read-write */
+static int file_with(const char *path, const char *text)
+{
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	must(fd >= 0, path);
+	must(syscall(SYS_write, fd, text, strlen(text)) == (long)strlen(text), "write");
+	syscall(SYS_lseek, fd, 0, SEEK_SET);
+	return fd;
+}
+
+static void make_file(const char *path)
+{
+	syscall(SYS_close, file_with(path, "hello\n"));
+}
+
+static void make_dir(const char *path)
+{
+	must(syscall(SYS_mkdirat, AT_FDCWD, path, 0755) == 0 || errno == EEXIST, path);
+}
+
+static void fd_pair(int sv[2])
+{
+	must(syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+}
+
+static void raw_pipe(int p[2])
+{
+	must(syscall(SYS_pipe2, p, 0) == 0, "pipe2");
+}
+
+/* a TCP listener on 127.0.0.1, port chosen by the kernel */
+static int listener(struct sockaddr_in *addr)
+{
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	must(fd >= 0, "socket");
+	memset(addr, 0, sizeof *addr);
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	must(syscall(SYS_bind, fd, addr, sizeof *addr) == 0, "bind");
+	must(syscall(SYS_listen, fd, 8) == 0, "listen");
+	socklen_t len = sizeof *addr;
+	must(syscall(SYS_getsockname, fd, addr, &len) == 0, "getsockname");
+	return fd;
+}
+
+/* a listener with one connection waiting in its backlog */
+static int pending_listener(void)
+{
+	struct sockaddr_in addr;
+	int lfd = listener(&addr);
+	int c = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	must(c >= 0, "socket");
+	must(syscall(SYS_connect, c, &addr, sizeof addr) == 0, "connect");
+	return lfd;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+	if (pid > 0)
+		while (syscall(SYS_wait4, pid, &st, 0, NULL) < 0 && errno == EINTR)
+			;
+}
+
+static struct timespec ms1 = { 0, 1000000 };
+
+/* ---- files ---- */
+
+static void t_open(void) { errno = 0; int r = open("f", O_CREAT | O_WRONLY, 0644); rep_int(r, errno); }
+static void t_openat(void) { errno = 0; int r = openat(AT_FDCWD, "f", O_CREAT | O_WRONLY, 0644); rep_int(r, errno); }
+static void t_creat(void) { errno = 0; int r = creat("f", 0644); rep_int(r, errno); }
+static void t_fopen(void) { errno = 0; FILE *r = fopen("f", "w"); rep_ptr(r, errno); }
+
+static void t_freopen(void)
+{
+	FILE *fp = fopen("g", "w");
+	must(fp != NULL, "fopen");
+	errno = 0;
+	FILE *r = freopen("f", "w", fp);
+	rep_ptr(r, errno);
+}
+
+static void t_close(void) { int fd = file_with("f", "x"); errno = 0; int r = close(fd); rep_int(r, errno); }
+
+static void t_read(void)
+{
+	char buf[64];
+	int fd = file_with("f", "hello\n");
+	errno = 0;
+	ssize_t r = read(fd, buf, sizeof buf);
+	rep_int(r, errno);
+}
+
+static void t_write(void)
+{
+	int fd = file_with("f", "");
+	errno = 0;
+	ssize_t r = write(fd, "hello\n", 6);
+	rep_int(r, errno);
+}
+
+static void t_pread(void)
+{
+	char buf[64];
+	int fd = file_with("f", "hello\n");
+	errno = 0;
+	ssize_t r = pread(fd, buf, sizeof buf, 1);
+	rep_int(r, errno);
+}
+
+static void t_pwrite(void)
+{
+	int fd = file_with("f", "hello\n");
+	errno = 0;
+	ssize_t r = pwrite(fd, "HE", 2, 0);
+	rep_int(r, errno);
+}
+
+static void t_readv(void)
+{
+	char a[3], b[16];
+	struct iovec iov[2] = { { a, sizeof a }, { b, sizeof b } };
+	int fd = file_with("f", "hello\n");
+	errno = 0;
+	ssize_t r = readv(fd, iov, 2);
+	rep_int(r, errno);
+}
+
+static void t_writev(void)
+{
+	struct iovec iov[2] = { { "hel", 3 }, { "lo\n", 3 } };
+	int fd = file_with("f", "");
+	errno = 0;
+	ssize_t r = writev(fd, iov, 2);
+	rep_int(r, errno);
+}
+
+static void t_lseek(void)
+{
+	int fd = file_with("f", "hello\n");
+	errno = 0;
+	off_t r = lseek(fd, 2, SEEK_SET);
+	rep_int((long)r, errno);
+}
+
+static void t_fsync(void) { int fd = file_with("f", "x"); errno = 0; int r = fsync(fd); rep_int(r, errno); }
+static void t_fdatasync(void) { int fd = file_with("f", "x"); errno = 0; int r = fdatasync(fd); rep_int(r, errno); }
+static void t_truncate(void) { make_file("f"); errno = 0; int r = truncate("f", 2); rep_int(r, errno); }
+static void t_ftruncate(void) { int fd = file_with("f", "hello\n"); errno = 0; int r = ftruncate(fd, 2); rep_int(r, errno); }
+static void t_stat(void) { struct stat st; make_file("f"); errno = 0; int r = stat("f", &st); rep_int(r, errno); }
+static void t_lstat(void) { struct stat st; make_file("f"); errno = 0; int r = lstat("f", &st); rep_int(r, errno); }
+static void t_fstat(void) { struct stat st; int fd = file_with("f", "x"); errno = 0; int r = fstat(fd, &st); rep_int(r, errno); }
+
+static void t_fstatat(void)
+{
+	struct stat st;
+	make_file("f");
+	errno = 0;
+	int r = fstatat(AT_FDCWD, "f", &st, 0);
+	rep_int(r, errno);
+}
+
+static void t_statx(void)
+{
+	struct statx stx;
+	make_file("f");
+	errno = 0;
+	int r = statx(AT_FDCWD, "f", 0, STATX_BASIC_STATS, &stx);
+	rep_int(r, errno);
+}
+
+static void t_access(void) { make_file("f"); errno = 0; int r = access("f", R_OK); rep_int(r, errno); }
+static void t_faccessat(void) { make_file("f"); errno = 0; int r = faccessat(AT_FDCWD, "f", R_OK, 0); rep_int(r, errno); }
+static void t_unlink(void) { make_file("f"); errno = 0; int r = unlink("f"); rep_int(r, errno); }
+static void t_unlinkat(void) { make_file("f"); errno = 0; int r = unlinkat(AT_FDCWD, "f", 0); rep_int(r, errno); }
+static void t_rename(void) { make_file("f"); errno = 0; int r = rename("f", "g"); rep_int(r, errno); }
+static void t_renameat(void) { make_file("f"); errno = 0; int r = renameat(AT_FDCWD, "f", AT_FDCWD, "g"); rep_int(r, errno); }
+static void t_renameat2(void) { make_file("f"); errno = 0; int r = renameat2(AT_FDCWD, "f", AT_FDCWD, "g", 0); rep_int(r, errno); }
+static void t_mkdir(void) { errno = 0; int r = mkdir("d", 0755); rep_int(r, errno); }
+static void t_mkdirat(void) { errno = 0; int r = mkdirat(AT_FDCWD, "d", 0755); rep_int(r, errno); }
+static void t_rmdir(void) { make_dir("d"); errno = 0; int r = rmdir("d"); rep_int(r, errno); }
+static void t_link(void) { make_file("f"); errno = 0; int r = link("f", "g"); rep_int(r, errno); }
+static void t_linkat(void) { make_file("f"); errno = 0; int r = linkat(AT_FDCWD, "f", AT_FDCWD, "g", 0); rep_int(r, errno); }
+static void t_symlink(void) { make_file("f"); errno = 0; int r = symlink("f", "s"); rep_int(r, errno); }
+static void t_symlinkat(void) { make_file("f"); errno = 0; int r = symlinkat("f", AT_FDCWD, "s"); rep_int(r, errno); }
+
+static void t_readlink(void)
+{
+	char buf[64];
+	must(syscall(SYS_symlinkat, "target", AT_FDCWD, "s") == 0, "symlink");
+	errno = 0;
+	ssize_t r = readlink("s", buf, sizeof buf);
+	rep_int(r, errno);
+}
+
+static void t_readlinkat(void)
+{
+	char buf[64];
+	must(syscall(SYS_symlinkat, "target", AT_FDCWD, "s") == 0, "symlink");
+	errno = 0;
+	ssize_t r = readlinkat(AT_FDCWD, "s", buf, sizeof buf);
+	rep_int(r, errno);
+}
+
+static void t_chmod(void) { make_file("f"); errno = 0; int r = chmod("f", 0600); rep_int(r, errno); }
+static void t_fchmod(void) { int fd = file_with("f", "x"); errno = 0; int r = fchmod(fd, 0600); rep_int(r, errno); }
+static void t_fchmodat(void) { make_file("f"); errno = 0; int r = fchmodat(AT_FDCWD, "f", 0600, 0); rep_int(r, errno); }
+/* owner and group -1: change nothing, allowed to anyone */
+static void t_chown(void) { make_file("f"); errno = 0; int r = chown("f", (uid_t)-1, (gid_t)-1); rep_int(r, errno); }
+static void t_fchown(void) { int fd = file_with("f", "x"); errno = 0; int r = fchown(fd, (uid_t)-1, (gid_t)-1); rep_int(r, errno); }
+static void t_lchown(void) { make_file("f"); errno = 0; int r = lchown("f", (uid_t)-1, (gid_t)-1); rep_int(r, errno); }
+
+static void t_fchownat(void)
+{
+	make_file("f");
+	errno = 0;
+	int r = fchownat(AT_FDCWD, "f", (uid_t)-1, (gid_t)-1, 0);
+	rep_int(r, errno);
+}
+
+static void t_utimensat(void) { make_file("f"); errno = 0; int r = utimensat(AT_FDCWD, "f", NULL, 0); rep_int(r, errno); }
+static void t_futimens(void) { int fd = file_with("f", "x"); errno = 0; int r = futimens(fd, NULL); rep_int(r, errno); }
+static void t_opendir(void) { errno = 0; DIR *r = opendir("."); rep_ptr(r, errno); }
+
+static void t_readdir(void)
+{
+	DIR *d = opendir(".");
+	must(d != NULL, "opendir");
+	errno = 0;
+	struct dirent *r = readdir(d);
+	rep_ptr(r, errno);
+}
+
+static void t_closedir(void)
+{
+	DIR *d = opendir(".");
+	must(d != NULL, "opendir");
+	errno = 0;
+	int r = closedir(d);
+	rep_int(r, errno);
+}
+
+static void t_dup(void) { int fd = file_with("f", "x"); errno = 0; int r = dup(fd); rep_int(r, errno); }
+static void t_dup2(void) { int fd = file_with("f", "x"); errno = 0; int r = dup2(fd, 100); rep_int(r, errno); }
+static void t_dup3(void) { int fd = file_with("f", "x"); errno = 0; int r = dup3(fd, 101, O_CLOEXEC); rep_int(r, errno); }
+static void t_pipe(void) { int p[2]; errno = 0; int r = pipe(p); rep_int(r, errno); }
+static void t_pipe2(void) { int p[2]; errno = 0; int r = pipe2(p, O_CLOEXEC); rep_int(r, errno); }
+static void t_fcntl(void) { int fd = file_with("f", "x"); errno = 0; int r = fcntl(fd, F_GETFL); rep_int(r, errno); }
+
+static void t_ioctl(void)
+{
+	int p[2], n = -1;
+	raw_pipe(p);
+	must(syscall(SYS_write, p[1], "abc", 3) == 3, "write");
+	errno = 0;
+	int r = ioctl(p[0], FIONREAD, &n);
+	rep_int(r, errno);
+}
+
+static void t_mmap(void)
+{
+	errno = 0;
+	void *r = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rep_mmap(r, errno);
+}
+
+static void t_munmap(void)
+{
+	void *p = (void *)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	must(p != MAP_FAILED, "mmap");
+	errno = 0;
+	int r = munmap(p, 4096);
+	rep_int(r, errno);
+}
+
+static void t_sendfile(void)
+{
+	int in = file_with("f", "hello\n"), out = file_with("g", "");
+	errno = 0;
+	ssize_t r = sendfile(out, in, NULL, 6);
+	rep_int(r, errno);
+}
+
+static void t_copy_file_range(void)
+{
+	int in = file_with("f", "hello\n"), out = file_with("g", "");
+	errno = 0;
+	ssize_t r = copy_file_range(in, NULL, out, NULL, 6, 0);
+	rep_int(r, errno);
+}
+
+static void t_fallocate(void)
+{
+	int fd = file_with("f", "");
+	errno = 0;
+	int r = fallocate(fd, 0, 0, 4096);
+	rep_int(r, errno);
+}
+
+/* ---- network ---- */
+
+static void t_socket(void) { errno = 0; int r = socket(AF_INET, SOCK_STREAM, 0); rep_int(r, errno); }
+static void t_socketpair(void) { int sv[2]; errno = 0; int r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv); rep_int(r, errno); }
+
+static void t_connect(void)
+{
+	struct sockaddr_in addr;
+	listener(&addr);
+	int c = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	must(c >= 0, "socket");
+	errno = 0;
+	int r = connect(c, (struct sockaddr *)&addr, sizeof addr);
+	rep_int(r, errno);
+}
+
+static void t_bind(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	must(fd >= 0, "socket");
+	errno = 0;
+	int r = bind(fd, (struct sockaddr *)&addr, sizeof addr);
+	rep_int(r, errno);
+}
+
+static void t_listen(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	must(fd >= 0, "socket");
+	must(syscall(SYS_bind, fd, &addr, sizeof addr) == 0, "bind");
+	errno = 0;
+	int r = listen(fd, 8);
+	rep_int(r, errno);
+}
+
+static void t_accept(void)
+{
+	int lfd = pending_listener();
+	struct sockaddr_in peer;
+	socklen_t len = sizeof peer;
+	errno = 0;
+	int r = accept(lfd, (struct sockaddr *)&peer, &len);
+	rep_int(r, errno);
+}
+
+static void t_accept4(void)
+{
+	int lfd = pending_listener();
+	struct sockaddr_in peer;
+	socklen_t len = sizeof peer;
+	errno = 0;
+	int r = accept4(lfd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+	rep_int(r, errno);
+}
+
+static void t_send(void)
+{
+	int sv[2];
+	fd_pair(sv);
+	errno = 0;
+	ssize_t r = send(sv[0], "hello", 5, 0);
+	rep_int(r, errno);
+}
+
+static void t_sendto(void)
+{
+	int sv[2];
+	fd_pair(sv);
+	errno = 0;
+	ssize_t r = sendto(sv[0], "hello", 5, 0, NULL, 0);
+	rep_int(r, errno);
+}
+
+static void t_sendmsg(void)
+{
+	int sv[2];
+	fd_pair(sv);
+	struct iovec iov = { "hello", 5 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	errno = 0;
+	ssize_t r = sendmsg(sv[0], &msg, 0);
+	rep_int(r, errno);
+}
+
+static void t_recv(void)
+{
+	int sv[2];
+	char buf[16];
+	fd_pair(sv);
+	must(syscall(SYS_write, sv[1], "hello", 5) == 5, "write");
+	errno = 0;
+	ssize_t r = recv(sv[0], buf, sizeof buf, 0);
+	rep_int(r, errno);
+}
+
+static void t_recvfrom(void)
+{
+	int sv[2];
+	char buf[16];
+	struct sockaddr_storage from;
+	socklen_t len = sizeof from;
+	fd_pair(sv);
+	must(syscall(SYS_write, sv[1], "hello", 5) == 5, "write");
+	errno = 0;
+	ssize_t r = recvfrom(sv[0], buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
+	rep_int(r, errno);
+}
+
+static void t_recvmsg(void)
+{
+	int sv[2];
+	char buf[16];
+	fd_pair(sv);
+	must(syscall(SYS_write, sv[1], "hello", 5) == 5, "write");
+	struct iovec iov = { buf, sizeof buf };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	errno = 0;
+	ssize_t r = recvmsg(sv[0], &msg, 0);
+	rep_int(r, errno);
+}
+
+static void t_shutdown(void)
+{
+	int sv[2];
+	fd_pair(sv);
+	errno = 0;
+	int r = shutdown(sv[0], SHUT_WR);
+	rep_int(r, errno);
+}
+
+static void t_setsockopt(void)
+{
+	int one = 1;
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	must(fd >= 0, "socket");
+	errno = 0;
+	int r = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	rep_int(r, errno);
+}
+
+static void t_getsockopt(void)
+{
+	int type = 0;
+	socklen_t len = sizeof type;
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	must(fd >= 0, "socket");
+	errno = 0;
+	int r = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+	rep_int(r, errno);
+}
+
+static void t_getaddrinfo(void)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res = NULL;
+	errno = 0;
+	int r = getaddrinfo("localhost", NULL, &hints, &res);
+	rep_eai(r, errno);
+}
+
+static void t_poll(void)
+{
+	int p[2];
+	raw_pipe(p);
+	must(syscall(SYS_write, p[1], "x", 1) == 1, "write");
+	struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+	errno = 0;
+	int r = poll(&pfd, 1, 0);
+	rep_int(r, errno);
+}
+
+static void t_select(void)
+{
+	int p[2];
+	raw_pipe(p);
+	must(syscall(SYS_write, p[1], "x", 1) == 1, "write");
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	struct timeval tv = { 0, 0 };
+	errno = 0;
+	int r = select(p[0] + 1, &rd, NULL, NULL, &tv);
+	rep_int(r, errno);
+}
+
+static void t_epoll_wait(void)
+{
+	int p[2];
+	raw_pipe(p);
+	must(syscall(SYS_write, p[1], "x", 1) == 1, "write");
+	int ep = (int)syscall(SYS_epoll_create1, 0);
+	must(ep >= 0, "epoll_create1");
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = p[0] }, out[4];
+	must(syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, p[0], &ev) == 0, "epoll_ctl");
+	errno = 0;
+	int r = epoll_wait(ep, out, 4, 0);
+	rep_int(r, errno);
+}
+
+/* ---- memory ---- */
+
+static void t_malloc(void) { errno = 0; void *r = malloc(64); rep_ptr(r, errno); }
+static void t_calloc(void) { errno = 0; void *r = calloc(4, 16); rep_ptr(r, errno); }
+
+static void t_realloc(void)
+{
+	void *p = malloc(16);
+	must(p != NULL, "malloc");
+	errno = 0;
+	void *r = realloc(p, 4096);
+	rep_ptr(r, errno);
+}
+
+static void t_free(void)
+{
+	void *p = malloc(64);
+	must(p != NULL, "malloc");
+	free(p);
+	say("%s ret=void errno=0", callname);
+}
+
+static void t_posix_memalign(void)
+{
+	void *p = NULL;
+	int r = posix_memalign(&p, 64, 128);
+	rep_errnum(r);
+}
+
+static void t_aligned_alloc(void) { errno = 0; void *r = aligned_alloc(64, 128); rep_ptr(r, errno); }
+
+/* ---- clock ---- */
+
+static void t_time(void) { errno = 0; time_t r = time(NULL); rep_int((long)r, errno); }
+static void t_gettimeofday(void) { struct timeval tv; errno = 0; int r = gettimeofday(&tv, NULL); rep_int(r, errno); }
+static void t_clock_gettime(void) { struct timespec ts; errno = 0; int r = clock_gettime(CLOCK_MONOTONIC, &ts); rep_int(r, errno); }
+static void t_nanosleep(void) { errno = 0; int r = nanosleep(&ms1, NULL); rep_int(r, errno); }
+static void t_clock_nanosleep(void) { int r = clock_nanosleep(CLOCK_MONOTONIC, 0, &ms1, NULL); rep_errnum(r); }
+/* one second: with 0, a failure (all seconds left) would look like success */
+static void t_sleep(void) { errno = 0; unsigned r = sleep(1); rep_unslept((long)r, errno); }
+static void t_usleep(void) { errno = 0; int r = usleep(1000); rep_int(r, errno); }
+
+/* ---- process ---- */
+
+static void t_fork(void)
+{
+	errno = 0;
+	pid_t r = fork();
+	if (r == 0)
+		_exit(0);
+	int e = errno;
+	reap(r);
+	rep_int(r, e);
+}
+
+static void t_vfork(void)
+{
+	errno = 0;
+	pid_t r = vfork();
+	if (r == 0)
+		_exit(0);
+	int e = errno;
+	reap(r);
+	rep_int(r, e);
+}
+
+/* The exec runs in a child. If it returns, the child reports what it
+ * returned and leaves with 42; if it works, /bin/true exits 0 and the
+ * parent reports `ret=exec`. Anything else is reported as it is. */
+static char *true_argv[] = { "true", NULL };
+
+static long x_execve(void) { return execve("/bin/true", true_argv, environ); }
+static long x_execv(void) { return execv("/bin/true", true_argv); }
+static long x_execvp(void) { return execvp("true", true_argv); }
+static long x_execvpe(void) { return execvpe("true", true_argv, environ); }
+static long x_execl(void) { return execl("/bin/true", "true", (char *)NULL); }
+static long x_execlp(void) { return execlp("true", "true", (char *)NULL); }
+static long x_execle(void) { return execle("/bin/true", "true", (char *)NULL, environ); }
+
+static void exec_test(long (*doit)(void))
+{
+	pid_t pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0) {
+		errno = 0;
+		long r = doit();
+		rep_int(r, errno);
+		_exit(42);
+	}
+	int st = 0;
+	while (syscall(SYS_wait4, pid, &st, 0, NULL) < 0)
+		must(errno == EINTR, "wait4");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		say("%s ret=exec errno=0", callname);
+	else if (!(WIFEXITED(st) && WEXITSTATUS(st) == 42))
+		say("%s ret=child-status-0x%x errno=0", callname, st);
+}
+
+static void t_execve(void) { exec_test(x_execve); }
+static void t_execv(void) { exec_test(x_execv); }
+static void t_execvp(void) { exec_test(x_execvp); }
+static void t_execvpe(void) { exec_test(x_execvpe); }
+static void t_execl(void) { exec_test(x_execl); }
+static void t_execlp(void) { exec_test(x_execlp); }
+static void t_execle(void) { exec_test(x_execle); }
+
+static void t_posix_spawn(void)
+{
+	pid_t pid = 0;
+	int r = posix_spawn(&pid, "/bin/true", NULL, NULL, true_argv, environ);
+	if (r == 0)
+		reap(pid);
+	rep_errnum(r);
+}
+
+static void t_posix_spawnp(void)
+{
+	pid_t pid = 0;
+	int r = posix_spawnp(&pid, "true", NULL, NULL, true_argv, environ);
+	if (r == 0)
+		reap(pid);
+	rep_errnum(r);
+}
+
+static void t_system(void) { errno = 0; int r = system("true"); rep_int(r, errno); }
+static void t_kill(void) { errno = 0; int r = kill(getpid(), 0); rep_int(r, errno); }
+static void t_getpid(void) { errno = 0; pid_t r = getpid(); rep_int(r, errno); }
+static void t_getppid(void) { errno = 0; pid_t r = getppid(); rep_int(r, errno); }
+
+/* ---- the table ---- */
+
+#define T(name) { #name, t_##name }
+static const struct { const char *name; void (*run)(void); } tests[] = {
+	T(open), T(openat), T(creat), T(fopen), T(freopen), T(close), T(read), T(write),
+	T(pread), T(pwrite), T(readv), T(writev), T(lseek), T(fsync), T(fdatasync),
+	T(truncate), T(ftruncate), T(stat), T(lstat), T(fstat), T(fstatat), T(statx),
+	T(access), T(faccessat), T(unlink), T(unlinkat), T(rename), T(renameat),
+	T(renameat2), T(mkdir), T(mkdirat), T(rmdir), T(link), T(linkat), T(symlink),
+	T(symlinkat), T(readlink), T(readlinkat), T(chmod), T(fchmod), T(fchmodat),
+	T(chown), T(fchown), T(lchown), T(fchownat), T(utimensat), T(futimens),
+	T(opendir), T(readdir), T(closedir), T(dup), T(dup2), T(dup3), T(pipe), T(pipe2),
+	T(fcntl), T(ioctl), T(mmap), T(munmap), T(sendfile), T(copy_file_range),
+	T(fallocate),
+	T(socket), T(socketpair), T(connect), T(bind), T(listen), T(accept), T(accept4),
+	T(send), T(sendto), T(sendmsg), T(recv), T(recvfrom), T(recvmsg), T(shutdown),
+	T(setsockopt), T(getsockopt), T(getaddrinfo), T(poll), T(select), T(epoll_wait),
+	T(malloc), T(calloc), T(realloc), T(free), T(posix_memalign), T(aligned_alloc),
+	T(time), T(gettimeofday), T(clock_gettime), T(nanosleep), T(clock_nanosleep),
+	T(sleep), T(usleep),
+	T(fork), T(vfork), T(execve), T(execv), T(execvp), T(execvpe), T(execl), T(execlp),
+	T(execle), T(posix_spawn), T(posix_spawnp), T(system), T(kill), T(getpid), T(getppid),
+};
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: callprog NAME | --list\n");
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+		if (!strcmp(argv[1], "--list")) {
+			say("%s", tests[i].name);
+		} else if (!strcmp(argv[1], tests[i].name)) {
+			callname = tests[i].name;
+			tests[i].run();
+			return 0;
+		}
+	}
+	if (strcmp(argv[1], "--list")) {
+		fprintf(stderr, "callprog: unknown call %s\n", argv[1]);
+		return 2;
+	}
+	return 0;
+}
