@@ -3,6 +3,9 @@
 HIJACK=${HIJACK:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/hijack}
 LIB=${LIB:-$(dirname "$HIJACK")/libhijack.so}
 passed=0 failed=0 current=
+# Debian's own interpreters first: a pyenv shim is a shell script that
+# starts a dozen processes before Python does
+export PATH=/usr/bin:/bin:$PATH LC_ALL=C
 
 fail() { failed=$((failed + 1)); echo "FAIL [$current] $*"; }
 pass() { passed=$((passed + 1)); }

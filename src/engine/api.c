@@ -166,6 +166,7 @@ static char *own(struct hj_call *c, int i, const void *p, size_t n)
 	copy[n] = 0;
 	free(c->owned[i]);
 	c->owned[i] = copy;
+	c->owns = true;
 	return copy;
 }
 
@@ -577,8 +578,8 @@ static mrb_value hijack_argv(mrb_state *mrb, mrb_value self)
 
 static void define_arg_accessor(mrb_state *mrb, struct RClass *cls, const char *name)
 {
-	mrb_sym sym = mrb_intern_cstr(mrb, name);
-	if (mrb_obj_respond_to(mrb, cls, sym))
+	mrb_sym sym = mrb_intern_static(mrb, name, strlen(name));
+	if (mrb_obj_respond_to(mrb, cls, sym))	/* call.pid stays the process's */
 		return;
 	mrb_value env = mrb_symbol_value(sym);
 	mrb_method_t m;
@@ -619,10 +620,21 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_method(mrb, cls, "fd_path", call_fd_path, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "inspect", call_inspect, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "to_s", call_inspect, MRB_ARGS_NONE());
+	/* one accessor pair per distinct argument name (about 60 of them) */
+	const char *seen[HJ_NCALLS * HJ_MAXARGS];
+	int nseen = 0;
 	for (int id = 0; id < HJ_NCALLS; id++) {
-		call_syms[id] = mrb_intern_cstr(mrb, hj_calls[id].name);
-		for (int i = 0; i < hj_calls[id].nargs; i++)
-			define_arg_accessor(mrb, cls, hj_calls[id].args[i].name);
+		call_syms[id] = mrb_intern_static(mrb, hj_calls[id].name, strlen(hj_calls[id].name));
+		for (int i = 0; i < hj_calls[id].nargs; i++) {
+			const char *name = hj_calls[id].args[i].name;
+			int k = 0;
+			while (k < nseen && strcmp(seen[k], name))
+				k++;
+			if (k < nseen)
+				continue;
+			seen[nseen++] = name;
+			define_arg_accessor(mrb, cls, name);
+		}
 	}
 	call_obj = mrb_obj_value(mrb_data_object_alloc(mrb, cls, NULL, &call_type));
 	mrb_gc_register(mrb, call_obj);

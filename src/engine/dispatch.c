@@ -53,7 +53,7 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 	hj_busy++;
 	struct hj_call c = { .id = id, .a = a, .err = saved_errno };
 	struct hj_rule *rules[64];
-	int n = hj_rules_for(id, HJ_BEFORE, rules, 64, &c);
+	int n = hj_has_rules(id, HJ_BEFORE) ? hj_rules_for(id, HJ_BEFORE, rules, 64, &c) : 0;
 	if (n)
 		hj_vm_run(&c, rules, n);
 
@@ -61,11 +61,11 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 	int sig = 0;
 	if (!c.decided && hj_inject_wants(id))
 		hj_inject_apply(&c, &delay_exit, &sig);
-	bool timed = traced(id) || hj_cfg.summary;
+	bool trace = traced(id), timed = trace || hj_cfg.summary;
 	bool exec = hj_calls[id].ret == R_EXEC;
 	if (exec && !c.decided) {
 		/* the image is about to go: its trace line and counts go first */
-		if (traced(id))
+		if (trace)
 			hj_trace_exec(&c);
 		hj_summary_flush();
 	}
@@ -87,21 +87,22 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 		sleep_ns(delay_exit);
 
 	hj_busy++;
-	n = hj_rules_for(id, HJ_AFTER, rules, 64, &c);
+	n = hj_has_rules(id, HJ_AFTER) ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
 	if (n) {
 		c.after = true;
 		hj_vm_run(&c, rules, n);
 	}
 	bool fork_child = (id == HJ_fork || id == HJ_vfork) && c.ret == 0 && !c.decided;
 	if (!fork_child) {
-		if (traced(id))
+		if (trace)
 			hj_trace_call(&c);
 		if (hj_cfg.summary)
 			hj_summary_add(&c);
 	}
 	hj_fd_track(&c);
-	for (int i = 0; i < HJ_MAXARGS; i++)
-		free(c.owned[i]);
+	if (hj_unlikely(c.owns))
+		for (int i = 0; i < HJ_MAXARGS; i++)
+			free(c.owned[i]);
 	hj_busy--;
 
 	errno = c.err;

@@ -34,6 +34,7 @@ struct hj_call {
 	bool ret_changed;
 	uint64_t delay_ns;
 	uint64_t dur_ns;
+	bool owns;			/* owned[] holds something */
 	char *owned[HJ_MAXARGS];	/* copies of arguments rewritten by Ruby */
 };
 
@@ -69,6 +70,11 @@ struct hj_rule {
 };
 int hj_rule_add(const struct hj_rule *r, const int *ids, int nids);
 int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c);
+extern int hj_rule_counts[HJ_NCALLS][2];
+static inline bool hj_has_rules(int id, int phase)
+{
+	return __atomic_load_n(&hj_rule_counts[id][phase], __ATOMIC_ACQUIRE) != 0;
+}
 struct hj_rule *hj_rule_get(int index);
 int hj_rule_count(void);
 bool hj_path_match(char *const *globs, int n, struct hj_call *c);

@@ -181,6 +181,7 @@ static bool parse_when(const char *s, struct hj_inject *inj)
 		s += 2;
 		if (!parse_uint(&s, &inj->last) || inj->last < inj->first)
 			return false;
+		inj->step = 1;	/* every call of the range */
 	}
 	if (*s == '+') {
 		s++;

@@ -19,7 +19,8 @@
 static struct hj_rule *rules[MAX_RULES];
 static int nrules;
 static uint16_t lists[HJ_NCALLS][2][MAX_PER_CALL];
-static int counts[HJ_NCALLS][2];
+int hj_rule_counts[HJ_NCALLS][2];
+#define counts hj_rule_counts
 
 int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 {
@@ -186,35 +187,90 @@ static void fd_forget(int fd)
 		__atomic_store_n(&fd_cache[fd].path[0], 0, __ATOMIC_RELEASE);
 }
 
+static void fd_store(int fd, const char *path)
+{
+	size_t len = strlen(path);
+	if (fd < 0 || fd >= FD_CACHE || len >= FD_PATH)
+		return;
+	__atomic_add_fetch(&fd_cache[fd].seq, 1, __ATOMIC_ACQ_REL);
+	memcpy(fd_cache[fd].path, path, len + 1);
+	__atomic_add_fetch(&fd_cache[fd].seq, 1, __ATOMIC_ACQ_REL);
+}
+
 bool hj_fd_path(int fd, char *out, size_t n)
 {
 	if (fd < 0)
 		return false;
 	if (fd < FD_CACHE && __atomic_load_n(&fd_cache[fd].path[0], __ATOMIC_ACQUIRE)) {
 		unsigned seq = __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE);
-		snprintf(out, n, "%s", fd_cache[fd].path);
-		if (!(seq & 1) && seq == __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE) && out[0])
-			return true;
+		size_t len = strnlen(fd_cache[fd].path, FD_PATH - 1);
+		if (len < n) {
+			memcpy(out, fd_cache[fd].path, len);
+			out[len] = 0;
+			if (!(seq & 1) && seq == __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE) && len)
+				return true;
+		}
 	}
-	char link[32];
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	char link[32] = "/proc/self/fd/";
+	char digits[12];
+	int d = 0;
+	for (unsigned v = (unsigned)fd; d == 0 || v; v /= 10)
+		digits[d++] = (char)('0' + v % 10);
+	size_t at = strlen(link);
+	while (d)
+		link[at++] = digits[--d];
+	link[at] = 0;
 	long len = syscall(SYS_readlink, link, out, n - 1);
 	if (len <= 0)
 		return false;
 	out[len] = 0;
-	if (fd < FD_CACHE && (size_t)len < FD_PATH) {
-		__atomic_add_fetch(&fd_cache[fd].seq, 1, __ATOMIC_ACQ_REL);
-		memcpy(fd_cache[fd].path, out, (size_t)len + 1);
-		__atomic_add_fetch(&fd_cache[fd].seq, 1, __ATOMIC_ACQ_REL);
-	}
+	fd_store(fd, out);
 	return true;
+}
+
+/* The working directory, fetched once and dropped by chdir and fchdir. */
+static char cwd[4096];
+static bool cwd_known;
+
+static const char *current_dir(void)
+{
+	if (!cwd_known) {
+		if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0)
+			return NULL;
+		cwd_known = true;
+	}
+	return cwd;
+}
+
+/* Remembers what an open gave: the path it was given, made absolute,
+ * so that the fd's first read costs no readlink. */
+static void fd_opened(int fd, int dirfd, const char *path)
+{
+	char abs[4096];
+	const char *base = NULL;
+	if (!path)
+		return fd_forget(fd);
+	if (path[0] != '/') {
+		if (dirfd == AT_FDCWD)
+			base = current_dir();
+		else if (hj_fd_path(dirfd, abs, sizeof abs))
+			base = abs;
+		if (!base)
+			return fd_forget(fd);
+	}
+	char full[4096];
+	int len = base ? snprintf(full, sizeof full, "%s/%s", base, path) : snprintf(full, sizeof full, "%s", path);
+	if (len >= (int)sizeof full)
+		return fd_forget(fd);
+	normalize(full);
+	fd_store(fd, full);
 }
 
 void hj_fd_cache_enable(void)
 {
 	static const int watched[] = {
 		HJ_close, HJ_dup, HJ_dup2, HJ_dup3, HJ_pipe, HJ_pipe2, HJ_socketpair,
-		HJ_fopen, HJ_freopen, HJ_opendir,
+		HJ_fopen, HJ_freopen, HJ_opendir, HJ_chdir, HJ_fchdir,
 	};
 	fd_cache_on = true;
 	for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++)
@@ -229,9 +285,23 @@ void hj_fd_track(struct hj_call *c)
 	if (!fd_cache_on)
 		return;
 	enum hj_ret r = hj_calls[c->id].ret;
-	if (r == R_FD && c->ret >= 0)
-		fd_forget((int)c->ret);
+	if (r == R_FD && c->ret >= 0) {
+		const struct hj_call_info *ci = &hj_calls[c->id];
+		int p = -1;
+		for (int i = 0; i < ci->nargs && p < 0; i++)
+			if (ci->args[i].kind == K_PATH)
+				p = i;
+		if (p >= 0)
+			fd_opened((int)c->ret, p > 0 && ci->args[p - 1].kind == K_DIRFD ? (int)c->a[p - 1] : AT_FDCWD,
+				  (const char *)c->a[p]);
+		else
+			fd_forget((int)c->ret);
+	}
 	switch (c->id) {
+	case HJ_chdir: case HJ_fchdir:
+		if (c->ret == 0)
+			cwd_known = false;
+		break;
 	case HJ_close: fd_forget((int)c->a[0]); break;
 	case HJ_dup2: case HJ_dup3: fd_forget((int)c->a[1]); break;
 	case HJ_pipe: case HJ_pipe2: case HJ_socketpair: {
@@ -244,11 +314,11 @@ void hj_fd_track(struct hj_call *c)
 	}
 	case HJ_fopen: case HJ_freopen:
 		if (c->ret)
-			fd_forget(fileno((FILE *)c->ret));
+			fd_opened(fileno((FILE *)c->ret), AT_FDCWD, (const char *)c->a[0]);
 		break;
 	case HJ_opendir:
 		if (c->ret)
-			fd_forget(dirfd((DIR *)c->ret));
+			fd_opened(dirfd((DIR *)c->ret), AT_FDCWD, (const char *)c->a[0]);
 		break;
 	}
 }

@@ -96,6 +96,7 @@ static bool check_syntax(const char *path)
 	mrb_state *mrb = mrb_open_core(NULL, NULL);
 	mrbc_context *cx = mrbc_context_new(mrb);
 	mrbc_filename(mrb, cx, path);
+	cx->capture_errors = TRUE;	/* we print the error, with the file */
 	struct mrb_parser_state *p = mrb_parse_file(mrb, f, cx);
 	fclose(f);
 	bool ok = p && p->nerr == 0;
@@ -113,6 +114,7 @@ static bool check_eval(const char *code)
 	mrb_state *mrb = mrb_open_core(NULL, NULL);
 	mrbc_context *cx = mrbc_context_new(mrb);
 	mrbc_filename(mrb, cx, "-e");
+	cx->capture_errors = TRUE;
 	struct mrb_parser_state *p = mrb_parse_string(mrb, code, cx);
 	bool ok = p && p->nerr == 0;
 	if (p && p->nerr)

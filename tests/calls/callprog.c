@@ -359,6 +359,8 @@ static void t_renameat2(void) { make_file("f"); errno = 0; int r = renameat2(AT_
 static void t_mkdir(void) { errno = 0; int r = mkdir("d", 0755); rep_int(r, errno); }
 static void t_mkdirat(void) { errno = 0; int r = mkdirat(AT_FDCWD, "d", 0755); rep_int(r, errno); }
 static void t_rmdir(void) { make_dir("d"); errno = 0; int r = rmdir("d"); rep_int(r, errno); }
+static void t_chdir(void) { make_dir("d"); errno = 0; int r = chdir("d"); rep_int(r, errno); }
+static void t_fchdir(void) { make_dir("d"); int fd = (int)syscall(SYS_open, "d", O_RDONLY | O_DIRECTORY); errno = 0; int r = fchdir(fd); rep_int(r, errno); }
 static void t_link(void) { make_file("f"); errno = 0; int r = link("f", "g"); rep_int(r, errno); }
 static void t_linkat(void) { make_file("f"); errno = 0; int r = linkat(AT_FDCWD, "f", AT_FDCWD, "g", 0); rep_int(r, errno); }
 static void t_symlink(void) { make_file("f"); errno = 0; int r = symlink("f", "s"); rep_int(r, errno); }
@@ -814,7 +816,7 @@ static const struct { const char *name; void (*run)(void); } tests[] = {
 	T(pread), T(pwrite), T(readv), T(writev), T(lseek), T(fsync), T(fdatasync),
 	T(truncate), T(ftruncate), T(stat), T(lstat), T(fstat), T(fstatat), T(statx),
 	T(access), T(faccessat), T(unlink), T(unlinkat), T(rename), T(renameat),
-	T(renameat2), T(mkdir), T(mkdirat), T(rmdir), T(link), T(linkat), T(symlink),
+	T(renameat2), T(mkdir), T(mkdirat), T(rmdir), T(chdir), T(fchdir), T(link), T(linkat), T(symlink),
 	T(symlinkat), T(readlink), T(readlinkat), T(chmod), T(fchmod), T(fchmodat),
 	T(chown), T(fchown), T(lchown), T(fchownat), T(utimensat), T(futimens),
 	T(opendir), T(readdir), T(closedir), T(dup), T(dup2), T(dup3), T(pipe), T(pipe2),
