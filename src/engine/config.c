@@ -74,3 +74,83 @@ bool hj_config_load(char *err, size_t errlen)
 	}
 	return true;
 }
+
+/* ---- following exec ----
+ * A program may exec with an environment of its own making (env -i,
+ * subprocess with env=): our entries go back in while following is on. */
+static char *carried[16];	/* "LD_PRELOAD=...", "HIJACK_...=..." */
+static int ncarried;
+
+void hj_follow_init(const char *library, char **envp)
+{
+	for (char **e = envp; e && *e && ncarried < 15; e++)
+		if (!strncmp(*e, "HIJACK_", 7))
+			carried[ncarried++] = strdup(*e);
+	if (library && ncarried < 16) {
+		size_t n = strlen(library) + 12;
+		carried[ncarried] = malloc(n);
+		snprintf(carried[ncarried++], n, "LD_PRELOAD=%s", library);
+	}
+	static const int execs[] = { HJ_execve, HJ_execv, HJ_execvp, HJ_execvpe, HJ_execl, HJ_execlp,
+				     HJ_execle, HJ_posix_spawn, HJ_posix_spawnp, HJ_system };
+	if (ncarried > 1)
+		for (size_t i = 0; i < sizeof execs / sizeof execs[0]; i++)
+			hj_wanted[execs[i]] = 1;
+}
+
+/* Does envp hold entry (name=value), or for LD_PRELOAD, our library? */
+static bool has(char *const *envp, const char *entry)
+{
+	size_t name = strcspn(entry, "=") + 1;
+	for (char *const *e = envp; e && *e; e++) {
+		if (strncmp(*e, entry, name))
+			continue;
+		if (strncmp(entry, "LD_PRELOAD=", 11))
+			return true;
+		return strstr(*e + name, entry + name) != NULL;
+	}
+	return false;
+}
+
+void hj_follow_exec(struct hj_call *c)
+{
+	if (!hj_cfg.follow || ncarried < 2)
+		return;
+	const struct hj_call_info *ci = &hj_calls[c->id];
+	int e = -1;
+	for (int i = 0; i < ci->nargs; i++)
+		if (ci->args[i].kind == K_ENVP)
+			e = i;
+	extern char **environ;
+	char *const *envp = e >= 0 ? (char *const *)c->a[e] : environ;
+	int missing = 0;
+	for (int k = 0; k < ncarried; k++)
+		missing += !has(envp, carried[k]);
+	if (!missing)
+		return;
+	if (e < 0) {
+		/* the program edited its own environ: mend it in place */
+		for (int k = 0; k < ncarried; k++)
+			if (!has(environ, carried[k]))
+				putenv(carried[k]);
+		return;
+	}
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	char **fresh = malloc(sizeof *fresh * (n + (size_t)ncarried + 1));
+	if (!fresh)
+		return;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) || has(envp, carried[ncarried - 1]))
+			fresh[m++] = envp[i];
+	for (int k = 0; k < ncarried; k++)
+		if (!has(envp, carried[k]))
+			fresh[m++] = carried[k];
+	fresh[m] = NULL;
+	c->a[e] = (long)fresh;
+	free(c->owned[e]);
+	c->owned[e] = (char *)fresh;
+	c->owns = true;
+}

@@ -62,7 +62,10 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 	if (!c.decided && hj_inject_wants(id))
 		hj_inject_apply(&c, &delay_exit, &sig);
 	bool trace = traced(id), timed = trace || hj_cfg.summary;
-	bool exec = hj_calls[id].ret == R_EXEC;
+	enum hj_ret kind = hj_calls[id].ret;
+	bool exec = kind == R_EXEC;
+	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system))
+		hj_follow_exec(&c);
 	if (exec && !c.decided) {
 		/* the image is about to go: its trace line and counts go first */
 		if (trace)

@@ -54,6 +54,9 @@ struct hj_config {
 extern struct hj_config hj_cfg;
 /* Reads HIJACK_* into hj_cfg, the trace set and injections. */
 bool hj_config_load(char *err, size_t errlen);
+/* Keeps our library and settings in the environment of exec'd children. */
+void hj_follow_init(const char *library, char **envp);
+void hj_follow_exec(struct hj_call *c);
 
 /* ---- rules.c: hooks registered by scripts, matched in C ---- */
 enum { HJ_BEFORE, HJ_AFTER };

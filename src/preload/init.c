@@ -10,6 +10,7 @@
 
 #include "../engine/engine.h"
 
+static void hj_start(int argc, char **argv, char **envp);
 void hj_vm_before_fork(void);
 void hj_vm_after_fork_parent(void);
 
@@ -59,7 +60,6 @@ static void unfollow(void)
 /* glibc passes argc, argv and envp to the constructors of loaded objects. */
 __attribute__((constructor)) static void hj_start(int argc, char **argv, char **envp)
 {
-	(void)envp;
 	hj_busy++;
 	char err[512];
 	if (!hj_config_load(err, sizeof err)) {
@@ -70,8 +70,13 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 	if (((scripts && *scripts) || (evals && *evals)) && !hj_vm_start(scripts, evals, argc, argv))
 		_exit(2);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-	if (!hj_cfg.follow)
+	if (!hj_cfg.follow) {
 		unfollow();
+	} else {
+		/* LD_PRELOAD may name us by a relative path; carry our own */
+		Dl_info self;
+		hj_follow_init(dladdr((void *)hj_start, &self) ? self.dli_fname : NULL, envp);
+	}
 	hj_busy--;
 }
 

@@ -250,6 +250,11 @@ t_no_follow() {
 	touch a b
 	"$HIJACK" run -s s.rb -- sh -c 'rm a' 2>/dev/null
 	check_eq "children follow by default" yes "$([ -e a ] && echo yes)"
+	touch c d
+	"$HIJACK" run -s s.rb -- env -i /bin/rm c 2>/dev/null
+	check_eq "follows an exec with a cleared environment" yes "$([ -e c ] && echo yes)"
+	"$HIJACK" run -s s.rb -- python3 -c 'import subprocess; subprocess.run(["rm", "d"], env={"PATH": "/usr/bin:/bin"})' 2>/dev/null
+	check_eq "follows subprocess with env=" yes "$([ -e d ] && echo yes)"
 	"$HIJACK" run --no-follow -s s.rb -- sh -c 'rm b' 2>/dev/null
 	check_eq "--no-follow leaves children alone" no "$([ -e b ] && echo yes || echo no)"
 }
