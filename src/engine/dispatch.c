@@ -90,11 +90,10 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 		sleep_ns(delay_exit);
 
 	hj_busy++;
+	c.after = true;		/* results are there to read from here on */
 	n = hj_has_rules(id, HJ_AFTER) ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
-	if (n) {
-		c.after = true;
+	if (n)
 		hj_vm_run(&c, rules, n);
-	}
 	bool fork_child = (id == HJ_fork || id == HJ_vfork) && c.ret == 0 && !c.decided;
 	if (!fork_child) {
 		if (trace)
