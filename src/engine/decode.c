@@ -423,7 +423,7 @@ static void ptr(struct hj_buf *b, long v, bool json)
 
 /* ---- structures ---- */
 
-static void timespec(struct hj_buf *b, const struct timespec *ts)
+static void timespec_text(struct hj_buf *b, const struct timespec *ts)
 {
 	hj_printf(b, "{tv_sec=%ld, tv_nsec=%ld}", (long)ts->tv_sec, (long)ts->tv_nsec);
 }
@@ -460,7 +460,7 @@ static void utime_times(struct hj_buf *b, const struct timespec *ts)
 		else if (ts[k].tv_nsec == UTIME_OMIT)
 			hj_puts(b, "UTIME_OMIT");
 		else {
-			timespec(b, &ts[k]);
+			timespec_text(b, &ts[k]);
 			date_comment(b, (long)ts[k].tv_sec, (long)ts[k].tv_nsec);
 		}
 	}
@@ -622,7 +622,7 @@ static void cmsgs(struct hj_buf *b, const struct msghdr *m)
 }
 
 /* data: bytes the call moved (-1: all of the iovecs, for sendmsg) */
-static void msghdr(struct hj_buf *b, const struct msghdr *m, long data)
+static void msghdr_text(struct hj_buf *b, const struct msghdr *m, long data)
 {
 	hj_puts(b, "{msg_name=");
 	if (m->msg_name && m->msg_namelen)
@@ -742,6 +742,19 @@ static long arg(const struct hj_call *c, int i)
 	return i < hj_calls[c->id].nargs ? c->a[i] : 0;
 }
 
+static bool reads_memory(enum hj_kind k)
+{
+	switch (k) {
+	case K_INT: case K_UINT: case K_HEX: case K_FD: case K_DIRFD: case K_OFLAGS:
+	case K_MODE: case K_ATFLAGS: case K_AMODE: case K_WHENCE: case K_FCNTL:
+	case K_PROT: case K_MAPFLAGS: case K_AF: case K_SOCKTYPE: case K_SOCKLEVEL:
+	case K_SHUT: case K_MSGFLAGS: case K_SIGNAL: case K_CLOCK:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* In JSON: RAW output is already a JSON value; TXT is strace's text, to
  * be quoted. */
 enum { RAW, TXT };
@@ -754,6 +767,15 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 	const bool done = c->after && !hj_is_failure(c);
 	const bool w = wide(ai->type);
 	const int id = c->id;
+
+	/* a call that failed with EFAULT was given bad memory: reading it
+	 * here would crash the program, so show the pointer as strace does */
+	const bool fault = c->after && hj_is_failure(c)
+			   && (hj_calls[id].ret == R_ERRNUM ? c->ret : c->err) == EFAULT;
+	if (fault && reads_memory(ai->kind)) {
+		ptr(b, v, json);
+		return RAW;
+	}
 
 	switch (ai->kind) {
 	case K_INT:
@@ -787,7 +809,7 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 				return TXT;
 			case F_GETLK: case F_SETLK: case F_SETLKW:
 			case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-				if (!p) {
+				if (!p || fault) {
 					ptr(b, v, json);
 					return RAW;
 				}
@@ -888,11 +910,14 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 			break;
 		quote(b, p, (size_t)arg(c, i + 1), MAXSTR, 0, json);
 		return RAW;
-	case K_BUF_OUT:
+	case K_BUF_OUT: {
+		/* an injected result may claim more than the buffer holds */
+		unsigned long n = (unsigned long)c->ret, size = (unsigned long)arg(c, i + 1);
 		if (!p || !done || c->ret < 0)
 			break;
-		quote(b, p, (size_t)c->ret, MAXSTR, 0, json);
+		quote(b, p, n < size ? n : size, MAXSTR, 0, json);
 		return RAW;
+	}
 	case K_IOV_IN: case K_IOV_OUT:
 		if (!p || (ai->kind == K_IOV_OUT && !done))
 			break;
@@ -904,7 +929,7 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		if (ai->kind == K_MSGHDR_OUT && !done)
 			hj_printf(b, "{msg_namelen=%u}", (unsigned)((const struct msghdr *)p)->msg_namelen);
 		else
-			msghdr(b, p, ai->kind == K_MSGHDR_OUT ? c->ret : -1);
+			msghdr_text(b, p, ai->kind == K_MSGHDR_OUT ? c->ret : -1);
 		return TXT;
 	case K_OFLAGS:
 		if (id == HJ_open || id == HJ_openat)
@@ -945,21 +970,26 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		FLAGS(b, prots, (unsigned)v, "PROT_???");
 		return TXT;
 	case K_MAPFLAGS: {
+		/* the mapping type, the flags, then the huge page size */
 		unsigned long u = (unsigned)v, huge = u >> MAP_HUGE_SHIFT & MAP_HUGE_MASK;
 		const char *t = name_of(map_types, N(map_types), u & 0xf);
-		bool sep = t != NULL;
-		if (t)
+		bool sep = false;
+		if (t) {
 			hj_puts(b, t);
-		u = bits(b, map_flags, N(map_flags), u & ~(0xful | (unsigned long)MAP_HUGE_MASK << MAP_HUGE_SHIFT), &sep);
-		if (huge)
+			sep = true;
+			u &= ~0xful;
+		}
+		u = bits(b, map_flags, N(map_flags), u & ~((unsigned long)MAP_HUGE_MASK << MAP_HUGE_SHIFT), &sep);
+		if (huge) {
 			hj_printf(b, "%s%lu<<MAP_HUGE_SHIFT", sep ? "|" : "", huge);
-		sep = sep || huge;
-		if (!t && (u & 0xf) == 0)
-			u |= (unsigned)v & 0xf;
+			sep = true;
+		}
 		if (u && sep)
 			hj_printf(b, "|%#lx", u);
-		else if (u || !sep)
+		else if (!sep && u)
 			hj_printf(b, "%#lx /* MAP_??? */", u);
+		else if (!sep)
+			hj_puts(b, "MAP_FILE");	/* strace's name for 0 */
 		return TXT;
 	}
 	case K_AF:
@@ -1018,7 +1048,7 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 	case K_TIMESPEC: case K_TIMESPEC_OUT:
 		if (!p || (ai->kind == K_TIMESPEC_OUT && !done))
 			break;
-		timespec(b, p);
+		timespec_text(b, p);
 		return TXT;
 	case K_TIMEVAL: case K_TIMEVAL_OUT: {
 		const struct timeval *tv = p;
@@ -1181,25 +1211,18 @@ void hj_decode_ret(struct hj_buf *b, struct hj_call *c, bool json)
 	default:
 		break;
 	}
-	if (c->id == HJ_fcntl && (r || c->a[1] == F_GETFL)) {
-		/* what F_GETFL, F_GETFD and F_GET_SEALS return: flags, in hex */
-		switch ((int)c->a[1]) {
-		case F_GETFL:
-			hj_printf(b, "%#lx (flags ", (unsigned long)r);
+	long cmd = c->id == HJ_fcntl ? c->a[1] : -1;
+	if ((cmd == F_GETFL || ((cmd == F_GETFD || cmd == F_GET_SEALS) && r))) {
+		/* what these return is a flag set: strace shows it in hex and by name */
+		hj_printf(b, "%#lx (%s ", (unsigned long)r, cmd == F_GET_SEALS ? "seals" : "flags");
+		if (cmd == F_GETFL)
 			open_mode(b, (unsigned long)r);
-			hj_puts(b, ")");
-			return;
-		case F_GETFD:
-			hj_printf(b, "%#lx (flags ", (unsigned long)r);
+		else if (cmd == F_GETFD)
 			FLAGS(b, fd_flags, (unsigned long)r, "FD_???");
-			hj_puts(b, ")");
-			return;
-		case F_GET_SEALS:
-			hj_printf(b, "%#lx (seals ", (unsigned long)r);
+		else
 			FLAGS(b, seals, (unsigned long)r, "F_SEAL_???");
-			hj_puts(b, ")");
-			return;
-		}
+		hj_puts(b, ")");
+		return;
 	}
 	hj_printf(b, "%ld", r);
 	if ((c->id == HJ_poll || c->id == HJ_select) && r == 0)

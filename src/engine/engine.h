@@ -93,6 +93,7 @@ struct hj_inject;
 /* Parses one spec; on error returns NULL and writes a message to err. */
 struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen);
 void hj_inject_add(struct hj_inject *inj);
+void hj_inject_free(struct hj_inject *inj);
 bool hj_inject_wants(int id);
 /* Applies the first matching injection to c; returns true if it did. */
 bool hj_inject_apply(struct hj_call *c, uint64_t *delay_exit_ns, int *signal);

@@ -292,9 +292,15 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 	}
 	return inj;
 bad:
-	free(inj->glob);
-	free(inj);
+	hj_inject_free(inj);
 	return NULL;
+}
+
+void hj_inject_free(struct hj_inject *inj)
+{
+	if (inj)
+		free(inj->glob);
+	free(inj);
 }
 
 void hj_inject_add(struct hj_inject *inj)

@@ -247,6 +247,7 @@ static int cmd_run(int argc, char **argv)
 			struct hj_inject *inj = hj_inject_parse(optarg, err, sizeof err);
 			if (!inj)
 				return usage_error("%s", err);
+			hj_inject_free(inj);	/* checked here, parsed again in each process */
 			append(&injects, optarg, '\x1e');
 			break;
 		}

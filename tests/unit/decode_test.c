@@ -178,6 +178,14 @@ static void io(void)
 	T("write(3, \"\\33[0m\", 4) = 4", write, 4, 0, 3, L("\x1b[0m"), 4);
 	T("write(1, \"\\18\\19\\1a\\0\", 7) = 7", write, 7, 0, 1, L("\1" "8\1" "9\1" "a\0" "7"), 7);
 	T("write(1, NULL, 0) = 0", write, 0, 0, 1, 0, 0);
+	T("write(1, \"0123456789012345678901234567890\\1\"..., 38) = 38", write, 38, 0, 1, L("0123456789012345678901234567890\0012345"), 38);
+	T("write(1, \"01234567890123456789012345678901\", 32) = 32", write, 32, 0, 1, L("01234567890123456789012345678901"), 32);
+	/* bad memory is not read: EFAULT shows the pointer */
+	T("write(1, 0x1, 10) = -1 EFAULT (Bad address)", write, -1, EFAULT, 1, 1, 10);
+	T("open(0x10, O_RDONLY) = -1 EFAULT (Bad address)", open, -1, EFAULT, 0x10, O_RDONLY, 0);
+	T("fcntl(3, F_SETLK, 0x8) = -1 EFAULT (Bad address)", fcntl, -1, EFAULT, 3, F_SETLK, 8);
+	/* an injected result longer than the buffer */
+	T("read(3, \"hello\", 5) = 100", read, 100, 0, 3, L(data), 5);
 	T("read(3, \"hello\\n\\t\\r\\v\\f\\\"\\\\\\1\\0012\\377\\177abcdefghijklmno\"..., 200) = 68", read, 68, 0, 3, L(data), 200);
 	T("read(3, \"hello\", 5) = 5", read, 5, 0, 3, L(data), 5);
 	T("read(3, \"\", 4096) = 0", read, 0, 0, 3, L(data), 4096);
@@ -193,6 +201,19 @@ static void io(void)
 	T("readv(3, [{iov_base=\"hel\", iov_len=3}, {iov_base=\"lo\\n\\t\", iov_len=4}, {iov_base=\"\\r\\v\\f\\\"\\\\\\1\\0012\\377\\177abcdefghijklmnopqrstuv\"..., iov_len=100}], 3) = 68",
 	  readv, 68, 0, 3, L(iov), 3);
 	T("readv(3, 0x7ffd0010, 3) = -1 EBADF (Bad file descriptor)", readv, -1, EBADF, 3, 0x7ffd0010, 3);
+	char a4[4] = { 0, '1', 0, 'a' }, b10[10] = "\33[0m", c10[10];
+	struct iovec short_read[3] = { { a4, 4 }, { b10, 10 }, { c10, 10 } };
+	T("readv(3, [{iov_base=\"\\0001\\0a\", iov_len=4}, {iov_base=\"\\33[0m\", iov_len=10}, {iov_base=\"\", iov_len=10}], 3) = 8",
+	  readv, 8, 0, 3, L(short_read), 3);
+	struct iovec many[40];
+	char want[2048] = "writev(1, [";
+	for (int k = 0; k < 40; k++) {
+		many[k] = (struct iovec){ "x", 1 };
+		if (k < 32)
+			strcat(want, k ? ", {iov_base=\"x\", iov_len=1}" : "{iov_base=\"x\", iov_len=1}");
+	}
+	strcat(want, ", ...], 40) = 40");
+	run(__LINE__, want, HJ_writev, 40, 0, true, false, ARGS(1, L(many), 40));
 	struct iovec wi[2] = { { "abc", 3 }, { "de", 2 } };
 	T("writev(1, [{iov_base=\"abc\", iov_len=3}, {iov_base=\"de\", iov_len=2}], 2) = 5", writev, 5, 0, 1, L(wi), 2);
 
@@ -225,6 +246,7 @@ static void io(void)
 	T("fcntl(3, F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}) = 0", fcntl, 0, 0, 3, F_GETLK, L(&fl));
 	T("fcntl(3, F_ADD_SEALS, F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE|F_SEAL_FUTURE_WRITE) = 0",
 	  fcntl, 0, 0, 3, F_ADD_SEALS, 0x1f);
+	T("fcntl(4, F_GET_SEALS) = 0", fcntl, 0, 0, 4, F_GET_SEALS, 0);
 	T("fcntl(3, F_GET_SEALS) = 0x1f (seals F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE|F_SEAL_FUTURE_WRITE)",
 	  fcntl, 0x1f, 0, 3, F_GET_SEALS, 0);
 
@@ -252,6 +274,7 @@ static void memory(void)
 	  mmap, -1, ENOMEM, 0, 4096, PROT_READ | PROT_EXEC | PROT_WRITE | 0x8, MAP_PRIVATE | MAP_HUGETLB | MAP_ANONYMOUS | (21 << MAP_HUGE_SHIFT), -1, 0);
 	T("mmap(NULL, 4096, 0x80 /* PROT_??? */, MAP_SHARED_VALIDATE|MAP_DENYWRITE|MAP_EXECUTABLE|MAP_SYNC, -1, 0) = -1 EBADF (Bad file descriptor)",
 	  mmap, -1, EBADF, 0, 4096, 0x80, MAP_SHARED_VALIDATE | MAP_SYNC | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_FILE, -1, 0);
+	T("mmap(NULL, 4096, PROT_READ, MAP_FILE, -1, 0) = -1 EBADF (Bad file descriptor)", mmap, -1, EBADF, 0, 4096, PROT_READ, 0, -1, 0);
 	T("munmap(0x7f137a303000, 4096) = 0", munmap, 0, 0, 0x7f137a303000, 4096);
 	T("malloc(100) = 0x55d0c0de0010", malloc, 0x55d0c0de0010, 0, 100);
 	T("malloc(100) = NULL ENOMEM (Cannot allocate memory)", malloc, 0, ENOMEM, 100);
@@ -352,6 +375,18 @@ static void net(void)
 	T("recvmsg(18, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"abc\", iov_len=3}, {iov_base=\"de\", iov_len=10}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = 5",
 	  recvmsg, 5, 0, 18, L(&rm), 0);
 	T("recvmsg(3, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)", recvmsg, -1, EAGAIN, 3, L(&rm), MSG_DONTWAIT);
+	union { char buf[CMSG_SPACE(sizeof(struct ucred))]; struct cmsghdr align; } cr;
+	memset(&cr, 0, sizeof cr);
+	char x8[8] = "x";
+	struct iovec xi = { x8, 8 };
+	struct msghdr cm2 = { .msg_iov = &xi, .msg_iovlen = 1, .msg_control = cr.buf, .msg_controllen = sizeof cr.buf };
+	cm = CMSG_FIRSTHDR(&cm2);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_CREDENTIALS;
+	cm->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+	memcpy(CMSG_DATA(cm), &(struct ucred){ 409, 0, 0 }, sizeof(struct ucred));
+	T("recvmsg(6, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"x\", iov_len=8}], msg_iovlen=1, msg_control=[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=409, uid=0, gid=0}}], msg_controllen=32, msg_flags=0}, 0) = 1",
+	  recvmsg, 1, 0, 6, L(&cm2), 0);
 	struct sockaddr_in to = { AF_INET, htons(9), { htonl(0x7f000001) }, { 0 } };
 	struct iovec one_iov = { "abcd", 4 };
 	struct msghdr nm = { .msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &one_iov, .msg_iovlen = 1 };

@@ -47,8 +47,11 @@ static void test_inject(void)
 		"write:when=1", "write:error=EIO:oops",
 	};
 	char err[512];
-	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-		CHECK(hj_inject_parse(good[i], err, sizeof err), "rejected %s: %s", good[i], err);
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct hj_inject *inj = hj_inject_parse(good[i], err, sizeof err);
+		CHECK(inj, "rejected %s: %s", good[i], err);
+		hj_inject_free(inj);
+	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = 0;
 		CHECK(!hj_inject_parse(bad[i], err, sizeof err) && err[0], "accepted %s", bad[i]);
