@@ -1131,7 +1131,7 @@ void hj_decode_arg(struct hj_buf *b, struct hj_call *c, int i, bool json)
 bool hj_is_failure(const struct hj_call *c)
 {
 	switch (hj_calls[c->id].ret) {
-	case R_PTR: return c->ret == 0;
+	case R_PTR: return c->ret == 0 && !c->end;
 	case R_MMAP: return (void *)c->ret == MAP_FAILED;
 	case R_ERRNUM: case R_EAI: return c->ret != 0;
 	case R_UNSLEPT: case R_VOID: return false;

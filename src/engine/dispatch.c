@@ -80,9 +80,14 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 		syscall(SYS_tgkill, getpid(), gettid(), sig);
 	if (!c.decided) {
 		uint64_t t0 = timed ? now_ns() : 0;
-		errno = saved_errno;
+		/* readdir says "no more" with NULL and errno untouched */
+		errno = id == HJ_readdir ? 0 : saved_errno;
 		c.ret = invoke(a);
 		c.err = errno;
+		if (id == HJ_readdir && c.ret == 0 && c.err == 0) {
+			c.end = true;
+			c.err = saved_errno;
+		}
 		if (timed)
 			c.dur_ns = now_ns() - t0;
 	}

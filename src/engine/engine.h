@@ -32,6 +32,7 @@ struct hj_call {
 	bool decided;			/* fail or return: the real call is skipped */
 	bool injected;
 	bool ret_changed;
+	bool end;			/* readdir's NULL at the end: not an error */
 	uint64_t delay_ns;
 	uint64_t dur_ns;
 	bool owns;			/* owned[] holds something */
