@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +49,34 @@ static bool traced(int id)
 	return hj_cfg.trace && (hj_cfg.trace_set[id / 64] >> (id % 64) & 1);
 }
 
+static bool runnable(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* Whether an exec will replace the image, so that its line can go out
+ * with "= 0" first; when in doubt the line waits for the failure. */
+static bool exec_will_run(int id, const char *file)
+{
+	if (!file || !*file)
+		return false;
+	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp;
+	if (!search || strchr(file, '/'))
+		return runnable(file);
+	const char *path = getenv("PATH");
+	char buf[4096];
+	for (const char *p = path ? path : "/bin:/usr/bin"; ; p++) {
+		const char *end = strchrnul(p, ':');
+		int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)(end - p), end == p ? "." : p, file);
+		if (n < (int)sizeof buf && runnable(buf))
+			return true;
+		if (!*end)
+			return false;
+		p = end;
+	}
+}
+
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 {
 	int saved_errno = errno;
@@ -68,7 +98,7 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 		hj_follow_exec(&c);
 	if (exec && !c.decided) {
 		/* the image is about to go: its trace line and counts go first */
-		if (trace)
+		if (trace && exec_will_run(id, (const char *)a[0]))
 			hj_trace_exec(&c);
 		hj_summary_flush();
 	}

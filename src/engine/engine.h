@@ -33,6 +33,7 @@ struct hj_call {
 	bool injected;
 	bool ret_changed;
 	bool end;			/* readdir's NULL at the end: not an error */
+	bool pretraced;			/* an exec's line went out before the call */
 	uint64_t delay_ns;
 	uint64_t dur_ns;
 	bool owns;			/* owned[] holds something */

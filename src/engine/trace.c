@@ -138,10 +138,18 @@ void hj_trace_call(struct hj_call *c)
 {
 	char tmp[8192];
 	struct hj_buf b = { tmp, 0, sizeof tmp };
-	if (hj_cfg.json)
+	if (hj_cfg.json) {
 		json_line(&b, c);
-	else
+	} else if (c->pretraced) {
+		/* an exec that came back: strace's form for the rest of a line */
+		prefix(&b);
+		hj_printf(&b, "<... %s resumed>) = ", c->id == HJ_open ? "openat" : hj_calls[c->id].name);
+		hj_decode_ret(&b, c, false);
+		if (c->injected)
+			hj_puts(&b, " (INJECTED)");
+	} else {
 		text_line(&b, c, true);
+	}
 	if (b.len >= sizeof tmp - 2)
 		b.len = sizeof tmp - 2;
 	tmp[b.len++] = '\n';
@@ -152,8 +160,17 @@ void hj_trace_call(struct hj_call *c)
  * strace shows it, with the result it will have. */
 void hj_trace_exec(struct hj_call *c)
 {
-	c->ret = 0;
-	hj_trace_call(c);
+	if (hj_cfg.json) {
+		c->ret = 0;
+		hj_trace_call(c);
+	} else {
+		char tmp[8192];
+		struct hj_buf b = { tmp, 0, sizeof tmp };
+		text_line(&b, c, false);
+		hj_puts(&b, " = 0\n");
+		hj_output_write(tmp, b.len);
+	}
+	c->pretraced = true;
 }
 
 /* ---- summary: counts per call, per process; the launcher adds up the

@@ -69,6 +69,14 @@ t_trace_pid_prefix() {
 	check_has "child lines carry [pid N]" '^\[pid +[0-9]+\] write\(1, "b\\n", 2\) = 2' "$(cat t.txt)"
 }
 
+t_trace_exec() {
+	"$HIJACK" run -t=execve -o t.txt -- sh -c '/nonexistent/x 2>/dev/null; ls >/dev/null'
+	tr=$(cat t.txt)
+	check_has "a failed exec: one line" '^\[pid +[0-9]+\] execve\("/nonexistent/x", \["/nonexistent/x"\], 0x[0-9a-f]+ /\* [0-9]+ vars \*/\) = -1 ENOENT \(No such file or directory\)$' "$tr"
+	check_has "an exec that works" '^\[pid +[0-9]+\] execve\("/usr/bin/ls", \["ls"\], 0x[0-9a-f]+ /\* [0-9]+ vars \*/\) = 0$' "$tr"
+	check_eq "no line twice" 2 "$(wc -l < t.txt)"
+}
+
 # A full disk, as sh sees it.
 t_inject_enospc() {
 	# dash's echo calls write(); it reports any write error as "I/O error"
