@@ -111,13 +111,17 @@ static void normalize(char *p)
 	*out = 0;
 }
 
+static const char *current_dir(void);
+
 /* The absolute form of path, relative to dirfd (or the cwd). */
 static bool absolute(int dirfd, const char *path, char *out, size_t n)
 {
 	size_t len;
 	if (dirfd == AT_FDCWD || dirfd < 0) {
-		if (syscall(SYS_getcwd, out, n) < 0)
+		const char *cwd = current_dir();
+		if (!cwd || strlen(cwd) >= n)
 			return false;
+		strcpy(out, cwd);
 	} else if (!hj_fd_path(dirfd, out, n)) {
 		return false;
 	}
@@ -128,18 +132,28 @@ static bool absolute(int dirfd, const char *path, char *out, size_t n)
 	return true;
 }
 
+/* fnmatch, after a cheap look at the glob's literal head: most paths a
+ * filter sees differ from it in the first bytes. */
+static bool glob_match(const char *glob, const char *path)
+{
+	size_t head = strcspn(glob, "*?[\\");
+	if (strncmp(glob, path, head))
+		return false;
+	return fnmatch(glob, path, 0) == 0;
+}
+
 static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
 {
 	char abs[4096];
 	bool have_abs = false;
 	for (int k = 0; k < n; k++) {
-		if (fnmatch(globs[k], path, 0) == 0)
+		if (glob_match(globs[k], path))
 			return true;
 		if (globs[k][0] == '/' && path[0] != '/') {
 			if (!have_abs && !absolute(dirfd, path, abs, sizeof abs))
 				continue;
 			have_abs = true;
-			if (fnmatch(globs[k], abs, 0) == 0)
+			if (glob_match(globs[k], abs))
 				return true;
 		}
 	}
@@ -250,6 +264,8 @@ static void fd_opened(int fd, int dirfd, const char *path)
 	const char *base = NULL;
 	if (!path)
 		return fd_forget(fd);
+	if (path[0] == '/' && !strstr(path, "/.") && !strstr(path, "//"))
+		return fd_store(fd, path);	/* already absolute and clean */
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD)
 			base = current_dir();
