@@ -220,6 +220,8 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 		return;
 	case K_BUF_IN:
 		v = mrb_str_to_str(mrb, v);
+		if (c->asked < 0)
+			c->asked = c->a[i + 1];
 		c->a[i] = (long)own(c, i, RSTRING_PTR(v), (size_t)RSTRING_LEN(v));
 		c->a[i + 1] = RSTRING_LEN(v);
 		return;
@@ -323,7 +325,6 @@ static mrb_value call_fail(mrb_state *mrb, mrb_value self)
 	mrb_get_args(mrb, "o", &e);
 	hj_fail(c, errno_arg(mrb, e));
 	c->decided = true;
-	c->ret_changed = true;
 	return mrb_nil_value();
 }
 
@@ -335,7 +336,6 @@ static mrb_value call_return(mrb_state *mrb, mrb_value self)
 	c->ret = mrb_nil_p(v) || mrb_false_p(v) ? 0 : mrb_true_p(v) ? 1
 	       : mrb_float_p(v) ? (long)mrb_float(v) : (long)mrb_as_int(mrb, v);
 	c->decided = true;
-	c->ret_changed = true;
 	return mrb_nil_value();
 }
 
@@ -354,9 +354,6 @@ static mrb_value call_result(mrb_state *mrb, mrb_value self)
 	struct hj_call *c = cur(mrb, self);
 	if (!c->after && !c->decided)
 		return mrb_nil_value();
-	enum hj_ret r = hj_calls[c->id].ret;
-	if (r == R_PTR || r == R_MMAP)
-		return mrb_int_value(mrb, c->ret);
 	return mrb_int_value(mrb, c->ret);
 }
 
@@ -366,7 +363,6 @@ static mrb_value call_set_result(mrb_state *mrb, mrb_value self)
 	mrb_int v;
 	mrb_get_args(mrb, "i", &v);
 	c->ret = (long)v;
-	c->ret_changed = true;
 	return mrb_int_value(mrb, v);
 }
 
@@ -391,7 +387,6 @@ static mrb_value call_set_errno(mrb_state *mrb, mrb_value self)
 		return e;
 	}
 	hj_fail(c, errno_arg(mrb, e));
-	c->ret_changed = true;
 	return e;
 }
 

@@ -56,10 +56,6 @@ bool hj_config_load(char *err, size_t errlen)
 		for (int i = 0; i < HJ_NCALLS; i++)
 			if (hj_cfg.trace_set[i / 64] >> (i % 64) & 1)
 				hj_wanted[i] = 1;
-	if (hj_cfg.summary && !hj_cfg.trace) {
-		/* counted, not printed */
-		hj_cfg.trace = false;
-	}
 	if ((v = getenv("HIJACK_INJECT")) && *v) {
 		char *copy = strdup(v);
 		for (char *save, *spec = strtok_r(copy, "\x1e", &save); spec; spec = strtok_r(NULL, "\x1e", &save)) {

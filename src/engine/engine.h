@@ -31,9 +31,9 @@ struct hj_call {
 	bool after;			/* in the after phase */
 	bool decided;			/* fail or return: the real call is skipped */
 	bool injected;
-	bool ret_changed;
 	bool end;			/* readdir's NULL at the end: not an error */
 	bool pretraced;			/* an exec's line went out before the call */
+	long asked;			/* count the program gave, before buf= (or -1) */
 	uint64_t delay_ns;
 	uint64_t dur_ns;
 	bool owns;			/* owned[] holds something */

@@ -136,6 +136,11 @@ Hijack.at_exit { Hijack.log "read #{$bytes} bytes; pid #{Hijack.pid == Process.p
 R
 	out=$("$HIJACK" run -s s.rb -o log.txt -- cat in.txt | cat)
 	check_eq "after changes what is read, on changes what is written" "[ABC]" "$out"
+	# a longer buffer than the program gave: it hears its own count back
+	seq 1000 > many.txt
+	out=$("$HIJACK" run -e 'Hijack.on(:write, fd: 1) { |c| c.buf = c.buf + "!" }' -- cat many.txt 2>err.txt | tail -c 6)
+	check_eq "program sees its own count" "1000"$'\n'"!" "$out"
+	check_eq "no write error" "" "$(cat err.txt)"
 	check_has "at_exit and log" '^read 4 bytes; pid true; argv \["cat", "in.txt"\]$' "$(cat log.txt)"
 }
 
