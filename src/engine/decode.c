@@ -1139,18 +1139,6 @@ bool hj_is_failure(const struct hj_call *c)
 	}
 }
 
-long hj_failure_value(int id, int err)
-{
-	switch (hj_calls[id].ret) {
-	case R_PTR: return 0;
-	case R_MMAP: return (long)MAP_FAILED;
-	case R_ERRNUM: return err;
-	case R_EAI: return EAI_SYSTEM;
-	case R_UNSLEPT: case R_VOID: return 0;
-	default: return -1;
-	}
-}
-
 /* " ENOENT (No such file or directory)" */
 static void errno_text(struct hj_buf *b, int err)
 {

@@ -7,9 +7,11 @@
  * errno is the program's again when we return. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <netdb.h>		/* EAI_SYSTEM */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>		/* MAP_FAILED */
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,8 +42,14 @@ static void sleep_ns(uint64_t ns)
 void hj_fail(struct hj_call *c, int err)
 {
 	c->err = err;
-	/* sleep "fails" by returning every second it was asked for */
-	c->ret = hj_calls[c->id].ret == R_UNSLEPT ? c->a[0] : hj_failure_value(c->id, err);
+	switch (hj_calls[c->id].ret) {
+	case R_PTR: case R_VOID: c->ret = 0; break;
+	case R_MMAP: c->ret = (long)MAP_FAILED; break;
+	case R_ERRNUM: c->ret = err; break;		/* the error is the result */
+	case R_EAI: c->ret = EAI_SYSTEM; break;		/* and errno says which */
+	case R_UNSLEPT: c->ret = c->a[0]; break;	/* none of the sleep done */
+	default: c->ret = -1;
+	}
 }
 
 static bool traced(int id)
@@ -65,26 +73,33 @@ static bool runnable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* Whether an exec will replace the image, so that its line can go out
- * with "= 0" first; when in doubt the line waits for the failure. */
-static bool exec_will_run(int id, const char *file)
+bool hj_which(const char *file, char *out, size_t n)
 {
 	if (!file || !*file)
 		return false;
-	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp;
-	if (!search || strchr(file, '/'))
+	if (strchr(file, '/')) {
+		snprintf(out, n, "%s", file);
 		return runnable(file);
+	}
 	const char *path = getenv("PATH");
-	char buf[4096];
-	for (const char *p = path ? path : "/bin:/usr/bin"; ; p++) {
+	for (const char *p = path && *path ? path : "/usr/local/bin:/usr/bin:/bin"; ; p++) {
 		const char *end = strchrnul(p, ':');
-		int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)(end - p), end == p ? "." : p, file);
-		if (n < (int)sizeof buf && runnable(buf))
+		int len = snprintf(out, n, "%.*s/%s", (int)(end - p), end == p ? "." : p, file);
+		if (len < (int)n && runnable(out))
 			return true;
 		if (!*end)
 			return false;
 		p = end;
 	}
+}
+
+/* Whether an exec will replace the image, so that its line can go out
+ * with "= 0" first; when in doubt the line waits for the failure. */
+static bool exec_will_run(int id, const char *file)
+{
+	char buf[4096];
+	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp;
+	return search ? hj_which(file, buf, sizeof buf) : file && runnable(file);
 }
 
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke)

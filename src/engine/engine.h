@@ -43,6 +43,9 @@ struct hj_call {
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke);
 /* Makes c fail with err: the result the call returns on that failure. */
 void hj_fail(struct hj_call *c, int err);
+/* Finds file as execvp would (PATH unless it has a '/'): true when out
+ * names a regular file we may execute. */
+bool hj_which(const char *file, char *out, size_t n);
 
 /* ---- config.c: settings read from the environment ---- */
 struct hj_config {
@@ -113,6 +116,9 @@ bool hj_vm_start(const char *scripts, const char *evals, int argc, char **argv);
 bool hj_vm_active(void);
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n);
 void hj_vm_at_exit(void);
+/* Around fork: the child must not inherit a lock another thread held. */
+void hj_vm_before_fork(void);
+void hj_vm_after_fork_parent(void);
 void hj_vm_after_fork(void);
 /* Prints each registered hook (for `hijack check`). */
 void hj_vm_list_hooks(FILE *out);
@@ -141,7 +147,6 @@ void hj_decode_ret(struct hj_buf *b, struct hj_call *c, bool json);
 /* "host:port" or a unix path for a socket address. */
 void hj_sockaddr_str(struct hj_buf *b, const void *sa, unsigned len);
 bool hj_is_failure(const struct hj_call *c);
-long hj_failure_value(int id, int err);
 
 /* ---- real.c ---- */
 extern void *hj_reals[HJ_NCALLS];

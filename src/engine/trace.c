@@ -15,7 +15,8 @@
 
 static int out_fd = -1;
 
-void hj_raw_write(int fd, const void *p, size_t n)
+/* Returns false if fd turned out not to be open. */
+static bool write_all(int fd, const void *p, size_t n)
 {
 	const char *s = p;
 	while (n > 0) {
@@ -23,11 +24,14 @@ void hj_raw_write(int fd, const void *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
+			return !(w < 0 && errno == EBADF);
 		s += w;
 		n -= (size_t)w;
 	}
+	return true;
 }
+
+void hj_raw_write(int fd, const void *p, size_t n) { write_all(fd, p, n); }
 static bool multi;	/* more than one process traced: prefix the pid */
 
 /* The output, opened on first use: HIJACK_OUTPUT_FD (the launcher's
@@ -35,7 +39,7 @@ static bool multi;	/* more than one process traced: prefix the pid */
  * stderr. Kept above the program's usual descriptors. */
 static int output(void)
 {
-	if (out_fd >= 0 && syscall(SYS_fcntl, out_fd, F_GETFD) >= 0)
+	if (out_fd >= 0)
 		return out_fd;
 	out_fd = 2;
 	const char *fd_env = getenv("HIJACK_OUTPUT_FD");
@@ -55,7 +59,15 @@ static int output(void)
 	return out_fd;
 }
 
-void hj_output_write(const char *s, size_t n) { hj_raw_write(output(), s, n); }
+/* The program may have closed our descriptor (closefrom, close_range):
+ * then it is opened again, once. */
+void hj_output_write(const char *s, size_t n)
+{
+	if (!write_all(output(), s, n)) {
+		out_fd = -1;
+		write_all(output(), s, n);
+	}
+}
 
 void hj_note_fork(void) { multi = true; }
 

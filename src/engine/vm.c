@@ -233,7 +233,6 @@ void hj_vm_at_exit(void)
 	hj_busy--;
 }
 
-/* Around fork: the child must not inherit a lock another thread held. */
 void hj_vm_before_fork(void) { if (hj_mrb) hj_lock(&vm_lock); }
 void hj_vm_after_fork_parent(void) { if (hj_mrb) hj_unlock(&vm_lock); }
 void hj_vm_after_fork(void) { atomic_store(&vm_lock.state, 0); }

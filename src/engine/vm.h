@@ -14,7 +14,5 @@ void hj_api_call_end(mrb_state *mrb);
 int hj_vm_keep_block(mrb_value blk);
 void hj_vm_keep_at_exit(mrb_value blk);
 void hj_vm_describe(mrb_state *mrb, mrb_value exc, char *out, size_t n);
-void hj_vm_before_fork(void);
-void hj_vm_after_fork_parent(void);
 
 #endif

@@ -129,23 +129,13 @@ static bool check_eval(const char *code)
 /* Where COMMAND is, as the shell finds it: 0, or 126 / 127 after a message. */
 static int resolve(const char *cmd, char *out, size_t n)
 {
-	if (strchr(cmd, '/')) {
-		snprintf(out, n, "%s", cmd);
-	} else {
-		const char *path = getenv("PATH");
-		char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-		bool found = false;
-		for (char *save, *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-			snprintf(out, n, "%s/%s", *dir ? dir : ".", cmd);
-			struct stat st;
-			found = stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0;
-		}
-		free(copy);
-		if (!found) {
-			fprintf(stderr, "hijack: %s: command not found\n", cmd);
-			return 127;
-		}
+	if (hj_which(cmd, out, n))
+		return 0;
+	if (!strchr(cmd, '/')) {
+		fprintf(stderr, "hijack: %s: command not found\n", cmd);
+		return 127;
 	}
+	/* a path that will not run: say why */
 	struct stat st;
 	if (stat(out, &st) != 0) {
 		fprintf(stderr, "hijack: %s: %s\n", cmd, strerror(errno));

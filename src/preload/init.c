@@ -11,8 +11,6 @@
 #include "../engine/engine.h"
 
 static void hj_start(int argc, char **argv, char **envp);
-void hj_vm_before_fork(void);
-void hj_vm_after_fork_parent(void);
 
 static void before_fork(void) { hj_vm_before_fork(); }
 

@@ -45,6 +45,12 @@ t_trace_matches_strace() {
 	check_eq "same lines as strace" "$want" "$got"
 }
 
+# a program that closes every descriptor, ours too, is still traced
+t_trace_survives_closerange() {
+	out=$("$HIJACK" run -t=write -- python3 -c 'import os; os.closerange(3, 1024); os.write(1, b"b\n")' 2>&1 >/dev/null)
+	check_has "trace after closerange" '^write\(1, "b\\n", 2\) = 2$' "$out"
+}
+
 t_trace_json() {
 	echo vm > host
 	"$HIJACK" run --json -o trace.json -- cat host >/dev/null

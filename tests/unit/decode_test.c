@@ -499,12 +499,14 @@ static void helpers(void)
 		{ HJ_open, -1, true, -1 }, { HJ_open, 3, false, -1 }, { HJ_malloc, 0, true, 0 },
 		{ HJ_mmap, (long)MAP_FAILED, true, (long)MAP_FAILED }, { HJ_mmap, 0, false, (long)MAP_FAILED },
 		{ HJ_posix_memalign, ENOMEM, true, ENOMEM }, { HJ_getaddrinfo, EAI_NONAME, true, EAI_SYSTEM },
-		{ HJ_sleep, 3, false, 0 }, { HJ_free, 0, false, 0 }, { HJ_execve, -1, true, -1 },
+		{ HJ_sleep, 3, false, 3 }, { HJ_free, 0, false, 0 }, { HJ_execve, -1, true, -1 },
 		{ HJ_system, 256, false, -1 }, { HJ_time, -1, true, -1 },
 	};
 	for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
-		struct hj_call c = { .id = f[k].id, .ret = f[k].ret };
-		long fv = hj_failure_value(f[k].id, ENOMEM);
+		long args[HJ_MAXARGS] = { 3 };	/* sleep(3) fails with all 3 seconds left */
+		struct hj_call c = { .id = f[k].id, .ret = f[k].ret }, failing = { .id = f[k].id, .a = args };
+		hj_fail(&failing, ENOMEM);
+		long fv = failing.ret;
 		if (hj_is_failure(&c) == f[k].fail && fv == f[k].fv) {
 			passed++;
 		} else {
