@@ -32,6 +32,7 @@
 static const struct mrb_data_type call_type = { "Hijack::Call", NULL };
 static mrb_value call_obj;
 static mrb_sym call_syms[HJ_NCALLS];
+static struct RClass *call_cls;
 static int prog_argc;
 static char **prog_argv;
 
@@ -477,6 +478,8 @@ static long (*fds_from(mrb_state *mrb, mrb_value v, int *n))[2]
 	return fds;
 }
 
+static void define_arg_accessors(mrb_state *mrb, int id);
+
 static mrb_value hook(mrb_state *mrb, int phase)
 {
 	mrb_value *argv, kw = mrb_nil_value(), blk;
@@ -520,6 +523,8 @@ static mrb_value hook(mrb_state *mrb, int phase)
 			ids[n++] = id;
 	if (hj_rule_add(&r, ids, n) < 0)
 		mrb_raise(mrb, E_RUNTIME_ERROR, "too many hooks");
+	for (int k = 0; k < n; k++)
+		define_arg_accessors(mrb, ids[k]);
 	return mrb_nil_value();
 }
 
@@ -586,6 +591,19 @@ static void define_arg_accessor(mrb_state *mrb, struct RClass *cls, const char *
 	mrb_define_method_raw(mrb, cls, mrb_intern_cstr(mrb, setter), m);
 }
 
+/* call.<arg> readers and writers are defined when a hook names the call:
+ * defining all of them (about 60 pairs) was a quarter of the VM's start,
+ * paid again by every exec'd child. */
+static void define_arg_accessors(mrb_state *mrb, int id)
+{
+	static bool done[HJ_NCALLS];
+	if (done[id])
+		return;
+	done[id] = true;
+	for (int i = 0; i < hj_calls[id].nargs; i++)
+		define_arg_accessor(mrb, call_cls, hj_calls[id].args[i].name);
+}
+
 void hj_api_init(mrb_state *mrb, int argc, char **argv)
 {
 	prog_argc = argc;
@@ -615,22 +633,9 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_method(mrb, cls, "fd_path", call_fd_path, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "inspect", call_inspect, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "to_s", call_inspect, MRB_ARGS_NONE());
-	/* one accessor pair per distinct argument name (about 60 of them) */
-	const char *seen[HJ_NCALLS * HJ_MAXARGS];
-	int nseen = 0;
-	for (int id = 0; id < HJ_NCALLS; id++) {
+	for (int id = 0; id < HJ_NCALLS; id++)
 		call_syms[id] = mrb_intern_static(mrb, hj_calls[id].name, strlen(hj_calls[id].name));
-		for (int i = 0; i < hj_calls[id].nargs; i++) {
-			const char *name = hj_calls[id].args[i].name;
-			int k = 0;
-			while (k < nseen && strcmp(seen[k], name))
-				k++;
-			if (k < nseen)
-				continue;
-			seen[nseen++] = name;
-			define_arg_accessor(mrb, cls, name);
-		}
-	}
+	call_cls = cls;
 	call_obj = mrb_obj_value(mrb_data_object_alloc(mrb, cls, NULL, &call_type));
 	mrb_gc_register(mrb, call_obj);
 }

@@ -4,7 +4,8 @@
  *   HIJACK_SUMMARY  1, or a directory for the launcher to add up
  *   HIJACK_OUTPUT   file for trace, logs, summary   HIJACK_OUTPUT_FD  inherited fd for them
  *   HIJACK_INJECT   --inject specs, '\x1e'-separated   HIJACK_SEED   HIJACK_FOLLOW=0
- *   HIJACK_ROOT_PID the first traced process */
+ *   HIJACK_ROOT_PID the first traced process
+ *   HIJACK_BYTECODE the launcher's compiled scripts and evals, used while they exist */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,15 +75,15 @@ bool hj_config_load(char *err, size_t errlen)
 /* ---- following exec ----
  * A program may exec with an environment of its own making (env -i,
  * subprocess with env=): our entries go back in while following is on. */
-static char *carried[16];	/* "LD_PRELOAD=...", "HIJACK_...=..." */
+static char *carried[32];	/* "LD_PRELOAD=...", "HIJACK_...=..." */
 static int ncarried;
 
 void hj_follow_init(const char *library, char **envp)
 {
-	for (char **e = envp; e && *e && ncarried < 15; e++)
+	for (char **e = envp; e && *e && ncarried < 31; e++)
 		if (!strncmp(*e, "HIJACK_", 7))
 			carried[ncarried++] = strdup(*e);
-	if (library && ncarried < 16) {
+	if (library && ncarried < 32) {
 		size_t n = strlen(library) + 12;
 		carried[ncarried] = malloc(n);
 		snprintf(carried[ncarried++], n, "LD_PRELOAD=%s", library);

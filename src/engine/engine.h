@@ -112,7 +112,7 @@ double hj_rand(void);
 
 /* ---- vm.c / api.c: the mruby side ---- */
 /* Loads scripts and inline code; returns false after printing an error. */
-bool hj_vm_start(const char *scripts, const char *evals, int argc, char **argv);
+bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, int argc, char **argv);
 bool hj_vm_active(void);
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n);
 void hj_vm_at_exit(void);
@@ -122,7 +122,8 @@ void hj_vm_after_fork_parent(void);
 void hj_vm_after_fork(void);
 /* Prints each registered hook (for `hijack check`). */
 void hj_vm_list_hooks(FILE *out);
-int hj_vm_compile(const char *script, const char *out);
+bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, char *err, size_t errlen);
+char *hj_vm_slurp(const char *path, size_t *len);
 
 /* ---- trace.c: output ---- */
 void hj_trace_call(struct hj_call *c);

@@ -124,8 +124,21 @@ static bool load_file(const char *path)
 
 bool hj_vm_active(void) { return hj_mrb != NULL; }
 
-/* scripts: paths separated by ':'; evals: code separated by '\x1e' */
-bool hj_vm_start(const char *scripts, const char *evals, int argc, char **argv)
+/* bytecode: the launcher's compiled scripts and evals, ':'-separated, used
+ * when every file is still there (the launcher removes them when it
+ * exits, and a daemon may exec later); else scripts: source paths
+ * separated by ':' and evals: code separated by '\x1e'. */
+static bool all_readable(const char *list)
+{
+	char *copy = strdup(list);
+	bool ok = *copy != 0;
+	for (char *save, *p = strtok_r(copy, ":", &save); ok && p; p = strtok_r(NULL, ":", &save))
+		ok = access(p, R_OK) == 0;
+	free(copy);
+	return ok;
+}
+
+bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, int argc, char **argv)
 {
 	hj_busy++;
 	bool ok = true;
@@ -140,6 +153,10 @@ bool hj_vm_start(const char *scripts, const char *evals, int argc, char **argv)
 	at_exits = mrb_ary_new(hj_mrb);
 	mrb_gc_register(hj_mrb, at_exits);
 	hj_api_init(hj_mrb, argc, argv);
+	if (bytecode && all_readable(bytecode)) {
+		scripts = bytecode;
+		evals = NULL;
+	}
 	char *copy = strdup(scripts ? scripts : "");
 	for (char *save, *p = strtok_r(copy, ":", &save); ok && p; p = strtok_r(NULL, ":", &save))
 		ok = load_file(p);
@@ -257,47 +274,39 @@ void hj_vm_list_hooks(FILE *out)
 	}
 }
 
-/* Compiles a script to bytecode, with its file and line table kept so
- * errors still name them. Returns an exit status. */
-int hj_vm_compile(const char *script, const char *out)
+/* Compiles Ruby source to bytecode with its file and line table kept, so
+ * errors still name them; out NULL only checks the syntax. On failure,
+ * err says "file:line: message". Needs no gems: the launcher runs it on
+ * a bare core VM. */
+bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, char *err, size_t errlen)
 {
-	size_t len;
-	char *code = slurp(script, &len);
-	if (!code) {
-		fprintf(stderr, "hijack: %s: %s\n", script, strerror(errno));
-		return 2;
+	mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
+	if (!mrb) {
+		snprintf(err, errlen, "cannot start the Ruby VM");
+		return false;
 	}
-	mrb_state *mrb = mrb_open();
 	mrbc_context *cx = mrbc_context_new(mrb);
-	mrbc_filename(mrb, cx, script);
-	cx->capture_errors = TRUE;
-	cx->no_exec = TRUE;
-	mrb_value proc = mrb_load_nstring_cxt(mrb, code, len, cx);
-	free(code);
-	int status = 0;
-	if (mrb->exc || !mrb_proc_p(proc)) {
-		char msg[1024] = "cannot compile";
-		if (mrb->exc) {
-			mrb_value m = mrb_funcall(mrb, mrb_obj_value(mrb->exc), "message", 0);
-			const char *s = mrb_str_to_cstr(mrb, m);
-			int line = 0, skip = 0;
-			if (sscanf(s, "line %d: %n", &line, &skip) == 1 && skip)
-				snprintf(msg, sizeof msg, "%s:%d: %s", script, line, s + skip);
-			else
-				snprintf(msg, sizeof msg, "%s: %s", script, s);
+	mrbc_filename(mrb, cx, name);
+	cx->capture_errors = TRUE;	/* we print the error, with the file */
+	struct mrb_parser_state *p = mrb_parse_nstring(mrb, code, len, cx);
+	bool ok = p && p->nerr == 0;
+	if (!p)
+		snprintf(err, errlen, "%s: cannot parse", name);
+	else if (p->nerr)
+		snprintf(err, errlen, "%s:%d: %s", name, p->error_buffer[0].lineno, p->error_buffer[0].message);
+	if (ok && out) {
+		struct RProc *proc = mrb_generate_code(mrb, p);
+		if (!proc || mrb_dump_irep_binary(mrb, proc->body.irep, MRB_DUMP_DEBUG_INFO, out) != MRB_DUMP_OK) {
+			snprintf(err, errlen, "%s: cannot compile", name);
+			ok = false;
 		}
-		fprintf(stderr, "hijack: %s\n", msg);
-		status = 2;
-	} else {
-		FILE *f = fopen(out, "wb");
-		if (!f || mrb_dump_irep_binary(mrb, mrb_proc_ptr(proc)->body.irep, MRB_DUMP_DEBUG_INFO, f) != MRB_DUMP_OK) {
-			fprintf(stderr, "hijack: %s: %s\n", out, strerror(errno));
-			status = 2;
-		}
-		if (f && fclose(f) != 0)
-			status = 2;
 	}
+	if (p)
+		mrb_parser_free(p);
 	mrbc_context_free(mrb, cx);
 	mrb_close(mrb);
-	return status;
+	return ok;
 }
+
+/* A script file's text, for hj_vm_compile; NULL (errno set) if unreadable. */
+char *hj_vm_slurp(const char *path, size_t *len) { return slurp(path, len); }

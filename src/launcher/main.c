@@ -77,53 +77,60 @@ static bool find_library(char *out, size_t n)
 	return false;
 }
 
-/* Parses a script without running it, for errors before the program
- * starts. Returns false after printing "file:line: message". */
-static bool check_syntax(const char *path)
+/* Compiles one script (name, code) to bytecode, into out when given:
+ * errors come before the program starts, and no process of the tree
+ * parses Ruby again. False after printing "file:line: message". */
+static bool compile(const char *name, const char *code, size_t len, const char *out)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "hijack: %s: %s\n", path, strerror(errno));
+	char err[1024];
+	FILE *f = out ? fopen(out, "wbe") : NULL;
+	if (out && !f) {
+		fprintf(stderr, "hijack: %s: %s\n", out, strerror(errno));
 		return false;
 	}
-	char magic[4] = { 0 };
-	size_t got = fread(magic, 1, 4, f);
-	if (got == 4 && !memcmp(magic, "RITE", 4)) {
-		fclose(f);
-		return true;
+	bool ok = hj_vm_compile(name, code, len, f, err, sizeof err);
+	if (f && fclose(f) != 0 && ok) {
+		snprintf(err, sizeof err, "%s: %s", out, strerror(errno));
+		ok = false;
 	}
-	rewind(f);
-	mrb_state *mrb = mrb_open_core(NULL, NULL);
-	mrbc_context *cx = mrbc_context_new(mrb);
-	mrbc_filename(mrb, cx, path);
-	cx->capture_errors = TRUE;	/* we print the error, with the file */
-	struct mrb_parser_state *p = mrb_parse_file(mrb, f, cx);
-	fclose(f);
-	bool ok = p && p->nerr == 0;
-	if (p && p->nerr)
-		fprintf(stderr, "hijack: %s:%d: %s\n", path, p->error_buffer[0].lineno, p->error_buffer[0].message);
-	if (p)
-		mrb_parser_free(p);
-	mrbc_context_free(mrb, cx);
-	mrb_close(mrb);
+	if (!ok)
+		fprintf(stderr, "hijack: %s\n", err);
 	return ok;
 }
 
-static bool check_eval(const char *code)
+/* A script file: bytecode (kept as it is, *out set to NULL) or source
+ * compiled into out (NULL: syntax check only). */
+static bool compile_file(const char *path, const char **out)
 {
-	mrb_state *mrb = mrb_open_core(NULL, NULL);
-	mrbc_context *cx = mrbc_context_new(mrb);
-	mrbc_filename(mrb, cx, "-e");
-	cx->capture_errors = TRUE;
-	struct mrb_parser_state *p = mrb_parse_string(mrb, code, cx);
-	bool ok = p && p->nerr == 0;
-	if (p && p->nerr)
-		fprintf(stderr, "hijack: -e:%d: %s\n", p->error_buffer[0].lineno, p->error_buffer[0].message);
-	if (p)
-		mrb_parser_free(p);
-	mrbc_context_free(mrb, cx);
-	mrb_close(mrb);
+	size_t len;
+	char *code = hj_vm_slurp(path, &len);
+	if (!code) {
+		fprintf(stderr, "hijack: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	bool ok = true;
+	if (len >= 4 && !memcmp(code, "RITE", 4))
+		*out = NULL;
+	else
+		ok = compile(path, code, len, *out);
+	free(code);
 	return ok;
+}
+
+/* Removes the bytecode directory and what is in it. */
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (e->d_name[0] != '.')
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 /* Where COMMAND is, as the shell finds it: 0, or 126 / 127 after a message. */
@@ -261,17 +268,36 @@ static int cmd_run(int argc, char **argv)
 		return usage_error("--trace=%s: %s", trace, err);
 	if (json && !trace)
 		trace = "";
+	/* every script and -e compiled once, here; the tree loads the bytecode */
+	char bcdir[] = "/tmp/hijack-XXXXXX";
+	char *bytecode = NULL;
+	if ((scripts || evals) && !mkdtemp(bcdir)) {
+		fprintf(stderr, "hijack: cannot make a directory for the compiled script: %s\n", strerror(errno));
+		return 2;
+	}
 	bool ok = true;
+	int n = 0;
 	char *copy = scripts ? strdup(scripts) : NULL;
-	for (char *save, *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save))
-		ok = check_syntax(p) && ok;
+	for (char *save, *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save)) {
+		char out[PATH_MAX];
+		const char *to = out;
+		snprintf(out, sizeof out, "%s/%d.mrb", bcdir, n++);
+		ok = compile_file(p, &to) && ok;
+		append(&bytecode, to ? to : p, ':');
+	}
 	free(copy);
 	copy = evals ? strdup(evals) : NULL;
-	for (char *save, *p = copy ? strtok_r(copy, "\x1e", &save) : NULL; p; p = strtok_r(NULL, "\x1e", &save))
-		ok = check_eval(p) && ok;
+	for (char *save, *p = copy ? strtok_r(copy, "\x1e", &save) : NULL; p; p = strtok_r(NULL, "\x1e", &save)) {
+		char out[PATH_MAX];
+		snprintf(out, sizeof out, "%s/%d.mrb", bcdir, n++);
+		ok = compile("-e", p, strlen(p), out) && ok;
+		append(&bytecode, out, ':');
+	}
 	free(copy);
-	if (!ok)
+	if (!ok) {
+		remove_dir(bcdir);
 		return 2;
+	}
 
 	char lib[PATH_MAX], prog[PATH_MAX];
 	if (!find_library(lib, sizeof lib)) {
@@ -324,6 +350,8 @@ static int cmd_run(int argc, char **argv)
 			setenv("HIJACK_SCRIPT", scripts, 1);
 		if (evals)
 			setenv("HIJACK_EVAL", evals, 1);
+		if (bytecode)
+			setenv("HIJACK_BYTECODE", bytecode, 1);
 		if (injects)
 			setenv("HIJACK_INJECT", injects, 1);
 		if (trace)
@@ -358,6 +386,8 @@ static int cmd_run(int argc, char **argv)
 		;
 	if (summary)
 		summarize(sumdir, out);
+	if (bytecode)
+		remove_dir(bcdir);
 	if (WIFSIGNALED(ws))
 		return 128 + WTERMSIG(ws);
 	return WEXITSTATUS(ws);
@@ -369,13 +399,14 @@ static int cmd_check(int argc, char **argv)
 		return usage_error("check: name at least one script");
 	int status = 0;
 	for (int i = 1; i < argc; i++) {
-		if (!check_syntax(argv[i]))
+		const char *none = NULL;
+		if (!compile_file(argv[i], &none))
 			return 2;
 	}
 	char *scripts = NULL;
 	for (int i = 1; i < argc; i++)
 		append(&scripts, argv[i], ':');
-	if (!hj_vm_start(scripts, NULL, argc, argv))
+	if (!hj_vm_start(scripts, NULL, NULL, argc, argv))
 		status = 2;
 	else
 		hj_vm_list_hooks(stdout);
@@ -400,7 +431,14 @@ static int cmd_compile(int argc, char **argv)
 	}
 	if (!in || !out)
 		return usage_error("compile: usage: hijack compile SCRIPT -o OUT.mrb");
-	return hj_vm_compile(in, out);
+	const char *to = out;
+	if (!compile_file(in, &to))
+		return 2;
+	if (!to) {
+		fprintf(stderr, "hijack: %s: already bytecode\n", in);
+		return 2;
+	}
+	return 0;
 }
 
 static void signature(char *out, size_t n, const struct hj_call_info *ci)

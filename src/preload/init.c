@@ -49,7 +49,7 @@ static void unfollow(void)
 		else
 			unsetenv("LD_PRELOAD");
 	}
-	static const char *vars[] = { "HIJACK_SCRIPT", "HIJACK_EVAL", "HIJACK_TRACE", "HIJACK_JSON",
+	static const char *vars[] = { "HIJACK_SCRIPT", "HIJACK_EVAL", "HIJACK_BYTECODE", "HIJACK_TRACE", "HIJACK_JSON",
 		"HIJACK_SUMMARY", "HIJACK_INJECT", "HIJACK_FOLLOW", "HIJACK_OUTPUT_FD" };
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
 		unsetenv(vars[i]);
@@ -65,7 +65,8 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 		_exit(2);
 	}
 	const char *scripts = getenv("HIJACK_SCRIPT"), *evals = getenv("HIJACK_EVAL");
-	if (((scripts && *scripts) || (evals && *evals)) && !hj_vm_start(scripts, evals, argc, argv))
+	if (((scripts && *scripts) || (evals && *evals)) &&
+	    !hj_vm_start(scripts, evals, getenv("HIJACK_BYTECODE"), argc, argv))
 		_exit(2);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	if (!hj_cfg.follow) {
