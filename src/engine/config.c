@@ -83,11 +83,12 @@ void hj_follow_init(const char *library, char **envp)
 	for (char **e = envp; e && *e && ncarried < 31; e++)
 		if (!strncmp(*e, "HIJACK_", 7))
 			carried[ncarried++] = strdup(*e);
-	if (library && ncarried < 32) {
-		size_t n = strlen(library) + 12;
-		carried[ncarried] = malloc(n);
-		snprintf(carried[ncarried++], n, "LD_PRELOAD=%s", library);
-	}
+	if (!library)	/* cannot happen: dladdr on ourselves */
+		return;
+	/* LD_PRELOAD comes last: hj_follow_exec merges it with the program's */
+	size_t n = strlen(library) + 12;
+	carried[ncarried] = malloc(n);
+	snprintf(carried[ncarried++], n, "LD_PRELOAD=%s", library);
 	static const int execs[] = { HJ_execve, HJ_execv, HJ_execvp, HJ_execvpe, HJ_execl, HJ_execlp,
 				     HJ_execle, HJ_posix_spawn, HJ_posix_spawnp, HJ_system };
 	if (ncarried > 1)
@@ -125,26 +126,45 @@ void hj_follow_exec(struct hj_call *c)
 		missing += !has(envp, carried[k]);
 	if (!missing)
 		return;
+	/* a program's own LD_PRELOAD stays, after ours */
+	const char *ours = carried[ncarried - 1] + 11, *theirs = NULL;
+	for (char *const *v = envp; v && *v; v++)
+		if (!strncmp(*v, "LD_PRELOAD=", 11) && (*v)[11])
+			theirs = *v + 11;
+	size_t extra = 11 + strlen(ours) + 1 + (theirs ? strlen(theirs) : 0) + 1;
 	if (e < 0) {
 		/* the program edited its own environ: mend it in place */
-		for (int k = 0; k < ncarried; k++)
+		for (int k = 0; k < ncarried - 1; k++)
 			if (!has(environ, carried[k]))
 				putenv(carried[k]);
+		if (!has(environ, carried[ncarried - 1])) {
+			char *v = malloc(extra);	/* environ keeps it */
+			if (v) {
+				snprintf(v, extra, "LD_PRELOAD=%s%s%s", ours, theirs ? ":" : "", theirs ? theirs : "");
+				putenv(v);
+			}
+		}
 		return;
 	}
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
-	char **fresh = malloc(sizeof *fresh * (n + (size_t)ncarried + 1));
+	/* one block: the pointers, then the merged LD_PRELOAD entry */
+	char **fresh = malloc(sizeof *fresh * (n + (size_t)ncarried + 1) + extra);
 	if (!fresh)
 		return;
+	char *preload = (char *)(fresh + n + ncarried + 1);
+	snprintf(preload, extra, "LD_PRELOAD=%s%s%s", ours, theirs ? ":" : "", theirs ? theirs : "");
+	bool keep_preload = has(envp, carried[ncarried - 1]);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], "LD_PRELOAD=", 11) || has(envp, carried[ncarried - 1]))
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) || keep_preload)
 			fresh[m++] = envp[i];
-	for (int k = 0; k < ncarried; k++)
+	for (int k = 0; k < ncarried - 1; k++)
 		if (!has(envp, carried[k]))
 			fresh[m++] = carried[k];
+	if (!keep_preload)
+		fresh[m++] = preload;
 	fresh[m] = NULL;
 	c->a[e] = (long)fresh;
 	free(c->owned[e]);

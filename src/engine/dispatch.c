@@ -6,7 +6,9 @@
  * Filters are matched in C first, so calls no rule wants never enter Ruby.
  * errno is the program's again when we return. */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>		/* EAI_SYSTEM */
 #include <signal.h>
 #include <stdlib.h>
@@ -93,6 +95,33 @@ bool hj_which(const char *file, char *out, size_t n)
 	}
 }
 
+/* Why a program's calls cannot be hooked, or NULL: a static binary has
+ * no dynamic loader to preload us (no PT_INTERP), and the kernel runs a
+ * set-id program in secure mode, where the loader ignores LD_PRELOAD. */
+const char *hj_unhookable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return NULL;
+	if ((st.st_mode & S_ISUID && st.st_uid != getuid()) || (st.st_mode & S_ISGID && st.st_gid != getgid()))
+		return "is setuid or setgid: the kernel makes the loader ignore LD_PRELOAD";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	Elf64_Ehdr eh;
+	bool elf = pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+		   eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr);
+	bool interp = false;
+	for (int i = 0; elf && !interp && i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != (ssize_t)sizeof ph)
+			break;
+		interp = ph.p_type == PT_INTERP;
+	}
+	close(fd);
+	return elf && !interp ? "is statically linked: no dynamic loader to preload us" : NULL;
+}
+
 /* Whether an exec will replace the image, so that its line can go out
  * with "= 0" first; when in doubt the line waits for the failure. */
 static bool exec_will_run(int id, const char *file)
@@ -100,6 +129,22 @@ static bool exec_will_run(int id, const char *file)
 	char buf[4096];
 	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp;
 	return search ? hj_which(file, buf, sizeof buf) : file && runnable(file);
+}
+
+/* Following an exec into a program we cannot enter: say so, in the
+ * trace output (the program's own stderr is not ours to write on). */
+static void warn_unhookable(int id, const long *a)
+{
+	bool spawn = id == HJ_posix_spawn || id == HJ_posix_spawnp;
+	const char *file = (const char *)a[spawn ? 1 : 0], *why;
+	char path[4096], line[4400];
+	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp || id == HJ_posix_spawnp;
+	if (!file || !(search ? hj_which(file, path, sizeof path) : snprintf(path, sizeof path, "%s", file) > 0))
+		return;
+	if ((why = hj_unhookable(path))) {
+		int n = snprintf(line, sizeof line, "hijack: warning: %s %s; its calls cannot be hooked\n", path, why);
+		hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+	}
 }
 
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
@@ -121,6 +166,8 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 	bool exec = kind == R_EXEC;
 	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system))
 		hj_follow_exec(&c);
+	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
+		warn_unhookable(id, a);
 	if (exec && !c.decided) {
 		/* the image is about to go: its trace line and counts go first */
 		if (trace && exec_will_run(id, (const char *)a[0]))

@@ -46,6 +46,7 @@ void hj_fail(struct hj_call *c, int err);
 /* Finds file as execvp would (PATH unless it has a '/'): true when out
  * names a regular file we may execute. */
 bool hj_which(const char *file, char *out, size_t n);
+const char *hj_unhookable(const char *path);
 
 /* ---- config.c: settings read from the environment ---- */
 struct hj_config {

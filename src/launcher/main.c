@@ -307,6 +307,9 @@ static int cmd_run(int argc, char **argv)
 	int status = resolve(argv[optind], prog, sizeof prog);
 	if (status)
 		return status;
+	const char *why = hj_unhookable(prog);
+	if (why)
+		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (it runs all the same)\n", argv[optind], why);
 
 	int out = 2;
 	if (output) {

@@ -258,9 +258,14 @@ static bool in_arena(const void *p)
 	} \
 	(__typeof__(&name))f_; })
 
+/* Inside libc's allocator its lock is held: a signal handler that makes
+ * a hooked call there must not run Ruby, which allocates and would wait
+ * on that lock forever. So the real allocator runs marked busy. */
+#define UNHOOKED(f, ...) ({ __auto_type f_ = (f); hj_busy++; void *r_ = f_(__VA_ARGS__); hj_busy--; r_; })
+
 static long invoke_malloc(const long *a)
 {
-	return (long)REAL_ALLOC(malloc, return (long)arena_alloc((size_t)a[0]))((size_t)a[0]);
+	return (long)UNHOOKED(REAL_ALLOC(malloc, return (long)arena_alloc((size_t)a[0])), (size_t)a[0]);
 }
 void *malloc(size_t size)
 {
@@ -274,7 +279,7 @@ static long invoke_calloc(const long *a)
 {
 	size_t n = (size_t)a[0], size = (size_t)a[1];
 	/* the arena is zeroed static memory, as calloc must return */
-	return (long)REAL_ALLOC(calloc, return (long)(n && size > ~(size_t)0 / n ? NULL : arena_alloc(n * size)))(n, size);
+	return (long)UNHOOKED(REAL_ALLOC(calloc, return (long)(n && size > ~(size_t)0 / n ? NULL : arena_alloc(n * size))), n, size);
 }
 void *calloc(size_t nmemb, size_t size)
 {
@@ -295,7 +300,7 @@ static long invoke_realloc(const long *a)
 			memcpy(q, p, old < size ? old : size);
 		return (long)q;
 	}
-	return (long)REAL_ALLOC(realloc, return (long)arena_alloc(size))(p, size);
+	return (long)UNHOOKED(REAL_ALLOC(realloc, return (long)arena_alloc(size)), p, size);
 }
 void *realloc(void *ptr, size_t size)
 {
@@ -308,8 +313,12 @@ void *realloc(void *ptr, size_t size)
 static long invoke_free(const long *a)
 {
 	void *p = (void *)a[0];
-	if (hj_likely(!in_arena(p)))
-		REAL_ALLOC(free, return 0)(p);
+	if (hj_likely(!in_arena(p))) {
+		void (*real)(void *) = REAL_ALLOC(free, return 0);
+		hj_busy++;
+		real(p);
+		hj_busy--;
+	}
 	return 0;
 }
 void free(void *ptr)
