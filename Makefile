@@ -18,6 +18,7 @@ endif
 ENGINE = $(wildcard src/engine/*.c) src/calls.c
 PRELOAD = $(wildcard src/preload/*.c)
 HEADERS = $(wildcard src/*.h src/*.def src/engine/*.h)
+RECIPES = $(wildcard src/ruby/*.rb)
 ENGINE_O = $(ENGINE:src/%.c=$(B)/%.o)
 PRELOAD_O = $(PRELOAD:src/%.c=$(B)/%.o)
 
@@ -30,6 +31,9 @@ $(B)/%.o: src/%.c $(HEADERS) | deps
 
 # the wrappers define malloc, open...: gcc must not treat them as builtins
 $(B)/preload/%.o: ALL_CFLAGS += -fno-builtin -Wno-array-parameter
+
+# the recipes' Ruby is built in with .incbin
+$(B)/engine/recipes.o: $(RECIPES)
 
 # Export the wrapped libc names only (calls.def, twins.def), so that mruby
 # and our internals never clash with a program's own symbols.

@@ -3,12 +3,15 @@
  * block asks for it. One `call` object is reused for every hook. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -147,7 +150,19 @@ static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
 		const struct timeval *tv = (const void *)v;
 		return mrb_float_value(mrb, (double)tv->tv_sec + tv->tv_usec / 1e6);
 	}
-	case K_UINT: case K_HEX: case K_PTR: case K_STAT: case K_TIMES: case K_POLLFD:
+	case K_TIMES: {
+		/* [atime, mtime]: Float seconds, :now or :omit; nil means both now */
+		if (!v)
+			return mrb_nil_value();
+		const struct timespec *ts = (const void *)v;
+		mrb_value pair[2];
+		for (int k = 0; k < 2; k++)
+			pair[k] = ts[k].tv_nsec == UTIME_NOW ? mrb_symbol_value(mrb_intern_lit(mrb, "now"))
+				: ts[k].tv_nsec == UTIME_OMIT ? mrb_symbol_value(mrb_intern_lit(mrb, "omit"))
+				: mrb_float_value(mrb, (double)ts[k].tv_sec + ts[k].tv_nsec / 1e9);
+		return mrb_ary_new_from_values(mrb, 2, pair);
+	}
+	case K_UINT: case K_HEX: case K_PTR: case K_STAT: case K_POLLFD:
 	case K_OFFP: case K_PIDP: case K_MSGHDR_IN: case K_MSGHDR_OUT:
 		if ((unsigned long)v > (unsigned long)MRB_INT_MAX)
 			return mrb_float_value(mrb, (double)(unsigned long)v);
@@ -207,6 +222,17 @@ static void set_sockaddr(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 	c->a[i + 1] = len;
 }
 
+static struct timespec float_timespec(double d)
+{
+	struct timespec ts = { (time_t)floor(d), 0 };
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_nsec = 999999999L;
+	if (ts.tv_nsec < 0)
+		ts.tv_nsec = 0;
+	return ts;
+}
+
 static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 {
 	const struct hj_arg_info *ai = &hj_calls[c->id].args[i];
@@ -242,11 +268,42 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 		set_sockaddr(mrb, c, i, v);
 		return;
 	case K_TIMESPEC: {
-		struct timespec ts;
-		double d = mrb_as_float(mrb, v);
-		ts.tv_sec = (time_t)d;
-		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+		struct timespec ts = float_timespec(mrb_as_float(mrb, v));
 		c->a[i] = (long)own(c, i, &ts, sizeof ts);
+		return;
+	}
+	case K_TIMESPEC_OUT: case K_TIMEVAL_OUT:
+		/* what the program reads back: written into its own struct */
+		if (!c->after)
+			mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= on %s works in after blocks", ai->name, hj_calls[c->id].name);
+		if (c->a[i]) {
+			struct timespec ts = float_timespec(mrb_as_float(mrb, v));
+			if (ai->kind == K_TIMESPEC_OUT)
+				*(struct timespec *)c->a[i] = ts;
+			else
+				*(struct timeval *)c->a[i] = (struct timeval){ ts.tv_sec, ts.tv_nsec / 1000 };
+		}
+		return;
+	case K_TIMES: {
+		if (mrb_nil_p(v)) {
+			c->a[i] = 0;
+			return;
+		}
+		mrb_value ary = mrb_ensure_array_type(mrb, v);
+		if (RARRAY_LEN(ary) != 2)
+			mrb_raise(mrb, E_ARGUMENT_ERROR, "times= takes [atime, mtime]");
+		struct timespec ts[2];
+		for (int k = 0; k < 2; k++) {
+			mrb_value t = RARRAY_PTR(ary)[k];
+			const char *sym = mrb_symbol_p(t) ? mrb_sym_name(mrb, mrb_symbol(t)) : "";
+			if (!strcmp(sym, "now"))
+				ts[k] = (struct timespec){ 0, UTIME_NOW };
+			else if (!strcmp(sym, "omit"))
+				ts[k] = (struct timespec){ 0, UTIME_OMIT };
+			else
+				ts[k] = float_timespec(mrb_as_float(mrb, t));
+		}
+		c->a[i] = (long)own(c, i, ts, sizeof ts);
 		return;
 	}
 	case K_ARGV: case K_ENVP: {
@@ -325,7 +382,7 @@ static mrb_value call_fail(mrb_state *mrb, mrb_value self)
 	mrb_value e;
 	mrb_get_args(mrb, "o", &e);
 	hj_fail(c, errno_arg(mrb, e));
-	c->decided = true;
+	c->decided = c->injected = true;
 	return mrb_nil_value();
 }
 
@@ -336,7 +393,8 @@ static mrb_value call_return(mrb_state *mrb, mrb_value self)
 	mrb_get_args(mrb, "|o", &v);
 	c->ret = mrb_nil_p(v) || mrb_false_p(v) ? 0 : mrb_true_p(v) ? 1
 	       : mrb_float_p(v) ? (long)mrb_float(v) : (long)mrb_as_int(mrb, v);
-	c->decided = true;
+	c->err = 0;
+	c->decided = c->injected = true;
 	return mrb_nil_value();
 }
 
@@ -364,6 +422,8 @@ static mrb_value call_set_result(mrb_state *mrb, mrb_value self)
 	mrb_int v;
 	mrb_get_args(mrb, "i", &v);
 	c->ret = (long)v;
+	if (c->id == HJ_time && c->a[0] && c->after)	/* time() stores what it returns */
+		*(time_t *)c->a[0] = (time_t)v;
 	return mrb_int_value(mrb, v);
 }
 
@@ -408,9 +468,48 @@ static mrb_value call_fd_path(mrb_state *mrb, mrb_value self)
 	struct hj_call *c = cur(mrb, self);
 	const struct hj_call_info *ci = &hj_calls[c->id];
 	char buf[4096];
+	if (c->id == HJ_readdir)	/* the directory a DIR * reads */
+		return c->a[0] && hj_fd_path(dirfd((DIR *)c->a[0]), buf, sizeof buf) ? mrb_str_new_cstr(mrb, buf) : mrb_nil_value();
 	for (int i = 0; i < ci->nargs; i++)
 		if (ci->args[i].kind == K_FD || (ci->args[i].kind == K_DIRFD && (int)c->a[i] >= 0))
 			return hj_fd_path((int)c->a[i], buf, sizeof buf) ? mrb_str_new_cstr(mrb, buf) : mrb_nil_value();
+	return mrb_nil_value();
+}
+
+/* call.abspath(arg = first path argument): that path made absolute
+ * against the cwd or its dirfd, "." and ".." folded; nil if none. */
+static mrb_value call_abspath(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	const struct hj_call_info *ci = &hj_calls[c->id];
+	mrb_sym name = 0;
+	mrb_get_args(mrb, "|n", &name);
+	char buf[4096];
+	for (int i = 0; i < ci->nargs; i++) {
+		if (ci->args[i].kind != K_PATH || (name && strcmp(ci->args[i].name, mrb_sym_name(mrb, name))))
+			continue;
+		return hj_abspath(c, i, buf, sizeof buf) ? mrb_str_new_cstr(mrb, buf) : mrb_nil_value();
+	}
+	return mrb_nil_value();
+}
+
+/* call.entry: the name readdir returned (nil at the end or before it). */
+static mrb_value call_entry(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	if (c->id != HJ_readdir || !c->after || !c->ret)
+		return mrb_nil_value();
+	return mrb_str_new_cstr(mrb, ((struct dirent *)c->ret)->d_name);
+}
+
+/* call.retry: in an after block, make the real call again (and run the
+ * after blocks on its result): skips a directory entry, say. */
+static mrb_value call_retry(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	if (!c->after)
+		mrb_raise(mrb, E_RUNTIME_ERROR, "retry works in after blocks");
+	c->retry = true;
 	return mrb_nil_value();
 }
 
@@ -536,6 +635,9 @@ static mrb_value hijack_rand(mrb_state *mrb, mrb_value self)
 	(void)self;
 	mrb_value max = mrb_nil_value();
 	mrb_get_args(mrb, "|o", &max);
+	struct hj_call *c = DATA_PTR(call_obj);
+	if (c)		/* what this call gets now depends on chance */
+		c->chance = true;
 	if (mrb_integer_p(max) && mrb_integer(max) > 0)
 		return mrb_int_value(mrb, (mrb_int)(hj_rand64() % (uint64_t)mrb_integer(max)));
 	return mrb_float_value(mrb, hj_rand());
@@ -565,6 +667,25 @@ static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
 	return mrb_int_value(mrb, getpid());
+}
+
+/* [realtime, monotonic] at the start of the run, in seconds: the same in
+ * every process of the tree, so clocks built on it agree. */
+static mrb_value hijack_epoch(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value pair[2] = { mrb_float_value(mrb, hj_cfg.epoch_real / 1e9), mrb_float_value(mrb, hj_cfg.epoch_mono / 1e9) };
+	return mrb_ary_new_from_values(mrb, 2, pair);
+}
+
+/* The real monotonic clock, in seconds (a script's own clock calls are
+ * never hooked, but this one needs no Time object). */
+static mrb_value hijack_monotonic(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return mrb_float_value(mrb, (double)ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
 static mrb_value hijack_argv(mrb_state *mrb, mrb_value self)
@@ -616,6 +737,9 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_module_function(mrb, mod, "at_exit", hijack_at_exit, MRB_ARGS_BLOCK());
 	mrb_define_module_function(mrb, mod, "pid", hijack_pid, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "argv", hijack_argv, MRB_ARGS_NONE());
+	mrb_define_module_function(mrb, mod, "epoch", hijack_epoch, MRB_ARGS_NONE());
+	mrb_define_module_function(mrb, mod, "monotonic", hijack_monotonic, MRB_ARGS_NONE());
+	mrb_define_singleton_method(mrb, (struct RObject *)mod, "const_missing", hj_recipe_load, MRB_ARGS_REQ(1));
 
 	struct RClass *cls = mrb_define_class_under(mrb, mod, "Call", mrb->object_class);
 	MRB_SET_INSTANCE_TT(cls, MRB_TT_DATA);
@@ -631,6 +755,9 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_method(mrb, cls, "pid", call_pid, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "tid", call_tid, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "fd_path", call_fd_path, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "abspath", call_abspath, MRB_ARGS_OPT(1));
+	mrb_define_method(mrb, cls, "entry", call_entry, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "retry", call_retry, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "inspect", call_inspect, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "to_s", call_inspect, MRB_ARGS_NONE());
 	for (int id = 0; id < HJ_NCALLS; id++)

@@ -5,7 +5,10 @@
  *   HIJACK_OUTPUT   file for trace, logs, summary   HIJACK_OUTPUT_FD  inherited fd for them
  *   HIJACK_INJECT   --inject specs, '\x1e'-separated   HIJACK_SEED   HIJACK_FOLLOW=0
  *   HIJACK_ROOT_PID the first traced process
- *   HIJACK_BYTECODE the launcher's compiled scripts and evals, used while they exist */
+ *   HIJACK_BYTECODE the launcher's compiled scripts and evals, used while they exist
+ *   HIJACK_EPOCH    "REALTIME_NS MONOTONIC_NS" at the start of the run
+ *   HIJACK_RECORD   --record file        HIJACK_REPLAY  --replay file
+ *   HIJACK_PROC     this process's name in the tree, for record and replay */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +60,27 @@ bool hj_config_load(char *err, size_t errlen)
 		for (int i = 0; i < HJ_NCALLS; i++)
 			if (hj_cfg.trace_set[i / 64] >> (i % 64) & 1)
 				hj_wanted[i] = 1;
+	/* the run's start: from the launcher, or taken here by the first
+	 * process (and handed down) when the library is preloaded by hand */
+	unsigned long long er, em;
+	if ((v = getenv("HIJACK_EPOCH")) && sscanf(v, "%llu %llu", &er, &em) == 2) {
+		hj_cfg.epoch_real = er;
+		hj_cfg.epoch_mono = em;
+	} else {
+		struct timespec r, m;
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		hj_cfg.epoch_real = (uint64_t)r.tv_sec * 1000000000u + (uint64_t)r.tv_nsec;
+		hj_cfg.epoch_mono = (uint64_t)m.tv_sec * 1000000000u + (uint64_t)m.tv_nsec;
+		char val[64];
+		snprintf(val, sizeof val, "%llu %llu", (unsigned long long)hj_cfg.epoch_real, (unsigned long long)hj_cfg.epoch_mono);
+		setenv("HIJACK_EPOCH", val, 1);
+	}
+	hj_proc_init();
+	if ((v = getenv("HIJACK_RECORD")) && *v)
+		hj_cfg.record = v;
+	if ((v = getenv("HIJACK_REPLAY")) && *v && !hj_replay_load(v, hj_proc_name(), err, errlen))
+		return false;
 	if ((v = getenv("HIJACK_INJECT")) && *v) {
 		char *copy = strdup(v);
 		for (char *save, *spec = strtok_r(copy, "\x1e", &save); spec; spec = strtok_r(NULL, "\x1e", &save)) {
@@ -94,6 +118,25 @@ void hj_follow_init(const char *library, char **envp)
 	if (ncarried > 1)
 		for (size_t i = 0; i < sizeof execs / sizeof execs[0]; i++)
 			hj_wanted[execs[i]] = 1;
+}
+
+void hj_follow_carry(const char *entry)
+{
+	size_t name = strcspn(entry, "=") + 1;
+	char *copy = strdup(entry);
+	if (!copy)
+		return;
+	for (int k = 0; k < ncarried; k++)
+		if (!strncmp(carried[k], entry, name)) {
+			carried[k] = copy;	/* the old one may sit in environ: kept */
+			return;
+		}
+	if (ncarried > 0 && ncarried < 32) {	/* before LD_PRELOAD, which stays last */
+		carried[ncarried] = carried[ncarried - 1];
+		carried[ncarried++ - 1] = copy;
+	} else {
+		free(copy);
+	}
 }
 
 /* Does envp hold entry (name=value), or for LD_PRELOAD, our library? */

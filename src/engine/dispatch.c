@@ -153,14 +153,27 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 	hj_busy++;
 	struct hj_call c = { .id = id, .a = a, .err = saved_errno, .asked = -1 };
 	struct hj_rule *rules[64];
+	bool numbered = hj_cfg.record || hj_replaying;
+	unsigned long seq = numbered ? hj_call_seq(id) : 0;
 	int n = hj_has_rules(id, HJ_BEFORE) ? hj_rules_for(id, HJ_BEFORE, rules, 64, &c) : 0;
 	if (n)
 		hj_vm_run(&c, rules, n);
 
 	uint64_t delay_exit = 0;
 	int sig = 0;
-	if (!c.decided && hj_inject_wants(id))
+	if (hj_unlikely(hj_replaying)) {
+		/* the faults in the file, and no other that chance decided */
+		if (c.decided && c.chance) {
+			c.decided = c.injected = false;
+			c.ret = 0;
+			c.err = saved_errno;
+		}
+		hj_replay_apply(&c, seq);
+	} else if (!c.decided && hj_inject_wants(id)) {
 		hj_inject_apply(&c, &delay_exit, &sig);
+	}
+	if (hj_unlikely(hj_cfg.record) && c.injected && c.decided)
+		hj_record(&c, seq);
 	bool trace = traced(id), timed = trace || hj_cfg.summary;
 	enum hj_ret kind = hj_calls[id].ret;
 	bool exec = kind == R_EXEC;
@@ -180,6 +193,7 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 		sleep_ns(c.delay_ns);
 	if (sig)
 		syscall(SYS_tgkill, getpid(), gettid(), sig);
+again:
 	if (!c.decided) {
 		uint64_t t0 = timed ? now_ns() : 0;
 		/* readdir says "no more" with NULL and errno untouched */
@@ -205,6 +219,11 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 	n = hj_has_rules(id, HJ_AFTER) ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
 	if (n)
 		hj_vm_run(&c, rules, n);
+	if (hj_unlikely(c.retry) && !c.decided) {
+		c.retry = false;
+		hj_busy--;
+		goto again;
+	}
 	bool fork_child = (id == HJ_fork || id == HJ_vfork) && c.ret == 0 && !c.decided;
 	if (!fork_child) {
 		if (trace)

@@ -33,6 +33,8 @@ struct hj_call {
 	bool injected;
 	bool end;			/* readdir's NULL at the end: not an error */
 	bool pretraced;			/* an exec's line went out before the call */
+	bool retry;			/* an after block asked for the real call again */
+	bool chance;			/* a hook asked Hijack.rand: in replay, its fault is dropped */
 	long asked;			/* count the program gave, before buf= (or -1) */
 	uint64_t delay_ns;
 	uint64_t dur_ns;
@@ -56,6 +58,8 @@ struct hj_config {
 	const char *summary_dir;
 	uint64_t seed;
 	int root_pid;
+	uint64_t epoch_real, epoch_mono;	/* the run's start, ns, the same tree-wide */
+	const char *record;		/* --record FILE */
 };
 extern struct hj_config hj_cfg;
 /* Reads HIJACK_* into hj_cfg, the trace set and injections. */
@@ -63,6 +67,27 @@ bool hj_config_load(char *err, size_t errlen);
 /* Keeps our library and settings in the environment of exec'd children. */
 void hj_follow_init(const char *library, char **envp);
 void hj_follow_exec(struct hj_call *c);
+/* Carries entry ("NAME=value") into exec'd children, replacing NAME's. */
+void hj_follow_carry(const char *entry);
+
+/* ---- shortcuts.c: --time, --redirect... checked, and made Ruby ---- */
+bool hj_time_spec(const char *spec, char *ruby, size_t n, char *err, size_t errlen);
+bool hj_redirect_spec(const char *spec, const char *from_abs, const char *to_abs, char *ruby, size_t n,
+		      char *err, size_t errlen);
+bool hj_path_spec(const char *option, const char *method, const char *abs, char *ruby, size_t n,
+		  char *err, size_t errlen);
+bool hj_deny_spec(const char *spec, char *ruby, size_t n, char *err, size_t errlen);
+
+/* ---- replay.c: --record and --replay ---- */
+extern bool hj_replaying;
+const char *hj_proc_name(void);
+void hj_proc_init(void);
+void hj_proc_before_fork(void);
+void hj_proc_forked(void);
+unsigned long hj_call_seq(int id);
+bool hj_replay_load(const char *path, const char *mine, char *err, size_t errlen);
+bool hj_replay_apply(struct hj_call *c, unsigned long seq);
+void hj_record(const struct hj_call *c, unsigned long seq);
 
 /* ---- rules.c: hooks registered by scripts, matched in C ---- */
 enum { HJ_BEFORE, HJ_AFTER };
@@ -89,6 +114,8 @@ int hj_rule_count(void);
 bool hj_path_match(char *const *globs, int n, struct hj_call *c);
 /* Copies the path behind fd (cached) into out; false when unknown. */
 bool hj_fd_path(int fd, char *out, size_t n);
+/* Path argument i of c made absolute (against the cwd or its dirfd). */
+bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n);
 /* Keeps the fd cache true for calls that open, close or move an fd. */
 void hj_fd_track(struct hj_call *c);
 /* Marks the calls the fd cache must watch as wanted. */

@@ -112,6 +112,7 @@ static void normalize(char *p)
 }
 
 static const char *current_dir(void);
+static bool fd_cache_on;
 
 /* The absolute form of path, relative to dirfd (or the cwd). */
 static bool absolute(int dirfd, const char *path, char *out, size_t n)
@@ -130,6 +131,24 @@ static bool absolute(int dirfd, const char *path, char *out, size_t n)
 		return false;
 	normalize(out);
 	return true;
+}
+
+bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n)
+{
+	const struct hj_call_info *ci = &hj_calls[c->id];
+	const char *path = (const char *)c->a[i];
+	if (!path)
+		return false;
+	if (!fd_cache_on)	/* the cwd is cached from here on: watch chdir */
+		hj_fd_cache_enable();
+	if (path[0] == '/') {
+		if (strlen(path) >= n)
+			return false;
+		strcpy(out, path);
+		normalize(out);
+		return true;
+	}
+	return absolute(i > 0 && ci->args[i - 1].kind == K_DIRFD ? (int)c->a[i - 1] : AT_FDCWD, path, out, n);
 }
 
 /* fnmatch, after a cheap look at the glob's literal head: most paths a
@@ -193,7 +212,6 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 #define FD_CACHE 1024
 #define FD_PATH 256
 static struct { unsigned seq; char path[FD_PATH]; } fd_cache[FD_CACHE];
-static bool fd_cache_on;
 
 static void fd_forget(int fd)
 {
@@ -238,7 +256,8 @@ bool hj_fd_path(int fd, char *out, size_t n)
 	if (len <= 0)
 		return false;
 	out[len] = 0;
-	fd_store(fd, out);
+	if (fd_cache_on)	/* kept only while closes are watched */
+		fd_store(fd, out);
 	return true;
 }
 

@@ -13,6 +13,9 @@ mrb_value hj_api_call_begin(mrb_state *mrb, struct hj_call *c);
 void hj_api_call_end(mrb_state *mrb);
 int hj_vm_keep_block(mrb_value blk);
 void hj_vm_keep_at_exit(mrb_value blk);
+/* Hijack.const_missing: loads a recipe module (Hijack::Clock...) shipped
+ * in the library, the first time a script names it. */
+mrb_value hj_recipe_load(mrb_state *mrb, mrb_value self);
 void hj_vm_describe(mrb_state *mrb, mrb_value exc, char *out, size_t n);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mruby.h>
@@ -39,7 +40,17 @@ static const char usage[] =
 	"      --inject SPEC   SET:error=E|retval=V[:signal=S][:delay_enter=D][:delay_exit=D]\n"
 	"                      [:when=EXPR][:path=GLOB][:probability=P]; repeatable\n"
 	"      --seed N        seed for every random decision\n"
-	"      --no-follow     do not carry the hooks into child processes\n";
+	"      --no-follow     do not carry the hooks into child processes\n"
+	"\n"
+	"recipes (before the scripts):\n"
+	"      --time SPEC     fake clock: '2001-02-03 04:05:06' frozen, '@2001-02-03 04:05:06'\n"
+	"                      running from there, '+2d' / '-3h' offset, 'x10' speed, combined\n"
+	"      --redirect FROM=TO   serve the file or tree FROM from TO\n"
+	"      --readonly PATH      writes under PATH fail with EROFS\n"
+	"      --hide PATH          PATH appears not to exist\n"
+	"      --deny WHAT          network, exec or call names (comma separated): EACCES\n"
+	"      --record FILE        write every injected fault to FILE\n"
+	"      --replay FILE        inject exactly the faults in FILE, and no others\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -216,8 +227,13 @@ static int cmd_run(int argc, char **argv)
 		{ "trace", optional_argument, 0, 't' }, { "json", no_argument, 0, 'J' },
 		{ "summary", no_argument, 0, 'c' }, { "output", required_argument, 0, 'o' },
 		{ "inject", required_argument, 0, 'I' }, { "seed", required_argument, 0, 'S' },
-		{ "no-follow", no_argument, 0, 'F' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "no-follow", no_argument, 0, 'F' }, { "help", no_argument, 0, 'h' },
+		{ "time", required_argument, 0, 'T' }, { "redirect", required_argument, 0, 'R' },
+		{ "readonly", required_argument, 0, 'W' }, { "hide", required_argument, 0, 'H' },
+		{ "deny", required_argument, 0, 'D' }, { "record", required_argument, 0, 'r' },
+		{ "replay", required_argument, 0, 'p' }, { 0, 0, 0, 0 },
 	};
+	char *shortcuts = NULL, *record = NULL, *replay = NULL, ruby[8192];
 	char *scripts = NULL, *evals = NULL, *injects = NULL, *trace = NULL, *output = NULL, *seed = NULL;
 	bool json = false, summary = false, follow = true;
 	char err[512];
@@ -257,6 +273,51 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'F': follow = false; break;
+		case 'T':
+			if (!hj_time_spec(optarg, ruby, sizeof ruby, err, sizeof err))
+				return usage_error("%s", err);
+			append(&shortcuts, ruby, '\x1e');
+			break;
+		case 'R': {
+			char *eq = strchr(optarg, '='), *from = NULL, *to = NULL;
+			if (eq) {
+				*eq = 0;
+				from = absolute(optarg);
+				to = absolute(eq + 1);
+				*eq = '=';
+			}
+			bool ok = hj_redirect_spec(optarg, from ? from : "", to ? to : "", ruby, sizeof ruby, err, sizeof err);
+			free(from);
+			free(to);
+			if (!ok)
+				return usage_error("%s", err);
+			append(&shortcuts, ruby, '\x1e');
+			break;
+		}
+		case 'W': case 'H': {
+			char *abs = *optarg ? absolute(optarg) : strdup("");
+			bool ok = hj_path_spec(c == 'W' ? "--readonly" : "--hide", c == 'W' ? "readonly" : "hide", abs,
+					       ruby, sizeof ruby, err, sizeof err);
+			free(abs);
+			if (!ok)
+				return usage_error("%s", err);
+			append(&shortcuts, ruby, '\x1e');
+			break;
+		}
+		case 'D':
+			if (!hj_deny_spec(optarg, ruby, sizeof ruby, err, sizeof err))
+				return usage_error("%s", err);
+			append(&shortcuts, ruby, '\x1e');
+			break;
+		case 'r': free(record); record = absolute(optarg); break;
+		case 'p':
+			free(replay);
+			replay = absolute(optarg);
+			if (!hj_replay_load(replay, NULL, err, sizeof err)) {
+				fprintf(stderr, "hijack: --replay: %s\n", err);
+				return 2;
+			}
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -268,6 +329,23 @@ static int cmd_run(int argc, char **argv)
 		return usage_error("--trace=%s: %s", trace, err);
 	if (json && !trace)
 		trace = "";
+	if (record && replay && !strcmp(record, replay))
+		return usage_error("--record and --replay name the same file");
+	if (record) {	/* a fresh file, each process appends its faults */
+		int fd = open(record, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		static const char head[] = "# hijack record: PROCESS CALL SEQ FAULT (see hijack --help)\n";
+		if (fd < 0 || write(fd, head, sizeof head - 1) < 0) {
+			fprintf(stderr, "hijack: --record %s: %s\n", record, strerror(errno));
+			return 2;
+		}
+		close(fd);
+	}
+	if (shortcuts) {	/* the recipes' shortcuts run before the scripts */
+		if (evals)
+			append(&shortcuts, evals, '\x1e');
+		free(evals);
+		evals = shortcuts;
+	}
 	/* every script and -e compiled once, here; the tree loads the bytecode */
 	char bcdir[] = "/tmp/hijack-XXXXXX";
 	char *bytecode = NULL;
@@ -355,6 +433,19 @@ static int cmd_run(int argc, char **argv)
 			setenv("HIJACK_EVAL", evals, 1);
 		if (bytecode)
 			setenv("HIJACK_BYTECODE", bytecode, 1);
+		if (record)
+			setenv("HIJACK_RECORD", record, 1);
+		if (replay)
+			setenv("HIJACK_REPLAY", replay, 1);
+		/* the run's start, for clocks that agree in every process */
+		struct timespec r, m;
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		char epoch[64];
+		snprintf(epoch, sizeof epoch, "%llu %llu", (unsigned long long)r.tv_sec * 1000000000ull + (unsigned long long)r.tv_nsec,
+			 (unsigned long long)m.tv_sec * 1000000000ull + (unsigned long long)m.tv_nsec);
+		setenv("HIJACK_EPOCH", epoch, 1);
+		unsetenv("HIJACK_PROC");
 		if (injects)
 			setenv("HIJACK_INJECT", injects, 1);
 		if (trace)

@@ -12,7 +12,11 @@
 
 static void hj_start(int argc, char **argv, char **envp);
 
-static void before_fork(void) { hj_vm_before_fork(); }
+static void before_fork(void)
+{
+	hj_proc_before_fork();
+	hj_vm_before_fork();
+}
 
 static void after_fork_parent(void)
 {
@@ -24,6 +28,7 @@ static void after_fork_child(void)
 {
 	hj_vm_after_fork();
 	hj_note_fork();
+	hj_proc_forked();
 	if (!hj_cfg.follow)
 		memset(hj_wanted, 0, sizeof hj_wanted);
 }
@@ -50,6 +55,7 @@ static void unfollow(void)
 			unsetenv("LD_PRELOAD");
 	}
 	static const char *vars[] = { "HIJACK_SCRIPT", "HIJACK_EVAL", "HIJACK_BYTECODE", "HIJACK_TRACE", "HIJACK_JSON",
+		"HIJACK_EPOCH", "HIJACK_RECORD", "HIJACK_REPLAY", "HIJACK_PROC",
 		"HIJACK_SUMMARY", "HIJACK_INJECT", "HIJACK_FOLLOW", "HIJACK_OUTPUT_FD" };
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
 		unsetenv(vars[i]);
@@ -58,6 +64,7 @@ static void unfollow(void)
 /* glibc passes argc, argv and envp to the constructors of loaded objects. */
 __attribute__((constructor)) static void hj_start(int argc, char **argv, char **envp)
 {
+	(void)envp;	/* environ instead: see hj_follow_init below */
 	hj_busy++;
 	char err[512];
 	if (!hj_config_load(err, sizeof err)) {
@@ -74,7 +81,8 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 	} else {
 		/* LD_PRELOAD may name us by a relative path; carry our own */
 		Dl_info self;
-		hj_follow_init(dladdr((void *)hj_start, &self) ? self.dli_fname : NULL, envp);
+		/* environ, not envp: hj_config_load may have added to it */
+		hj_follow_init(dladdr((void *)hj_start, &self) ? self.dli_fname : NULL, environ);
 	}
 	hj_busy--;
 }

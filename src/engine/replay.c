@@ -1,0 +1,175 @@
+/* --record and --replay: a fault found by chance, reproduced at will.
+ *
+ * Every process of the tree has a name that does not depend on pids: the
+ * first is "1", the third child it forks "1.3", and so on; exec keeps the
+ * name. Each process numbers the calls of each kind it makes (the 17th
+ * write), so "1.3 write 17 error=ENOSPC" names one call of one run, and
+ * the same call of the next run of the same program. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+struct fault { int id; unsigned long seq; bool error; long value; };
+static struct fault *faults;	/* this process's, from --replay */
+static int nfaults;
+static unsigned long seqs[HJ_NCALLS];
+static unsigned forks;
+bool hj_replaying;
+
+/* ---- the process's name ---- */
+
+static char proc[128] = "1";
+
+const char *hj_proc_name(void) { return proc; }
+
+void hj_proc_init(void)
+{
+	const char *v = getenv("HIJACK_PROC");
+	if (v && *v && strlen(v) < sizeof proc)
+		strcpy(proc, v);
+}
+
+void hj_proc_before_fork(void) { __atomic_add_fetch(&forks, 1, __ATOMIC_RELAXED); }
+
+/* In the child: "parent.N"; its own children and calls count from zero. */
+void hj_proc_forked(void)
+{
+	size_t len = strlen(proc);
+	snprintf(proc + len, sizeof proc - len, ".%u", forks);
+	forks = 0;
+	memset(seqs, 0, sizeof seqs);
+	char entry[160];
+	snprintf(entry, sizeof entry, "HIJACK_PROC=%s", proc);
+	setenv("HIJACK_PROC", proc, 1);
+	hj_follow_carry(entry);
+}
+
+unsigned long hj_call_seq(int id) { return __atomic_add_fetch(&seqs[id], 1, __ATOMIC_RELAXED); }
+
+/* ---- the file ----
+ * One fault a line: PROCESS CALL SEQ error=ERRNO | retval=N; '#' starts
+ * a comment line. */
+
+static bool parse_line(char *line, struct fault *f, char *who, size_t wholen, char *err, size_t errlen)
+{
+	char name[64], what[80], extra[2];
+	unsigned long seq;
+	if (sscanf(line, "%127s %63s %lu %79s %1s", who, name, &seq, what, extra) != 4 || seq == 0) {
+		snprintf(err, errlen, "expected 'PROCESS CALL SEQ error=ERRNO' or '... retval=N', got '%.80s'", line);
+		return false;
+	}
+	(void)wholen;
+	if (strspn(who, "0123456789.") != strlen(who) || who[0] == '.') {
+		snprintf(err, errlen, "'%s' is not a process name (1, 1.2, ...)", who);
+		return false;
+	}
+	if ((f->id = hj_call_lookup(name)) < 0) {
+		snprintf(err, errlen, "unknown call '%s'", name);
+		return false;
+	}
+	f->seq = seq;
+	char *end;
+	if (!strncmp(what, "error=", 6)) {
+		f->error = true;
+		f->value = hj_errno_lookup(what + 6);
+		if (f->value <= 0) {
+			f->value = strtol(what + 6, &end, 10);
+			if (*end || f->value <= 0) {
+				snprintf(err, errlen, "unknown errno '%s'", what + 6);
+				return false;
+			}
+		}
+	} else if (!strncmp(what, "retval=", 7)) {
+		f->error = false;
+		f->value = strtol(what + 7, &end, 0);
+		if (!what[7] || *end) {
+			snprintf(err, errlen, "retval '%s' is not a number", what + 7);
+			return false;
+		}
+	} else {
+		snprintf(err, errlen, "'%s': expected error=ERRNO or retval=N", what);
+		return false;
+	}
+	return true;
+}
+
+/* Reads a --replay file; keeps the faults of process `mine` (NULL: only
+ * checks the file). On error, err says "FILE:LINE: what". */
+bool hj_replay_load(const char *path, const char *mine, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	char line[512], who[128], why[256];
+	bool ok = true;
+	for (int lineno = 1; ok && fgets(line, sizeof line, f); lineno++) {
+		line[strcspn(line, "\n")] = 0;
+		char *p = line + strspn(line, " \t");
+		if (!*p || *p == '#')
+			continue;
+		struct fault flt;
+		if (!parse_line(p, &flt, who, sizeof who, why, sizeof why)) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			ok = false;
+		} else if (mine && !strcmp(who, mine)) {
+			struct fault *more = realloc(faults, sizeof *faults * (size_t)(nfaults + 1));
+			if (!more) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				ok = false;
+				break;
+			}
+			faults = more;
+			faults[nfaults++] = flt;
+			hj_wanted[flt.id] = 1;	/* its calls must be counted */
+		}
+	}
+	fclose(f);
+	if (mine)
+		hj_replaying = ok;
+	return ok;
+}
+
+/* In replay, the fault the file holds for this call, if any. */
+bool hj_replay_apply(struct hj_call *c, unsigned long seq)
+{
+	for (int k = 0; k < nfaults; k++) {
+		if (faults[k].id != c->id || faults[k].seq != seq)
+			continue;
+		if (faults[k].error) {
+			hj_fail(c, (int)faults[k].value);
+		} else {
+			c->ret = faults[k].value;
+			c->err = 0;
+		}
+		c->decided = c->injected = true;
+		return true;
+	}
+	return false;
+}
+
+/* Appends the fault c got to the --record file: one write, O_APPEND, so
+ * the lines of concurrent processes do not mix. */
+void hj_record(const struct hj_call *c, unsigned long seq)
+{
+	char line[256];
+	const char *e = hj_errno_name(c->err);
+	int n;
+	if (hj_is_failure(c))
+		n = e ? snprintf(line, sizeof line, "%s %s %lu error=%s\n", proc, hj_calls[c->id].name, seq, e)
+		      : snprintf(line, sizeof line, "%s %s %lu error=%d\n", proc, hj_calls[c->id].name, seq, c->err);
+	else
+		n = snprintf(line, sizeof line, "%s %s %lu retval=%ld\n", proc, hj_calls[c->id].name, seq, c->ret);
+	int fd = open(hj_cfg.record, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	hj_raw_write(fd, line, (size_t)n);
+	close(fd);
+}
