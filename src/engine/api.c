@@ -648,7 +648,7 @@ static mrb_value hijack_log(mrb_state *mrb, mrb_value self)
 	(void)self;
 	mrb_value msg;
 	mrb_get_args(mrb, "o", &msg);
-	msg = mrb_obj_as_string(mrb, msg);
+	msg = mrb_str_dup(mrb, mrb_obj_as_string(mrb, msg));	/* never the caller's string */
 	mrb_str_cat_lit(mrb, msg, "\n");
 	hj_log(RSTRING_PTR(msg), (size_t)RSTRING_LEN(msg));
 	return mrb_nil_value();

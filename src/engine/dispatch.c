@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>		/* EAI_SYSTEM */
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>		/* MAP_FAILED */
@@ -124,7 +126,7 @@ const char *hj_unhookable(const char *path)
 
 /* Whether an exec will replace the image, so that its line can go out
  * with "= 0" first; when in doubt the line waits for the failure. */
-static bool exec_will_run(int id, const char *file)
+__attribute__((noinline)) static bool exec_will_run(int id, const char *file)
 {
 	char buf[4096];
 	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp;
@@ -133,7 +135,7 @@ static bool exec_will_run(int id, const char *file)
 
 /* Following an exec into a program we cannot enter: say so, in the
  * trace output (the program's own stderr is not ours to write on). */
-static void warn_unhookable(int id, const long *a)
+__attribute__((noinline)) static void warn_unhookable(int id, const long *a)
 {
 	bool spawn = id == HJ_posix_spawn || id == HJ_posix_spawnp;
 	const char *file = (const char *)a[spawn ? 1 : 0], *why;
@@ -147,10 +149,79 @@ static void warn_unhookable(int id, const long *a)
 	}
 }
 
+/* Ruby and the trace take up to about 14 KB of the caller's stack: a call
+ * made on a smaller thread stack, or on a small alternate signal stack,
+ * passes through unhooked rather than overflow it. The thread's bounds
+ * are asked once; only a call off them (a signal stack) asks again. */
+#define STACK_NEEDED (24 * 1024)
+static HJ_TLS uintptr_t stack_lo, stack_hi;
+
+static bool altstack_room(uintptr_t sp, bool *on)
+{
+	stack_t ss;
+	*on = sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK);
+	return !*on || sp - (uintptr_t)ss.ss_sp >= STACK_NEEDED;
+}
+
+__attribute__((noinline)) static bool stack_room(void)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	bool on;
+	if (hj_unlikely(!stack_hi)) {
+		/* pthread_getattr_np reads /proc/self/maps for the main thread:
+		 * not from a signal stack, which it could overflow */
+		bool room = altstack_room(sp, &on);
+		if (on)
+			return room;
+		pthread_attr_t at;
+		void *addr;
+		size_t size;
+		stack_hi = UINTPTR_MAX;		/* unknown: assume room */
+		if (pthread_getattr_np(pthread_self(), &at) == 0) {
+			if (pthread_attr_getstack(&at, &addr, &size) == 0) {
+				stack_lo = (uintptr_t)addr;
+				stack_hi = (uintptr_t)addr + size;
+			}
+			pthread_attr_destroy(&at);
+		}
+	}
+	if (hj_likely(sp >= stack_lo && sp < stack_hi))
+		return sp - stack_lo >= STACK_NEEDED;
+	return altstack_room(sp, &on);
+}
+
+/* Said once, from the next call that has room: on the small stack itself
+ * even a printf could overflow it. */
+static int small_stack;		/* 0 never, 1 seen, 2 said */
+
+void hj_report_small_stack(void)
+{
+	int seen = 1;
+	if (!__atomic_compare_exchange_n(&small_stack, &seen, 2, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	static const char msg[] = "hijack: calls made with less than 24 KB of stack left (a small thread or "
+				  "signal stack) passed through unhooked\n";
+	hj_log(msg, sizeof msg - 1);
+}
+
+static long dispatch(int id, long *a, hj_invoke_fn invoke);
+
+/* The stack is looked at before dispatch's own frame (several KB) exists. */
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
+{
+	if (hj_unlikely(!stack_room())) {
+		small_stack |= 1;
+		return invoke(a);
+	}
+	return dispatch(id, a, invoke);
+}
+
+__attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn invoke)
 {
 	int saved_errno = errno;
 	hj_busy++;
+	if (hj_unlikely(small_stack == 1))
+		hj_report_small_stack();
 	struct hj_call c = { .id = id, .a = a, .err = saved_errno, .asked = -1 };
 	struct hj_rule *rules[64];
 	bool numbered = hj_cfg.record || hj_replaying;
@@ -217,8 +288,12 @@ again:
 	hj_busy++;
 	c.after = true;		/* results are there to read from here on */
 	n = hj_has_rules(id, HJ_AFTER) ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
-	if (n)
+	if (n) {
+		uint64_t before = c.delay_ns;
 		hj_vm_run(&c, rules, n);
+		if (c.delay_ns > before)	/* call.delay in an after block */
+			sleep_ns(c.delay_ns - before);
+	}
 	if (hj_unlikely(c.retry) && !c.decided) {
 		c.retry = false;
 		hj_busy--;

@@ -43,6 +43,8 @@ struct hj_call {
 };
 
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke);
+/* Says (once) that calls passed through for want of stack, if any did. */
+void hj_report_small_stack(void);
 /* Makes c fail with err: the result the call returns on that failure. */
 void hj_fail(struct hj_call *c, int err);
 /* Finds file as execvp would (PATH unless it has a '/'): true when out

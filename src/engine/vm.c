@@ -23,6 +23,10 @@
 
 mrb_state *hj_mrb;
 static hj_lock_t vm_lock;
+static HJ_TLS int vm_owner;	/* this thread holds vm_lock */
+static bool vm_torn;		/* forked while a hook was running: the child's VM is mid-call */
+static void vm_lock_take(void) { hj_lock(&vm_lock); vm_owner = 1; }
+static void vm_lock_drop(void) { vm_owner = 0; hj_unlock(&vm_lock); }
 static mrb_value blocks;	/* Array: every hook block, indexed by rule->proc */
 static mrb_value at_exits;	/* Array of Hijack.at_exit blocks */
 
@@ -141,10 +145,12 @@ static bool all_readable(const char *list)
 bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, int argc, char **argv)
 {
 	hj_busy++;
+	vm_lock_take();	/* hooks that Hijack.on makes live wait for the load */
 	bool ok = true;
 	hj_mrb = mrb_open();
 	if (!hj_mrb) {
 		fprintf(stderr, "hijack: cannot start the Ruby VM\n");
+		vm_lock_drop();
 		hj_busy--;
 		return false;
 	}
@@ -165,6 +171,7 @@ bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, i
 	for (char *save, *p = strtok_r(copy, "\x1e", &save); ok && p; p = strtok_r(NULL, "\x1e", &save))
 		ok = load_one("-e", p, strlen(p), false);
 	free(copy);
+	vm_lock_drop();
 	hj_busy--;
 	return ok;
 }
@@ -200,7 +207,9 @@ static void report(struct hj_rule *r, mrb_value exc)
 
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 {
-	hj_lock(&vm_lock);
+	if (vm_owner || vm_torn)	/* a signal handler inside a hook, or a torn child */
+		return;
+	vm_lock_take();
 	mrb_state *mrb = hj_mrb;
 	int ai = mrb_gc_arena_save(mrb);
 	mrb_value call = hj_api_call_begin(mrb, c);
@@ -226,15 +235,17 @@ void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 	}
 	hj_api_call_end(mrb);
 	mrb_gc_arena_restore(mrb, ai);
-	hj_unlock(&vm_lock);
+	vm_lock_drop();
 }
 
 void hj_vm_at_exit(void)
 {
-	if (!hj_mrb)
+	/* exit() from a signal handler that interrupted a hook: the VM is
+	 * mid-call, its at_exit blocks cannot run */
+	if (!hj_mrb || vm_owner || vm_torn)
 		return;
 	hj_busy++;
-	hj_lock(&vm_lock);
+	vm_lock_take();
 	for (mrb_int i = RARRAY_LEN(at_exits) - 1; i >= 0; i--) {
 		struct yield_args y = { mrb_ary_ref(hj_mrb, at_exits, i), mrb_nil_value() };
 		mrb_bool failed = FALSE;
@@ -246,13 +257,35 @@ void hj_vm_at_exit(void)
 			hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 		}
 	}
-	hj_unlock(&vm_lock);
+	vm_lock_drop();
 	hj_busy--;
 }
 
-void hj_vm_before_fork(void) { if (hj_mrb) hj_lock(&vm_lock); }
-void hj_vm_after_fork_parent(void) { if (hj_mrb) hj_unlock(&vm_lock); }
-void hj_vm_after_fork(void) { atomic_store(&vm_lock.state, 0); }
+/* fork() between taking and dropping the lock: busy, so that a signal
+ * handler's hooked calls in that window pass through; and fork() from a
+ * handler that interrupted this thread's own hook must not wait on it. */
+static HJ_TLS int fork_took;
+void hj_vm_before_fork(void)
+{
+	hj_busy++;
+	fork_took = hj_mrb && !vm_owner;
+	if (fork_took)
+		vm_lock_take();
+}
+void hj_vm_after_fork_parent(void)
+{
+	if (fork_took)
+		vm_lock_drop();
+	hj_busy--;
+}
+void hj_vm_after_fork(void)
+{
+	if (!fork_took && vm_owner)
+		vm_torn = true;
+	vm_owner = 0;
+	atomic_store(&vm_lock.state, 0);
+	hj_busy--;
+}
 
 void hj_vm_list_hooks(FILE *out)
 {

@@ -91,6 +91,7 @@ __attribute__((destructor)) static void hj_finish(void)
 {
 	hj_vm_at_exit();
 	hj_busy++;
+	hj_report_small_stack();
 	hj_summary_flush();
 	hj_busy--;
 }
