@@ -64,7 +64,7 @@ install: all
 	install -m 644 $(B)/libhijack.so $(DESTDIR)$(PREFIX)/lib/libhijack.so
 
 # what the tests and the demo run, beyond the build
-TEST_PKGS = ruby strace python3 valgrind
+TEST_PKGS = ruby strace python3 valgrind clang libclang-rt-14-dev sqlite3 curl git xz-utils make gcc
 test-deps:
 	@./scripts/install-deps $(TEST_PKGS)
 
@@ -81,3 +81,4 @@ clean:
 	rm -rf $(B) build-*
 
 .PHONY: all deps test-deps install check bench demo clean
+include fuzz/fuzz.mk

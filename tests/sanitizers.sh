@@ -39,15 +39,38 @@ out=$(HIJACK=$PWD/build-ubsan/hijack tests/e2e/core.sh 2>&1)
 check_has "e2e suite with a UBSan library" '^e2e: [0-9]+ passed, 0 failed$' "$out"
 check_lacks "no UBSan report" 'runtime error' "$out"
 
+# the library under ASan + UBSan, preloaded after ASan's runtime (which
+# must come first), in real programs with every hook and the trace on
+make -s -j"$J" B=build-asan EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	EXTRA_LDFLAGS="-fsanitize=address,undefined" build-asan/libhijack.so >/dev/null || fail "asan library build"
+current=asan-library
+tmp=$(mktemp -d) && cd "$tmp" || exit 2
+seq 2000 > numbers
+names=$("$OLDPWD/build/hijack" calls | awk '{ printf "%s:%s", sep, $1; sep = ", " }')
+printf '$n = Hash.new(0)\nHijack.on(%s) { |c| $n[c.name] += 1; c.args }\nHijack.after("%%file", "%%desc") { |c| c.result; c.errno }\nHijack.at_exit { Hijack.log "calls #{$n.values.inject(0) { |a, b| a + b }}" }\n' "$names" > all.rb
+asan_run() {	# asan_run CMD...: the program under the ASan library
+	LD_PRELOAD="$(gcc -print-file-name=libasan.so):$OLDPWD/build-asan/libhijack.so" ASAN_OPTIONS=detect_leaks=0 \
+		HIJACK_SCRIPT=$PWD/all.rb HIJACK_TRACE=all HIJACK_OUTPUT=$PWD/t.txt HIJACK_FOLLOW=0 "$@" >out 2>err
+}
+for prog in "sort -n numbers" "cat numbers" "ls -la ." "gzip -k numbers" "tar cf a.tar numbers" \
+	"sh -c 'seq 100 | sort -r | head -3 > h'" "/usr/bin/python3 -c 'import json, threading; print(json.dumps([1]))'"; do
+	rm -f numbers.gz
+	eval "asan_run $prog"
+	rc=$?
+	[ $rc -eq 0 ] && ! grep -q 'Sanitizer\|runtime error' err && grep -q '^calls [1-9]' t.txt && pass ||
+		fail "ASan library on '$prog' (status $rc): $(head -30 err)"
+done
+cd - >/dev/null && rm -rf "$tmp"
+
 # valgrind memcheck: errors whose stack passes through our library
 current=valgrind
 tmp=$(mktemp -d) && cd "$tmp" || exit 2
 seq 1000 > numbers
 vg() { valgrind -q --error-exitcode=99 --trace-children=yes "$@"; }
 printf '$n = Hash.new(0)\nHijack.on("%%file", "%%desc") { |c| $n[c.name] += 1; c.path if c.name == :openat }\nHijack.after(:read) { |c| c.buf }\nHijack.at_exit { Hijack.log $n.size.to_s }\n' > count.rb
-for prog in "sort -n numbers" "cat numbers" "ls -la ."; do
+for prog in "sort -n numbers" "cat numbers" "ls -la ." "gzip -c numbers" "git --version" "sqlite3 :memory: 'select 1'"; do
 	LD_PRELOAD=$OLDPWD/build/libhijack.so HIJACK_SCRIPT=$PWD/count.rb HIJACK_TRACE=all HIJACK_OUTPUT=$PWD/t.txt \
-		valgrind -q --error-exitcode=99 $prog >/dev/null 2>err
+		eval "valgrind -q --error-exitcode=99 $prog" >/dev/null 2>err
 	rc=$?
 	[ $rc -eq 0 ] && pass || fail "valgrind on '$prog' (status $rc): $(head -40 err)"
 done

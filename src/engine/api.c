@@ -543,38 +543,72 @@ static void add_calls(mrb_state *mrb, mrb_value v, uint64_t *set)
 		mrb_raisef(mrb, E_ARGUMENT_ERROR, "%s (see `hijack calls`)", err);
 }
 
-static char **globs_from(mrb_state *mrb, mrb_value v, int *n)
+/* Filters are checked whole (raising on a bad one) before anything is
+ * allocated, so that a raise leaks nothing. */
+static mrb_value filter_list(mrb_state *mrb, mrb_value v)
 {
-	mrb_value ary = mrb_array_p(v) ? v : mrb_ary_new_from_values(mrb, 1, &v);
+	return mrb_array_p(v) ? v : mrb_ary_new_from_values(mrb, 1, &v);
+}
+
+static void check_globs(mrb_state *mrb, mrb_value ary)
+{
+	for (mrb_int k = 0; k < RARRAY_LEN(ary); k++) {
+		mrb_value s = RARRAY_PTR(ary)[k];
+		if (!mrb_string_p(s) || memchr(RSTRING_PTR(s), 0, (size_t)RSTRING_LEN(s)))
+			mrb_raisef(mrb, E_TYPE_ERROR, "path: takes a glob String or an Array of them, got %v", s);
+	}
+}
+
+static void check_fds(mrb_state *mrb, mrb_value ary)
+{
+	for (mrb_int k = 0; k < RARRAY_LEN(ary); k++) {
+		mrb_value e = RARRAY_PTR(ary)[k];
+		if (!mrb_integer_p(e) && !mrb_range_p(e))
+			mrb_raisef(mrb, E_TYPE_ERROR, "fd: takes an Integer, a Range or an Array of them, got %v", e);
+		if (mrb_range_p(e)) {
+			struct RRange *r = mrb_range_ptr(mrb, e);
+			if ((!mrb_nil_p(RANGE_BEG(r)) && !mrb_integer_p(RANGE_BEG(r))) ||
+			    (!mrb_nil_p(RANGE_END(r)) && !mrb_integer_p(RANGE_END(r))))
+				mrb_raisef(mrb, E_TYPE_ERROR, "fd: a Range of Integers, got %v", e);
+		}
+	}
+}
+
+static char **globs_from(mrb_value ary, int *n)
+{
 	*n = (int)RARRAY_LEN(ary);
 	char **globs = calloc((size_t)*n + 1, sizeof *globs);
-	for (int k = 0; k < *n; k++) {
-		mrb_value s = RARRAY_PTR(ary)[k];
-		if (!mrb_string_p(s))
-			mrb_raisef(mrb, E_TYPE_ERROR, "path: takes a glob String or an Array of them, got %v", s);
-		globs[k] = strdup(mrb_str_to_cstr(mrb, s));
-	}
+	for (int k = 0; globs && k < *n; k++)
+		globs[k] = strndup(RSTRING_PTR(RARRAY_PTR(ary)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(ary)[k]));
 	return globs;
 }
 
-static long (*fds_from(mrb_state *mrb, mrb_value v, int *n))[2]
+static long (*fds_from(mrb_state *mrb, mrb_value ary, int *n))[2]
 {
-	mrb_value ary = mrb_array_p(v) ? v : mrb_ary_new_from_values(mrb, 1, &v);
 	*n = (int)RARRAY_LEN(ary);
 	long (*fds)[2] = calloc((size_t)*n + 1, sizeof *fds);
-	for (int k = 0; k < *n; k++) {
+	for (int k = 0; fds && k < *n; k++) {
 		mrb_value e = RARRAY_PTR(ary)[k];
 		if (mrb_integer_p(e)) {
 			fds[k][0] = fds[k][1] = (long)mrb_integer(e);
-		} else if (mrb_range_p(e)) {
-			struct RRange *r = mrb_range_ptr(mrb, e);
-			fds[k][0] = mrb_integer_p(RANGE_BEG(r)) ? (long)mrb_integer(RANGE_BEG(r)) : 0;
-			fds[k][1] = mrb_integer_p(RANGE_END(r)) ? (long)mrb_integer(RANGE_END(r)) - (RANGE_EXCL(r) ? 1 : 0) : LONG_MAX;
-		} else {
-			mrb_raisef(mrb, E_TYPE_ERROR, "fd: takes an Integer, a Range or an Array of them, got %v", e);
+			continue;
 		}
+		struct RRange *r = mrb_range_ptr(mrb, e);
+		long end = mrb_integer_p(RANGE_END(r)) ? (long)mrb_integer(RANGE_END(r)) : LONG_MAX;
+		fds[k][0] = mrb_integer_p(RANGE_BEG(r)) ? (long)mrb_integer(RANGE_BEG(r)) : 0;
+		fds[k][1] = RANGE_EXCL(r) && mrb_integer_p(RANGE_END(r)) ? (end == LONG_MIN ? LONG_MIN : end - 1) : end;
+		if (fds[k][1] < fds[k][0])	/* empty: matches nothing */
+			fds[k][0] = 1, fds[k][1] = 0;
 	}
 	return fds;
+}
+
+static void free_filters(struct hj_rule *r)
+{
+	for (int k = 0; r->globs && k < r->nglobs; k++)
+		free(r->globs[k]);
+	free(r->globs);
+	free(r->fds);
 }
 
 static void define_arg_accessors(mrb_state *mrb, int id);
@@ -595,19 +629,24 @@ static mrb_value hook(mrb_state *mrb, int phase)
 	r.phase = phase;
 	for (mrb_int k = 0; k < argc; k++)
 		add_calls(mrb, argv[k], r.calls);
+	mrb_value globs = mrb_nil_value(), fds = mrb_nil_value();
 	if (mrb_hash_p(kw)) {
 		mrb_value keys = mrb_hash_keys(mrb, kw);
 		for (mrb_int k = 0; k < RARRAY_LEN(keys); k++) {
 			mrb_value key = RARRAY_PTR(keys)[k], val = mrb_hash_get(mrb, kw, key);
 			const char *name = mrb_symbol_p(key) ? mrb_sym_name(mrb, mrb_symbol(key)) : "";
 			if (!strcmp(name, "path"))
-				r.globs = globs_from(mrb, val, &r.nglobs);
+				check_globs(mrb, globs = filter_list(mrb, val));
 			else if (!strcmp(name, "fd"))
-				r.fds = fds_from(mrb, val, &r.nfds);
+				check_fds(mrb, fds = filter_list(mrb, val));
 			else
 				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:)", key);
 		}
 	}
+	if (!mrb_nil_p(globs))
+		r.globs = globs_from(globs, &r.nglobs);
+	if (!mrb_nil_p(fds))
+		r.fds = fds_from(mrb, fds, &r.nfds);
 	/* where the block was written, for error reports */
 	const struct RProc *p = mrb_proc_ptr(blk);
 	if (!MRB_PROC_CFUNC_P(p)) {
@@ -620,8 +659,10 @@ static mrb_value hook(mrb_state *mrb, int phase)
 	for (int id = 0; id < HJ_NCALLS; id++)
 		if (r.calls[id / 64] >> (id % 64) & 1)
 			ids[n++] = id;
-	if (hj_rule_add(&r, ids, n) < 0)
+	if ((r.nglobs && !r.globs) || (r.nfds && !r.fds) || hj_rule_add(&r, ids, n) < 0) {
+		free_filters(&r);
 		mrb_raise(mrb, E_RUNTIME_ERROR, "too many hooks");
+	}
 	for (int k = 0; k < n; k++)
 		define_arg_accessors(mrb, ids[k]);
 	return mrb_nil_value();

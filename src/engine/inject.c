@@ -212,6 +212,8 @@ static bool parse_delay(const char *s, uint64_t *ns)
 		unit = 1;
 	else
 		return false;
+	if (!(v * unit < 1e18))		/* NaN, infinity, centuries */
+		return false;
 	*ns = (uint64_t)(v * unit);
 	return true;
 }
@@ -219,7 +221,16 @@ static bool parse_delay(const char *s, uint64_t *ns)
 struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 {
 	struct hj_inject *inj = calloc(1, sizeof *inj);
+	if (!inj) {
+		snprintf(err, errlen, "--inject: out of memory");
+		return NULL;
+	}
 	char copy[2048];
+	if (strlen(spec) >= sizeof copy) {
+		snprintf(err, errlen, "--inject: the spec is longer than %zu characters", sizeof copy - 1);
+		free(inj);
+		return NULL;
+	}
 	snprintf(copy, sizeof copy, "%s", spec);
 	inj->probability = -1;
 	char *colon = strchr(copy, ':');
@@ -269,11 +280,12 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 				goto bad;
 			}
 		} else if (!strcmp(kv, "path")) {
+			free(inj->glob);	/* the last path= wins */
 			inj->glob = strdup(val);
 		} else if (!strcmp(kv, "probability")) {
 			char *end;
 			inj->probability = strtod(val, &end);
-			if (!*val || *end || inj->probability < 0 || inj->probability > 1) {
+			if (!*val || *end || !(inj->probability >= 0 && inj->probability <= 1)) {
 				snprintf(err, errlen, "--inject %s: probability '%s' is not between 0 and 1", spec, val);
 				goto bad;
 			}

@@ -26,6 +26,9 @@ int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 {
 	if (nrules == MAX_RULES)
 		return -1;
+	for (int i = 0; i < nids; i++)	/* all or nothing */
+		if (counts[ids[i]][r->phase] == MAX_PER_CALL)
+			return -1;
 	struct hj_rule *copy = malloc(sizeof *copy);
 	if (!copy)
 		return -1;
@@ -35,8 +38,6 @@ int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 	__atomic_store_n(&nrules, index + 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < nids; i++) {
 		int id = ids[i], *count = &counts[id][r->phase];
-		if (*count == MAX_PER_CALL)
-			return -1;
 		lists[id][r->phase][*count] = (uint16_t)index;
 		__atomic_store_n(count, *count + 1, __ATOMIC_RELEASE);
 		hj_wanted[id] = 1;

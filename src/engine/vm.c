@@ -30,24 +30,39 @@ static void vm_lock_drop(void) { vm_owner = 0; hj_unlock(&vm_lock); }
 static mrb_value blocks;	/* Array: every hook block, indexed by rule->proc */
 static mrb_value at_exits;	/* Array of Hijack.at_exit blocks */
 
-/* "file:line: message (Class)" for an exception, into out. */
+/* "file:line: message (Class)" for an exception, into out. A message
+ * may hold NULs, and an exception's own `message` may raise: neither may
+ * reach mruby's abort(), so the work runs protected and reads lengths. */
+struct describe { mrb_value exc; char *out; size_t n; };
+
+static mrb_value describe_body(mrb_state *mrb, void *p)
+{
+	struct describe *d = p;
+	mrb_value msg = mrb_funcall(mrb, d->exc, "message", 0);
+	const char *cls = mrb_obj_classname(mrb, d->exc);
+	int mlen = mrb_string_p(msg) ? (int)RSTRING_LEN(msg) : 0;
+	const char *m = mrb_string_p(msg) ? RSTRING_PTR(msg) : "";
+	mrb_value bt = mrb_exc_backtrace(mrb, d->exc);
+	if (mrb_array_p(bt) && RARRAY_LEN(bt) > 0 && mrb_string_p(RARRAY_PTR(bt)[0])) {
+		/* "x.rb:2:in f" -> "x.rb:2" */
+		mrb_value w = RARRAY_PTR(bt)[0];
+		const char *where = RSTRING_PTR(w), *in = memmem(where, (size_t)RSTRING_LEN(w), ":in ", 4);
+		int len = in ? (int)(in - where) : (int)RSTRING_LEN(w);
+		snprintf(d->out, d->n, "%.*s: %.*s (%s)", len, where, mlen, m, cls);
+	} else {
+		snprintf(d->out, d->n, "%.*s (%s)", mlen, m, cls);
+	}
+	return mrb_nil_value();
+}
+
 void hj_vm_describe(mrb_state *mrb, mrb_value exc, char *out, size_t n)
 {
-	mrb_value msg = mrb_funcall(mrb, exc, "message", 0);
-	const char *cls = mrb_obj_classname(mrb, exc);
-	const char *m = mrb_string_p(msg) ? mrb_str_to_cstr(mrb, msg) : "";
-	mrb_value bt = mrb_exc_backtrace(mrb, exc);
-	const char *where = NULL;
-	if (mrb_array_p(bt) && RARRAY_LEN(bt) > 0 && mrb_string_p(RARRAY_PTR(bt)[0]))
-		where = mrb_str_to_cstr(mrb, RARRAY_PTR(bt)[0]);
-	if (where) {
-		/* "x.rb:2:in f" -> "x.rb:2" */
-		const char *in = strstr(where, ":in ");
-		int len = in ? (int)(in - where) : (int)strlen(where);
-		snprintf(out, n, "%.*s: %s (%s)", len, where, m, cls);
-	} else {
-		snprintf(out, n, "%s (%s)", m, cls);
-	}
+	struct describe d = { exc, out, n };
+	mrb_bool failed = FALSE;
+	mrb->exc = NULL;
+	mrb_protect_error(mrb, describe_body, &d, &failed);
+	if (failed)
+		snprintf(out, n, "%s (its message could not be read)", mrb_obj_classname(mrb, exc));
 	mrb->exc = NULL;
 }
 
@@ -71,7 +86,9 @@ static bool load_one(const char *name, const char *code, size_t len, bool byteco
 		if (mrb_obj_is_kind_of(mrb, exc, mrb_exc_get(mrb, "SyntaxError"))) {
 			/* the parser says "line 3: ..."; say which file */
 			mrb_value m = mrb_funcall(mrb, exc, "message", 0);
-			const char *s = mrb_str_to_cstr(mrb, m);
+			char s[512];
+			snprintf(s, sizeof s, "%.*s", mrb_string_p(m) ? (int)strnlen(RSTRING_PTR(m), (size_t)RSTRING_LEN(m)) : 0,
+				 mrb_string_p(m) ? RSTRING_PTR(m) : "");
 			int line = 0, skip = 0;
 			if (sscanf(s, "line %d: %n", &line, &skip) == 1 && skip)
 				snprintf(msg, sizeof msg, "%s:%d: %s", name, line, s + skip);
@@ -307,6 +324,20 @@ void hj_vm_list_hooks(FILE *out)
 	}
 }
 
+/* mruby 3.1 dumps a big integer literal's length into a signed char: one
+ * of 128 digits or more overruns the dump's buffer. Such scripts are
+ * refused (mrbc itself crashes on them). */
+static bool has_bigint(const mrb_irep *irep)
+{
+	for (int i = 0; i < irep->plen; i++)
+		if (irep->pool[i].tt == IREP_TT_BIGINT)
+			return true;
+	for (int i = 0; i < irep->rlen; i++)
+		if (irep->reps[i] && has_bigint(irep->reps[i]))
+			return true;
+	return false;
+}
+
 /* Compiles Ruby source to bytecode with its file and line table kept, so
  * errors still name them; out NULL only checks the syntax. On failure,
  * err says "file:line: message". Needs no gems: the launcher runs it on
@@ -329,7 +360,10 @@ bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, ch
 		snprintf(err, errlen, "%s:%d: %s", name, p->error_buffer[0].lineno, p->error_buffer[0].message);
 	if (ok && out) {
 		struct RProc *proc = mrb_generate_code(mrb, p);
-		if (!proc || mrb_dump_irep_binary(mrb, proc->body.irep, MRB_DUMP_DEBUG_INFO, out) != MRB_DUMP_OK) {
+		if (proc && has_bigint(proc->body.irep)) {
+			snprintf(err, errlen, "%s: an integer literal too large for 64 bits cannot be compiled", name);
+			ok = false;
+		} else if (!proc || mrb_dump_irep_binary(mrb, proc->body.irep, MRB_DUMP_DEBUG_INFO, out) != MRB_DUMP_OK) {
 			snprintf(err, errlen, "%s: cannot compile", name);
 			ok = false;
 		}

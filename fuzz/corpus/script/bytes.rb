@@ -1,0 +1,3 @@
+puts "\xff\0 ÿþ"
+__END__
+data

@@ -1,0 +1,1 @@
+Hijack.on(:open, :openat, path: "*my_file") { |call| call.fail(:EACCES) }

@@ -1,0 +1,6 @@
+=begin
+x
+=end
+<<~EOS
+  heredoc #{1}
+EOS

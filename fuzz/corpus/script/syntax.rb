@@ -1,0 +1,1 @@
+Hijack.on(:write) {
