@@ -330,12 +330,21 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 	}
 }
 
+/* Argument names as symbols, per call, interned on first use: a reader
+ * compares integers, not strings. */
+static mrb_sym arg_syms[HJ_NCALLS][HJ_MAXARGS];
+static bool arg_syms_done[HJ_NCALLS];
+
 static int arg_index(struct hj_call *c, mrb_sym name)
 {
 	const struct hj_call_info *ci = &hj_calls[c->id];
-	const char *s = mrb_sym_name(hj_mrb, name);
+	if (hj_unlikely(!arg_syms_done[c->id])) {
+		for (int i = 0; i < ci->nargs; i++)
+			arg_syms[c->id][i] = mrb_intern_static(hj_mrb, ci->args[i].name, strlen(ci->args[i].name));
+		arg_syms_done[c->id] = true;
+	}
 	for (int i = 0; i < ci->nargs; i++)
-		if (!strcmp(ci->args[i].name, s))
+		if (arg_syms[c->id][i] == name)
 			return i;
 	return -1;
 }
@@ -710,6 +719,16 @@ static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 	return mrb_int_value(mrb, getpid());
 }
 
+/* Hijack.errno(:ENOSPC) -> 28, raising on an unknown name: a recipe
+ * checks its arguments where the script calls it, not at the first call. */
+static mrb_value hijack_errno(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value e;
+	mrb_get_args(mrb, "o", &e);
+	return mrb_int_value(mrb, errno_arg(mrb, e));
+}
+
 /* [realtime, monotonic] at the start of the run, in seconds: the same in
  * every process of the tree, so clocks built on it agree. */
 static mrb_value hijack_epoch(mrb_state *mrb, mrb_value self)
@@ -779,6 +798,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_module_function(mrb, mod, "pid", hijack_pid, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "argv", hijack_argv, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "epoch", hijack_epoch, MRB_ARGS_NONE());
+	mrb_define_module_function(mrb, mod, "errno", hijack_errno, MRB_ARGS_REQ(1));
 	mrb_define_module_function(mrb, mod, "monotonic", hijack_monotonic, MRB_ARGS_NONE());
 	mrb_define_singleton_method(mrb, (struct RObject *)mod, "const_missing", hj_recipe_load, MRB_ARGS_REQ(1));
 
