@@ -1,1 +1,466 @@
-# placeholder
+# Hijack::FS: the filesystem a program sees, changed path by path.
+#
+#   Hijack::FS.redirect("/etc/app" => "/tmp/app-fixture")  # a tree served from another
+#   Hijack::FS.readonly("/srv/data")      # writes, creates, renames, deletes: EROFS
+#   Hijack::FS.hide("/home/me/.ssh")      # ENOENT, and absent from listings
+#   Hijack::FS.file("/etc/motd", "hi\n")  # a read-only file with that content
+#
+# Every call that takes a path is seen (both paths of rename and link,
+# symlink's link path but not its target, exec paths). The hooks' path:
+# filters are the configured paths, matched in C, so that calls on other
+# paths never enter Ruby. A path is taken as the program names it, made
+# absolute against its cwd or dirfd, "." and ".." folded; then, the
+# longest configured path first:
+#   hidden            -> ENOENT
+#   under readonly    -> noted: the call fails with EROFS if it writes
+#   a virtual file    -> served from its private copy (read-only); done
+#   redirected        -> FROM/rest becomes TO/rest, and that path goes
+#                        through the same steps (a redirect into another
+#                        redirected tree is followed, as a symlink is;
+#                        more than 16 steps is ELOOP; a TO inside its
+#                        FROM is not redirected again)
+# Doing it again on the result changes nothing more, so a call that the
+# hooks of several FS calls match comes out the same. The trees are
+# matched by name, as the program writes them, not through symlinks.
+module Hijack
+  module FS
+    P = [[:path, :path=]].freeze
+    TWO = [[:oldpath, :oldpath=], [:newpath, :newpath=]].freeze
+    # [what the calls do with their paths, the calls, their path arguments]:
+    # one hook per group, so that a hook knows its calls without a lookup
+    GROUPS = [
+      [:open, [:open, :openat], P],
+      [:creat, [:creat], P],
+      [:fopen, [:fopen, :freopen], P],
+      [:write, [:unlink, :unlinkat, :rmdir], P],
+      [:change, [:truncate, :chmod, :fchmodat, :chown, :lchown, :fchownat, :utimensat], P],
+      [:write, [:rename, :renameat, :renameat2], TWO],
+      [:create, [:mkdir, :mkdirat], P],
+      [:create, [:symlink, :symlinkat], [[:linkpath, :linkpath=]]],
+      [:link, [:link, :linkat], TWO],
+      [:access, [:access, :faccessat], P],
+      [:read, [:stat, :lstat, :fstatat, :statx, :readlink, :readlinkat, :opendir, :chdir,
+               :execve, :execv, :execl, :execle, :posix_spawn], P],
+      # a name without a slash is looked up in PATH: not a path
+      [:search, [:execvp, :execvpe, :execlp, :posix_spawnp], [[:file, :file=]]],
+    ].freeze
+    WRITE_GROUPS = GROUPS.reject { |g| g[0] == :read || g[0] == :search }.freeze
+    # Calls that change a file through an fd. An fd open for writing under
+    # a read-only tree cannot come from a hooked open (it failed), so
+    # write() is left alone; but one open for reading can still have its
+    # mode, owner, times or size changed.
+    FD_WRITE_CALLS = [:fchmod, :fchown, :futimens, :ftruncate, :fallocate].freeze
+    EXEC_CALLS = [:execve, :execv, :execvp, :execvpe, :execl, :execlp, :execle].freeze
+    O_ACCMODE = 3
+    O_CREAT = 0o100
+    O_EXCL = 0o200
+    O_TRUNC = 0o1000
+    O_TMPFILE = 0o20000000
+    W_OK = 2
+    MAX_HOPS = 16
+    TMP = "/tmp/.hijack-file-"	# copies made without the launcher
+
+    # Every configured path: [path, path + "/", type, payload, bytes to
+    # cut for a rewrite], the longest first. type: :hide, :ro, :file
+    # (payload [content, mode]) or :redirect (payload TO, and then TO + "/"
+    # when TO is inside FROM, for TO's own paths are left as they are).
+    @roots = []
+    @hidden_names = {}   # basename => [its directory, ...], for listings
+    @watched = []        # [path, path + "/", all calls (or writes only)] that hooks see
+    @fd_watched = []     # read-only paths whose fd calls are hooked
+    @listing = false     # the readdir hook is there
+    @copying = false     # a virtual file exists
+    @copies_watched = false  # a hook may see copies' paths: leave them as they are
+    @copy_roots = [TMP]
+    @copies = {}         # pid => {virtual path => copy}, without the launcher
+    @shared = {}         # virtual path => copy in the run's directory
+    @run_dir = nil
+    @seq = 0
+
+    class << self
+      # redirect("/from" => "/to", ...): the file or tree FROM is served
+      # from TO. A TO inside FROM ("/home/me" => "/home/me/sandbox") stays
+      # itself: only the rest of FROM is served from it.
+      def redirect(map)
+        misuse ArgumentError, "redirect takes FROM => TO pairs" unless map.is_a?(Hash) && !map.empty?
+        added = map.map do |from, to|
+          e = entry(from, :redirect, norm(to))
+          t = e[3]
+          e << (t == e[0] || t.start_with?(e[1]) ? (t == "/" ? "/" : t + "/") : nil)
+        end
+        add(added)
+        added.each do |e|
+          next if served_from(e[3])
+          @roots -= added
+          misuse ArgumentError, "redirect #{e[0]} => #{e[3]}: a loop of redirects"
+        end
+        watch(GROUPS, added)
+      end
+
+      # readonly(*paths): writes, creates, renames and deletes under each
+      # fail with EROFS.
+      def readonly(*paths)
+        added = roots(paths, :ro)
+        add(added)
+        watch(WRITE_GROUPS, added)
+        fresh = added.reject { |e| @fd_watched.any? { |w| e[0] == w[0] || e[0].start_with?(w[1]) } }
+        unless fresh.empty?
+          @fd_watched.concat(fresh)
+          Hijack.on(*FD_WRITE_CALLS, path: globs(fresh)) { |call| call.fail(:EROFS) }
+        end
+        nil
+      end
+
+      # hide(*paths): each appears not to exist: ENOENT for it and under
+      # it, and it is absent from the listing of its directory.
+      def hide(*paths)
+        added = roots(paths, :hide)
+        add(added)
+        added.each do |e|
+          (@hidden_names[File.basename(e[0])] ||= []) << File.dirname(e[0]) unless e[0] == "/"
+        end
+        watch(GROUPS, added)
+        unless @listing
+          @listing = true
+          # readdir has no path argument for a filter: each entry comes here
+          Hijack.after(:readdir) { |call| call.retry if listed_hidden?(call) }
+        end
+        nil
+      end
+
+      # file(path, content, mode: 0600), or file(path => content, ...):
+      # a read-only file with that content. It is written to a private
+      # copy the first time it is needed (see copy) and every call on path
+      # is sent there, so that open, stat, fstat, read and exec agree.
+      # mode: the copy's permissions (0755 to run it). Many files are best
+      # given in one call: it makes one set of hooks for them all.
+      def file(path, content = nil, mode: 0o600)
+        files = path.is_a?(Hash) ? path : { path => content }
+        misuse ArgumentError, "file takes a path and its content" if files.empty?
+        added = []
+        files.each do |p, c|
+          p = norm(p)
+          payload = [c.to_s, mode.to_i]
+          old = @roots.find { |e| e[2] == :file && e[0] == p } || added.find { |e| e[0] == p }
+          if old	# new content: a new copy
+            old[3] = payload
+            forget(p)
+          else
+            added << entry(p, :file, payload)
+          end
+        end
+        add(added)
+        watch(GROUPS, added)
+        unless @copying
+          @copying = true
+          Hijack.at_exit { remove_copies }
+          Hijack.on(*EXEC_CALLS) { |call| before_exec(call) }
+        end
+        nil
+      end
+
+      # The hook of the calls of one group (kind, their path arguments).
+      def apply(call, kind, args)
+        i = 0
+        while i < args.size
+          a = args[i]
+          i += 1
+          p = call.abspath(a[0])
+          next unless p
+          raw = nil
+          if kind == :search
+            raw = call.__send__(a[0])
+            next unless raw.include?("/")
+          end
+          next if @copies_watched && copy_path?(p)
+          q = p
+          ro = false
+          hops = 0
+          while true
+            hit = nil
+            roots = @roots
+            j = 0
+            while j < roots.size
+              e = roots[j]
+              j += 1
+              next unless q.start_with?(e[1]) || q == e[0]
+              t = e[2]
+              if t == :hide
+                return call.fail(:ENOENT)
+              elsif t == :ro
+                ro = true
+              else
+                hit ||= e unless e[5] && (q.start_with?(e[5]) || q == e[3])	# the longest
+              end
+            end
+            break unless hit
+            if hit[2] == :file
+              q = join(copy(hit), q, hit)
+              ro = true
+              break
+            end
+            return call.fail(:ELOOP) if (hops += 1) > MAX_HOPS
+            q = join(hit[3], q, hit)
+          end
+          if ro && kind != :read && kind != :search
+            # (the common case first: an open for reading)
+            unless kind == :open && call.flags & 0o20001103 == 0	# O_ACCMODE|O_CREAT|O_TRUNC|O_TMPFILE
+              return call.fail(:EROFS) if writes?(kind, call, a[0], q)
+            end
+          end
+          next if q.equal?(p)
+          raw ||= call.__send__(a[0])
+          next if raw.empty?	# AT_EMPTY_PATH: the call is on its dirfd
+          q += "/" if raw.getbyte(-1) == 47 && q.getbyte(-1) != 47
+          call.__send__(a[1], q)
+        end
+        nil
+      end
+
+      private
+
+      # An error in the script's use of FS, reported at the script's line.
+      def misuse(cls, msg)
+        e = cls.new(msg)
+        bt = caller.reject { |l| l.start_with?("hijack/fs.rb") }
+        e.set_backtrace(bt) unless bt.empty?
+        raise e
+      end
+
+      def norm(path)
+        misuse ArgumentError, "a path is a String, got #{path.inspect}" unless path.is_a?(String) && !path.empty?
+        File.expand_path(path)
+      end
+
+      def entry(path, type, payload = nil)
+        path = norm(path)
+        [path, path == "/" ? "/" : path + "/", type, payload, path == "/" ? 0 : path.bytesize]
+      end
+
+      def roots(paths, type)
+        paths = paths.flatten
+        misuse ArgumentError, "name at least one path" if paths.empty?
+        paths.map { |p| entry(p, type) }
+      end
+
+      # the longest path first; of the same path, a file before a redirect
+      def add(entries)
+        @roots = (@roots + entries).sort do |x, y|
+          x[0].bytesize == y[0].bytesize ? (x[2] == :file ? -1 : y[2] == :file ? 1 : 0) : y[0].bytesize <=> x[0].bytesize
+        end
+      end
+
+      # Globs for C's filter (fnmatch, where '*' crosses '/'): the path
+      # itself and everything under it.
+      def globs(entries)
+        entries.flat_map do |e|
+          g = e[0].each_char.map { |c| "*?[\\".include?(c) ? "\\" + c : c }.join
+          g == "/" ? ["/*"] : [g, g + "/*"]
+        end
+      end
+
+      # Hooks for the groups' calls on entries' paths, but for the paths
+      # that earlier hooks already see (each hook costs a filter on every
+      # call of its group, and a call takes 64 hooks at most).
+      def watch(groups, entries)
+        entries = entries.reject do |e|
+          @watched.any? { |w| (w[2] || groups.equal?(WRITE_GROUPS)) && (e[0] == w[0] || e[0].start_with?(w[1])) }
+        end
+        return nil if entries.empty?
+        entries.each { |e| @watched << [e[0], e[1], groups.equal?(GROUPS)] }
+        @copies_watched ||= entries.any? { |e| "/tmp/".start_with?(e[1]) || e[0].start_with?("/tmp/hijack-") || e[0].start_with?(TMP) }
+        g = globs(entries)
+        begin
+          groups.each do |kind, calls, args|
+            Hijack.on(*calls, path: g) { |call| apply(call, kind, args) }
+          end
+        rescue RuntimeError => e
+          misuse e.class, "#{e.message}: each FS call makes its own hooks, and a call takes 64; " \
+                         "name many paths in one call (FS.file(path => content, ...))"
+        end
+        nil
+      end
+
+      def copy_path?(q)
+        r = @copy_roots
+        q.start_with?(r[0]) || (r.size > 1 && q.start_with?(r[1]))
+      end
+
+      # TO + what follows the configured path e in q
+      def join(to, q, e)
+        rest = q.byteslice(e[4], q.bytesize)
+        rest.empty? || rest == "/" ? to : to == "/" ? rest : to + rest
+      end
+
+      def under(type, q)
+        @roots.find do |e|
+          e[2] == type && (q.start_with?(e[1]) || q == e[0]) && !(e[5] && (q.start_with?(e[5]) || q == e[3]))
+        end
+      end
+
+      # Where a path is served from, following redirects only; nil for a loop.
+      def served_from(q)
+        MAX_HOPS.times do
+          r = under(:redirect, q)
+          return q unless r
+          q = join(r[3], q, r)
+        end
+        nil
+      end
+
+      def exists?(q)
+        File.exist?(q) || File.symlink?(q)
+      end
+
+      # As the kernel has it, only regular files, directories and symlinks
+      # are read-only on a read-only filesystem: devices, pipes and sockets
+      # are written as usual (--readonly / leaves /dev/null writable).
+      def solid?(q)
+        File.file?(q) || File.directory?(q) || File.symlink?(q)
+      end
+
+      # Whether the call, on its path argument a (served from q) under a
+      # read-only tree, would change something; the errors that the kernel
+      # gives before EROFS (ENOENT, EEXIST) are left to the real call.
+      def writes?(kind, call, a, q)
+        case kind
+        when :write then true
+        when :change then exists?(q)	# else ENOENT, as the kernel looks first
+        when :open, :creat
+          flags = kind == :creat ? O_CREAT | O_TRUNC | 1 : call.flags
+          return true if flags & O_TMPFILE == O_TMPFILE
+          open_writes?(flags & O_ACCMODE != 0 || flags & O_TRUNC != 0, flags & O_CREAT != 0, flags & O_EXCL != 0, q)
+        when :fopen
+          m = call.mode || "r"
+          open_writes?(m.include?("w") || m.include?("a") || m.include?("+"),
+                       m.include?("w") || m.include?("a"), m.include?("x"), q)
+        when :access
+          call.mode & W_OK != 0 && solid?(q)
+        when :create	# mkdir, symlink
+          !exists?(q)
+        when :link
+          a == :oldpath || !exists?(q)
+        else
+          false
+        end
+      end
+
+      def open_writes?(write, create, excl, q)
+        return false unless write || create
+        return create unless File.exist?(q)
+        return false if create && excl
+        write && solid?(q)
+      end
+
+      # Whether a readdir entry is a hidden path of the listed directory
+      # (which may be served from elsewhere).
+      def listed_hidden?(call)
+        name = call.entry
+        return false unless name
+        dirs = @hidden_names[name]
+        return false unless dirs
+        dir = call.fd_path
+        return false unless dir
+        dir = dir.chomp("/") if dir.size > 1	# opendir("/a/b/") is remembered so
+        dirs.any? { |d| d == dir || served_from(d) == dir }
+      end
+
+      # ---- virtual files' copies ----
+      # Under the launcher, one copy per content serves the whole process
+      # tree, in the run's private directory, which the launcher removes
+      # at the end. Without it, each process writes its own in /tmp and
+      # removes it at exit and before an exec (one that ends with _exit,
+      # as dash does, leaves its copy behind).
+
+      def copy(f)
+        dir = @run_dir.nil? ? run_dir : @run_dir
+        if dir
+          c = @shared[f[0]] ||= (shared_copy(dir, *f[3]) rescue nil)
+          return c if c	# else the run is over for us: our own copy
+        end
+        pid = Hijack.pid
+        (@copies[pid] ||= {})[f[0]] ||= write_copy("#{TMP}#{pid}-", *f[3])
+      end
+
+      # The launcher's directory for this run (0700, emptied and removed
+      # when the run ends), or nil.
+      # TODO: a Hijack.run_dir from the engine; until then the directory
+      # of the compiled scripts, which HIJACK_BYTECODE names.
+      def run_dir
+        return @run_dir unless @run_dir.nil?
+        @run_dir = false
+        if Hijack.respond_to?(:run_dir)
+          @run_dir = Hijack.run_dir || false
+        else
+          env = (File.open("/proc/self/environ") { |io| io.read } rescue "")
+          v = env.split("\0").find { |kv| kv.start_with?("HIJACK_BYTECODE=") }
+          d = v && File.dirname(v.split("=", 2)[1].split(":")[0])
+          @run_dir = d if d && d.start_with?("/tmp/hijack-") && File.directory?(d)
+        end
+        @copy_roots << @run_dir + "/vfile-" if @run_dir
+        @run_dir
+      end
+
+      # A copy named by its content: written once for the tree (by the
+      # first process that needs it, renamed into place whole), and read
+      # back once by each other process, to be sure of it.
+      def shared_copy(dir, content, mode)
+        base = "#{dir}/vfile-#{content.hash.abs}-#{content.bytesize}-#{mode.to_s(8)}"
+        name = base
+        n = 0
+        while File.exist?(name)
+          return name if (File.open(name) { |io| io.read } rescue nil) == content
+          name = "#{base}+#{n += 1}"	# another content with the same hash
+        end
+        File.rename(write_copy("#{dir}/part-#{Hijack.pid}-", content, mode), name)
+        name
+      end
+
+      def write_copy(prefix, content, mode)
+        tries = 0
+        begin
+          @seq += 1
+          name = "#{prefix}#{@seq}-#{(Hijack.monotonic * 1e9).to_i % 1000000007}"
+          io = File.open(name, File::WRONLY | File::CREAT | File::EXCL, 0600)
+        rescue StandardError
+          retry if (tries += 1) < 5
+          raise
+        end
+        begin
+          io.write(content)
+        ensure
+          io.close
+        end
+        File.chmod(mode, name) if mode != 0600
+        name
+      end
+
+      def forget(path)
+        @shared.delete(path)
+        own = @copies[Hijack.pid]
+        t = own && own.delete(path)
+        File.unlink(t) if t && File.exist?(t)
+      end
+
+      def remove_copies
+        own = @copies.delete(Hijack.pid)
+        own.each_value { |t| File.unlink(t) if File.exist?(t) } if own
+      end
+
+      # exec replaces the process without at_exit: this process's copies
+      # go first, but for the one being run (a failed exec makes them again).
+      def before_exec(call)
+        own = @copies[Hijack.pid]
+        return unless own	# none, or a vfork child's parent's
+        search = call.name == :execvp || call.name == :execvpe || call.name == :execlp
+        target = call.__send__(search ? :file : :path)
+        target = call.abspath(search ? :file : :path) if target && target.include?("/")
+        own.delete_if do |v, t|
+          next false if target && (target == v || target == t)
+          File.unlink(t) if File.exist?(t)
+          true
+        end
+      end
+    end
+  end
+end
