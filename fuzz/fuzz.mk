@@ -11,13 +11,9 @@ HJ_FUZZ_MK := 1
 
 # the parsers: --inject specs with errno and signal names; call sets
 # (-t SET, Hijack.on); script source through hj_vm_compile, with its
-# bytecode loaded back; Hijack.on / Hijack.after arguments.
-FUZZ_TARGETS ?= inject set script hooks
-# To come: one line each, with fuzz/<name>_fuzz.c and fuzz/corpus/<name>/,
-# once their parsers exist:
-#   FUZZ_TARGETS += time       # --time '2001-02-03 04:05:06', '@...', '+2d', 'x10'
-#   FUZZ_TARGETS += redirect   # --redirect FROM=TO
-#   FUZZ_TARGETS += deny       # --deny network,exec
+# bytecode loaded back; Hijack.on / Hijack.after arguments; the recipes'
+# shortcut specs (--time, --redirect, --hide, --deny) and --replay files.
+FUZZ_TARGETS ?= inject set script hooks specs
 # Not in the default set: arbitrary .mrb bytes straight into mruby's own
 # loader, which trusts its input (see fuzz/bytecode_fuzz.c):
 FUZZ_EXTRA_TARGETS = bytecode

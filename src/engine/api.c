@@ -719,6 +719,16 @@ static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 	return mrb_int_value(mrb, getpid());
 }
 
+/* Hijack.run_dir: the launcher's private directory for this run (0700,
+ * removed when the run ends), or nil without the launcher. */
+static mrb_value hijack_run_dir(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	const char *d = getenv("HIJACK_RUN_DIR");
+	struct stat st;
+	return d && *d && stat(d, &st) == 0 && S_ISDIR(st.st_mode) ? mrb_str_new_cstr(mrb, d) : mrb_nil_value();
+}
+
 /* Hijack.errno(:ENOSPC) -> 28, raising on an unknown name: a recipe
  * checks its arguments where the script calls it, not at the first call. */
 static mrb_value hijack_errno(mrb_state *mrb, mrb_value self)
@@ -799,6 +809,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_module_function(mrb, mod, "argv", hijack_argv, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "epoch", hijack_epoch, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "errno", hijack_errno, MRB_ARGS_REQ(1));
+	mrb_define_module_function(mrb, mod, "run_dir", hijack_run_dir, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "monotonic", hijack_monotonic, MRB_ARGS_NONE());
 	mrb_define_singleton_method(mrb, (struct RObject *)mod, "const_missing", hj_recipe_load, MRB_ARGS_REQ(1));
 

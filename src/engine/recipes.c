@@ -2,10 +2,14 @@
  * src/ruby/, built into the library as text and loaded the first time a
  * script names one: a process that uses none pays nothing for them. */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include <mruby.h>
 #include <mruby/compile.h>
+#include <mruby/dump.h>
+#include <mruby/irep.h>
+#include <mruby/proc.h>
 #include <mruby/string.h>
 #include <mruby/variable.h>
 
@@ -28,6 +32,49 @@ static const struct { const char *name, *file, *code; } recipes[] = {
 	{ "Chaos", "hijack/chaos.rb", hj_rb_chaos },
 };
 
+bool hj_recipe(int i, const char **name, const char **file, const char **code)
+{
+	if (i < 0 || i >= (int)(sizeof recipes / sizeof recipes[0]))
+		return false;
+	*name = recipes[i].name;
+	*file = recipes[i].file;
+	*code = recipes[i].code;
+	return true;
+}
+
+/* The launcher compiles the recipes into the run's directory once: each
+ * process then loads bytecode, not a thousand lines of Ruby to parse. */
+static char *compiled(const char *name, size_t *len)
+{
+	const char *dir = getenv("HIJACK_RUN_DIR");
+	char path[4096];
+	if (!dir || !*dir)
+		return NULL;
+	snprintf(path, sizeof path, "%s/recipe-%s.mrb", dir, name);
+	char *code = hj_vm_slurp(path, len);
+	if (code && (*len < 4 || memcmp(code, "RITE", 4))) {
+		free(code);
+		code = NULL;
+	}
+	return code;
+}
+
+/* Bytecode run at the top level. mrb_load_irep_buf would take the
+ * target class from the caller, Hijack.const_missing, and `module Hijack`
+ * would then make Hijack::Hijack. */
+static void run_toplevel(mrb_state *mrb, const char *buf, size_t len)
+{
+	mrb_irep *irep = mrb_read_irep_buf(mrb, buf, len);
+	if (!irep) {
+		mrb_raise(mrb, E_SCRIPT_ERROR, "a recipe's bytecode does not load");
+		return;
+	}
+	struct RProc *proc = mrb_proc_new(mrb, irep);
+	mrb_irep_decref(mrb, irep);
+	MRB_PROC_SET_TARGET_CLASS(proc, mrb->object_class);
+	mrb_top_run(mrb, proc, mrb_top_self(mrb), 0);
+}
+
 mrb_value hj_recipe_load(mrb_state *mrb, mrb_value self)
 {
 	mrb_sym name;
@@ -38,7 +85,13 @@ mrb_value hj_recipe_load(mrb_state *mrb, mrb_value self)
 			continue;
 		mrbc_context *cx = mrbc_context_new(mrb);
 		mrbc_filename(mrb, cx, recipes[i].file);
-		mrb_load_string_cxt(mrb, recipes[i].code, cx);
+		size_t len;
+		char *bytecode = compiled(recipes[i].name, &len);
+		if (bytecode)
+			run_toplevel(mrb, bytecode, len);
+		else
+			mrb_load_string_cxt(mrb, recipes[i].code, cx);
+		free(bytecode);
 		mrbc_context_free(mrb, cx);
 		if (mrb->exc)	/* a bug of ours: let the script's report show it */
 			mrb_exc_raise(mrb, mrb_obj_value(mrb->exc));

@@ -119,6 +119,13 @@ static bool fd_cache_on;
 static bool absolute(int dirfd, const char *path, char *out, size_t n)
 {
 	size_t len;
+	if (path[0] == '/') {
+		if (strlen(path) >= n)
+			return false;
+		strcpy(out, path);
+		normalize(out);
+		return true;
+	}
 	if (dirfd == AT_FDCWD || dirfd < 0) {
 		const char *cwd = current_dir();
 		if (!cwd || strlen(cwd) >= n)
@@ -142,13 +149,6 @@ bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n)
 		return false;
 	if (!fd_cache_on)	/* the cwd is cached from here on: watch chdir */
 		hj_fd_cache_enable();
-	if (path[0] == '/') {
-		if (strlen(path) >= n)
-			return false;
-		strcpy(out, path);
-		normalize(out);
-		return true;
-	}
 	return absolute(i > 0 && ci->args[i - 1].kind == K_DIRFD ? (int)c->a[i - 1] : AT_FDCWD, path, out, n);
 }
 
@@ -162,6 +162,15 @@ static bool glob_match(const char *glob, const char *path)
 	return fnmatch(glob, path, 0) == 0;
 }
 
+/* An absolute path with "//", "/./", "/../" or a trailing "/" in it: not
+ * the form a glob names, so it is matched folded too. */
+static bool unclean(const char *p)
+{
+	size_t len = strlen(p);
+	return strstr(p, "//") || strstr(p, "/./") || strstr(p, "/../") || (len > 1 && p[len - 1] == '/') ||
+	       (len >= 2 && !strcmp(p + len - 2, "/.")) || (len >= 3 && !strcmp(p + len - 3, "/.."));
+}
+
 static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
 {
 	char abs[4096];
@@ -169,7 +178,7 @@ static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
 	for (int k = 0; k < n; k++) {
 		if (glob_match(globs[k], path))
 			return true;
-		if (globs[k][0] == '/' && path[0] != '/') {
+		if (globs[k][0] == '/' && (path[0] != '/' || unclean(path))) {
 			if (!have_abs && !absolute(dirfd, path, abs, sizeof abs))
 				continue;
 			have_abs = true;
@@ -199,9 +208,9 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 	if (has_path)
 		return false;
 	int i = first_arg(c->id, K_FD);
+	int fd = i >= 0 ? (int)c->a[i] : c->id == HJ_readdir && c->a[0] ? dirfd((DIR *)c->a[0]) : -1;
 	char buf[4096];
-	return i >= 0 && hj_fd_path((int)c->a[i], buf, sizeof buf) &&
-	       globs_match(globs, n, buf, AT_FDCWD);
+	return fd >= 0 && hj_fd_path(fd, buf, sizeof buf) && globs_match(globs, n, buf, AT_FDCWD);
 }
 
 /* ---- the path behind each fd ----
@@ -284,7 +293,7 @@ static void fd_opened(int fd, int dirfd, const char *path)
 	const char *base = NULL;
 	if (!path)
 		return fd_forget(fd);
-	if (path[0] == '/' && !strstr(path, "/.") && !strstr(path, "//"))
+	if (path[0] == '/' && !unclean(path) && !strstr(path, "/."))
 		return fd_store(fd, path);	/* already absolute and clean */
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD)

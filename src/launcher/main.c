@@ -349,12 +349,18 @@ static int cmd_run(int argc, char **argv)
 	/* every script and -e compiled once, here; the tree loads the bytecode */
 	char bcdir[] = "/tmp/hijack-XXXXXX";
 	char *bytecode = NULL;
-	if ((scripts || evals) && !mkdtemp(bcdir)) {
-		fprintf(stderr, "hijack: cannot make a directory for the compiled script: %s\n", strerror(errno));
+	if (!mkdtemp(bcdir)) {
+		fprintf(stderr, "hijack: cannot make a directory for the run: %s\n", strerror(errno));
 		return 2;
 	}
 	bool ok = true;
 	int n = 0;
+	const char *rname, *rfile, *rcode;
+	for (int i = 0; (scripts || evals) && hj_recipe(i, &rname, &rfile, &rcode); i++) {
+		char out[PATH_MAX];
+		snprintf(out, sizeof out, "%s/recipe-%s.mrb", bcdir, rname);
+		ok = compile(rfile, rcode, strlen(rcode), out) && ok;
+	}
 	char *copy = scripts ? strdup(scripts) : NULL;
 	for (char *save, *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save)) {
 		char out[PATH_MAX];
@@ -380,11 +386,11 @@ static int cmd_run(int argc, char **argv)
 	char lib[PATH_MAX], prog[PATH_MAX];
 	if (!find_library(lib, sizeof lib)) {
 		fprintf(stderr, "hijack: cannot find libhijack.so beside %s (set HIJACK_LIBRARY)\n", argv[0]);
-		return 2;
+		return remove_dir(bcdir), 2;
 	}
 	int status = resolve(argv[optind], prog, sizeof prog);
 	if (status)
-		return status;
+		return remove_dir(bcdir), status;
 	const char *why = hj_unhookable(prog);
 	if (why)
 		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (it runs all the same)\n", argv[optind], why);
@@ -394,13 +400,13 @@ static int cmd_run(int argc, char **argv)
 		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (out < 0) {
 			fprintf(stderr, "hijack: %s: %s\n", output, strerror(errno));
-			return 2;
+			return remove_dir(bcdir), 2;
 		}
 	}
 	char sumdir[] = "/tmp/hijack-summary-XXXXXX";
 	if (summary && !mkdtemp(sumdir)) {
 		fprintf(stderr, "hijack: cannot make a directory for the summary: %s\n", strerror(errno));
-		return 2;
+		return remove_dir(bcdir), 2;
 	}
 
 	struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward }, old_int, old_quit;
@@ -412,7 +418,7 @@ static int cmd_run(int argc, char **argv)
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "hijack: fork: %s\n", strerror(errno));
-		return 2;
+		return remove_dir(bcdir), 2;
 	}
 	if (child == 0) {
 		sigaction(SIGINT, &old_int, NULL);
@@ -433,6 +439,7 @@ static int cmd_run(int argc, char **argv)
 			setenv("HIJACK_EVAL", evals, 1);
 		if (bytecode)
 			setenv("HIJACK_BYTECODE", bytecode, 1);
+		setenv("HIJACK_RUN_DIR", bcdir, 1);
 		if (record)
 			setenv("HIJACK_RECORD", record, 1);
 		if (replay)
@@ -480,8 +487,7 @@ static int cmd_run(int argc, char **argv)
 		;
 	if (summary)
 		summarize(sumdir, out);
-	if (bytecode)
-		remove_dir(bcdir);
+	remove_dir(bcdir);
 	if (WIFSIGNALED(ws))
 		return 128 + WTERMSIG(ws);
 	return WEXITSTATUS(ws);

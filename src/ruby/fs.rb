@@ -384,19 +384,9 @@ module Hijack
 
       # The launcher's directory for this run (0700, emptied and removed
       # when the run ends), or nil.
-      # TODO: a Hijack.run_dir from the engine; until then the directory
-      # of the compiled scripts, which HIJACK_BYTECODE names.
       def run_dir
         return @run_dir unless @run_dir.nil?
-        @run_dir = false
-        if Hijack.respond_to?(:run_dir)
-          @run_dir = Hijack.run_dir || false
-        else
-          env = (File.open("/proc/self/environ") { |io| io.read } rescue "")
-          v = env.split("\0").find { |kv| kv.start_with?("HIJACK_BYTECODE=") }
-          d = v && File.dirname(v.split("=", 2)[1].split(":")[0])
-          @run_dir = d if d && d.start_with?("/tmp/hijack-") && File.directory?(d)
-        end
+        @run_dir = Hijack.run_dir || false
         @copy_roots << @run_dir + "/vfile-" if @run_dir
         @run_dir
       end
