@@ -163,11 +163,16 @@ static bool altstack_room(uintptr_t sp, bool *on)
 	return !*on || sp - (uintptr_t)ss.ss_sp >= STACK_NEEDED;
 }
 
-__attribute__((noinline)) static bool stack_room(void)
+__attribute__((noinline)) static bool stack_room(int id)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	bool on;
 	if (hj_unlikely(!stack_hi)) {
+		/* glibc allocates inside pthread_getattr_np holding the thread's
+		 * lock (Ruby calls it in each new thread): asking from there
+		 * would wait on that lock forever; the next other call asks */
+		if (hj_calls[id].groups & G_ALLOC)
+			return true;
 		/* pthread_getattr_np reads /proc/self/maps for the main thread:
 		 * not from a signal stack, which it could overflow */
 		bool room = altstack_room(sp, &on);
@@ -177,7 +182,10 @@ __attribute__((noinline)) static bool stack_room(void)
 		void *addr;
 		size_t size;
 		stack_hi = UINTPTR_MAX;		/* unknown: assume room */
-		if (pthread_getattr_np(pthread_self(), &at) == 0) {
+		hj_busy++;	/* its own allocations pass through */
+		int got = pthread_getattr_np(pthread_self(), &at);
+		hj_busy--;
+		if (got == 0) {
 			if (pthread_attr_getstack(&at, &addr, &size) == 0) {
 				stack_lo = (uintptr_t)addr;
 				stack_hi = (uintptr_t)addr + size;
@@ -209,7 +217,7 @@ static long dispatch(int id, long *a, hj_invoke_fn invoke);
 /* The stack is looked at before dispatch's own frame (several KB) exists. */
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 {
-	if (hj_unlikely(!stack_room())) {
+	if (hj_unlikely(!stack_room(id))) {
 		small_stack |= 1;
 		return invoke(a);
 	}

@@ -39,32 +39,42 @@ static bool multi;	/* more than one process traced: prefix the pid */
  * stderr. Kept above the program's usual descriptors. */
 static int output(void)
 {
-	if (out_fd >= 0)
-		return out_fd;
-	out_fd = 2;
+	int fd = __atomic_load_n(&out_fd, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	/* worked out in a local and published whole: another thread must
+	 * never see a placeholder and write the trace on the program's fd 2 */
+	fd = 2;
 	const char *fd_env = getenv("HIJACK_OUTPUT_FD");
 	if (fd_env && syscall(SYS_fcntl, atoi(fd_env), F_GETFD) >= 0) {
-		out_fd = atoi(fd_env);
+		fd = atoi(fd_env);
 	} else if (hj_cfg.output) {
-		long fd = syscall(SYS_openat, AT_FDCWD, hj_cfg.output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			long high = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 600);
+		long opened = syscall(SYS_openat, AT_FDCWD, hj_cfg.output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (opened >= 0) {
+			long high = syscall(SYS_fcntl, opened, F_DUPFD_CLOEXEC, 600);
 			if (high >= 0) {
-				syscall(SYS_close, fd);
-				fd = high;
+				syscall(SYS_close, opened);
+				opened = high;
 			}
-			out_fd = (int)fd;
+			int expected = -1;
+			if (!__atomic_compare_exchange_n(&out_fd, &expected, (int)opened, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				syscall(SYS_close, opened);	/* another thread won */
+				return expected;
+			}
+			return (int)opened;
 		}
 	}
-	return out_fd;
+	__atomic_store_n(&out_fd, fd, __ATOMIC_RELEASE);
+	return fd;
 }
 
 /* The program may have closed our descriptor (closefrom, close_range):
  * then it is opened again, once. */
 void hj_output_write(const char *s, size_t n)
 {
-	if (!write_all(output(), s, n)) {
-		out_fd = -1;
+	int fd = output();
+	if (!write_all(fd, s, n)) {
+		__atomic_compare_exchange_n(&out_fd, &fd, -1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 		write_all(output(), s, n);
 	}
 }
