@@ -6,7 +6,7 @@
  *   HIJACK_INJECT   --inject specs, '\x1e'-separated   HIJACK_SEED   HIJACK_FOLLOW=0
  *   HIJACK_ROOT_PID the first traced process
  *   HIJACK_BYTECODE the launcher's compiled scripts and evals, used while they exist
- *   HIJACK_EPOCH    "REALTIME_NS MONOTONIC_NS" at the start of the run
+ *   HIJACK_EPOCH    "REALTIME_NS MONOTONIC_NS" at the start of the run, set by its first process
  *   HIJACK_RECORD   --record file        HIJACK_REPLAY  --replay file
  *   HIJACK_PROC     this process's name in the tree, for record and replay */
 #define _GNU_SOURCE

@@ -163,9 +163,10 @@ static bool altstack_room(uintptr_t sp, bool *on)
 	return !*on || sp - (uintptr_t)ss.ss_sp >= STACK_NEEDED;
 }
 
-__attribute__((noinline)) static bool stack_room(int id)
+/* The slow half of the look, out of line: the bounds not yet known, or a
+ * call off them or near their end. */
+__attribute__((noinline)) static bool stack_room(int id, uintptr_t sp)
 {
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	bool on;
 	if (hj_unlikely(!stack_hi)) {
 		/* glibc allocates inside pthread_getattr_np holding the thread's
@@ -217,7 +218,10 @@ static long dispatch(int id, long *a, hj_invoke_fn invoke);
 /* The stack is looked at before dispatch's own frame (several KB) exists. */
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 {
-	if (hj_unlikely(!stack_room(id))) {
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (hj_likely(sp >= stack_lo + STACK_NEEDED && sp < stack_hi))
+		return dispatch(id, a, invoke);
+	if (hj_unlikely(!stack_room(id, sp))) {
 		small_stack |= 1;
 		return invoke(a);
 	}

@@ -72,9 +72,6 @@ void hj_follow_exec(struct hj_call *c);
 /* Carries entry ("NAME=value") into exec'd children, replacing NAME's. */
 void hj_follow_carry(const char *entry);
 
-/* ---- recipes.c: the recipes' Ruby, i-th of them (false past the end) ---- */
-bool hj_recipe(int i, const char **name, const char **file, const char **code);
-
 /* ---- shortcuts.c: --time, --redirect... checked, and made Ruby ---- */
 bool hj_time_spec(const char *spec, char *ruby, size_t n, char *err, size_t errlen);
 bool hj_redirect_spec(const char *spec, const char *from_abs, const char *to_abs, char *ruby, size_t n,

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mruby.h>
 #include <mruby/compile.h>
@@ -32,26 +33,29 @@ static const struct { const char *name, *file, *code; } recipes[] = {
 	{ "Chaos", "hijack/chaos.rb", hj_rb_chaos },
 };
 
-bool hj_recipe(int i, const char **name, const char **file, const char **code)
-{
-	if (i < 0 || i >= (int)(sizeof recipes / sizeof recipes[0]))
-		return false;
-	*name = recipes[i].name;
-	*file = recipes[i].file;
-	*code = recipes[i].code;
-	return true;
-}
-
-/* The launcher compiles the recipes into the run's directory once: each
- * process then loads bytecode, not a thousand lines of Ruby to parse. */
-static char *compiled(const char *name, size_t *len)
+/* A recipe's bytecode, kept in the run's directory: the first process of
+ * the tree that names the recipe compiles it there (renamed into place
+ * whole), the others load it, and a run that names none pays nothing. */
+static char *compiled(int i, size_t *len)
 {
 	const char *dir = getenv("HIJACK_RUN_DIR");
-	char path[4096];
+	char path[4096], tmp[4200], err[512];
 	if (!dir || !*dir)
 		return NULL;
-	snprintf(path, sizeof path, "%s/recipe-%s.mrb", dir, name);
+	snprintf(path, sizeof path, "%s/recipe-%s.mrb", dir, recipes[i].name);
 	char *code = hj_vm_slurp(path, len);
+	if (!code) {
+		snprintf(tmp, sizeof tmp, "%s.%d", path, getpid());
+		FILE *f = fopen(tmp, "wbe");
+		if (!f)
+			return NULL;
+		bool ok = hj_vm_compile(recipes[i].file, recipes[i].code, strlen(recipes[i].code), f, err, sizeof err);
+		if (fclose(f) == 0 && ok)
+			rename(tmp, path);
+		else
+			unlink(tmp);
+		code = hj_vm_slurp(path, len);
+	}
 	if (code && (*len < 4 || memcmp(code, "RITE", 4))) {
 		free(code);
 		code = NULL;
@@ -86,7 +90,7 @@ mrb_value hj_recipe_load(mrb_state *mrb, mrb_value self)
 		mrbc_context *cx = mrbc_context_new(mrb);
 		mrbc_filename(mrb, cx, recipes[i].file);
 		size_t len;
-		char *bytecode = compiled(recipes[i].name, &len);
+		char *bytecode = compiled((int)i, &len);
 		if (bytecode)
 			run_toplevel(mrb, bytecode, len);
 		else

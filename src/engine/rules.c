@@ -293,7 +293,7 @@ static void fd_opened(int fd, int dirfd, const char *path)
 	const char *base = NULL;
 	if (!path)
 		return fd_forget(fd);
-	if (path[0] == '/' && !unclean(path) && !strstr(path, "/."))
+	if (path[0] == '/' && !unclean(path))
 		return fd_store(fd, path);	/* already absolute and clean */
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD)

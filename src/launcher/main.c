@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mruby.h>
@@ -355,12 +354,6 @@ static int cmd_run(int argc, char **argv)
 	}
 	bool ok = true;
 	int n = 0;
-	const char *rname, *rfile, *rcode;
-	for (int i = 0; (scripts || evals) && hj_recipe(i, &rname, &rfile, &rcode); i++) {
-		char out[PATH_MAX];
-		snprintf(out, sizeof out, "%s/recipe-%s.mrb", bcdir, rname);
-		ok = compile(rfile, rcode, strlen(rcode), out) && ok;
-	}
 	char *copy = scripts ? strdup(scripts) : NULL;
 	for (char *save, *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save)) {
 		char out[PATH_MAX];
@@ -444,14 +437,9 @@ static int cmd_run(int argc, char **argv)
 			setenv("HIJACK_RECORD", record, 1);
 		if (replay)
 			setenv("HIJACK_REPLAY", replay, 1);
-		/* the run's start, for clocks that agree in every process */
-		struct timespec r, m;
-		clock_gettime(CLOCK_REALTIME, &r);
-		clock_gettime(CLOCK_MONOTONIC, &m);
-		char epoch[64];
-		snprintf(epoch, sizeof epoch, "%llu %llu", (unsigned long long)r.tv_sec * 1000000000ull + (unsigned long long)r.tv_nsec,
-			 (unsigned long long)m.tv_sec * 1000000000ull + (unsigned long long)m.tv_nsec);
-		setenv("HIJACK_EPOCH", epoch, 1);
+		/* a run of our own inside another's: the first process takes
+		 * the run's start and its name afresh (hj_config_load) */
+		unsetenv("HIJACK_EPOCH");
 		unsetenv("HIJACK_PROC");
 		if (injects)
 			setenv("HIJACK_INJECT", injects, 1);

@@ -117,32 +117,9 @@ module Hijack
         calls = calls.empty? ? READS + WRITES : plain(calls, READS + WRITES, "throttle")
         slice = (rate / 10).to_i
         slice = 4096 if slice < 4096
-        fin = 0.0  # when the line in is free again
-        fout = 0.0 # and the line out
-        ins = calls & READS
         outs = calls & WRITES
-        unless ins.empty?
-          hook(:after, ins, path, fd) do |call|
-            r = call.result
-            if r > 0
-              t = Hijack.monotonic
-              fin = t - BURST if fin < t - BURST
-              fin += r / rate
-              call.delay(fin - t) if fin > t
-            end
-          end
-        end
-        unless outs.empty?
-          hook(:after, outs, path, fd) do |call|
-            r = call.result
-            if r > 0
-              t = Hijack.monotonic
-              fout = t - BURST if fout < t - BURST
-              fout += r / rate
-              call.delay(fout - t) if fout > t
-            end
-          end
-        end
+        line(calls & READS, rate, path, fd)
+        line(outs, rate, path, fd)
         # cp asks copy_file_range for "everything": a slice at a time
         [:count, :len].each do |arg|
           upto = outs.select { |c| COUNT_ARG[c] == arg && UPTO.include?(c) }
@@ -151,6 +128,21 @@ module Hijack
           hook(:on, upto, path, fd) { |call| call.__send__(set, slice) if call.__send__(arg) > slice }
         end
         nil
+      end
+
+      # One line: its calls return once it would have carried their bytes.
+      def line(calls, rate, path, fd)
+        return if calls.empty?
+        free = 0.0 # when the line is free again
+        hook(:after, calls, path, fd) do |call|
+          r = call.result
+          if r > 0
+            t = Hijack.monotonic
+            free = t - BURST if free < t - BURST
+            free += r / rate
+            call.delay(free - t) if free > t
+          end
+        end
       end
 
       # ---- short_io ----
