@@ -724,7 +724,7 @@ static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_run_dir(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
-	const char *d = getenv("HIJACK_RUN_DIR");
+	const char *d = hj_env("HIJACK_RUN_DIR");
 	struct stat st;
 	return d && *d && stat(d, &st) == 0 && S_ISDIR(st.st_mode) ? mrb_str_new_cstr(mrb, d) : mrb_nil_value();
 }

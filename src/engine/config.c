@@ -32,20 +32,20 @@ static void default_set(uint64_t *set)
 bool hj_config_load(char *err, size_t errlen)
 {
 	const char *v;
-	hj_cfg.output = getenv("HIJACK_OUTPUT");
-	hj_cfg.json = (v = getenv("HIJACK_JSON")) && *v == '1';
-	hj_cfg.follow = !((v = getenv("HIJACK_FOLLOW")) && *v == '0');
-	hj_cfg.root_pid = (v = getenv("HIJACK_ROOT_PID")) ? atoi(v) : 0;
-	if ((v = getenv("HIJACK_SEED")) && *v)
+	hj_cfg.output = hj_env("HIJACK_OUTPUT");
+	hj_cfg.json = (v = hj_env("HIJACK_JSON")) && *v == '1';
+	hj_cfg.follow = !((v = hj_env("HIJACK_FOLLOW")) && *v == '0');
+	hj_cfg.root_pid = (v = hj_env("HIJACK_ROOT_PID")) ? atoi(v) : 0;
+	if ((v = hj_env("HIJACK_SEED")) && *v)
 		hj_cfg.seed = strtoull(v, NULL, 0);
 	else
 		hj_cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if ((v = getenv("HIJACK_SUMMARY"))) {
+	if ((v = hj_env("HIJACK_SUMMARY"))) {
 		hj_cfg.summary = true;
 		if (*v && strcmp(v, "1"))
 			hj_cfg.summary_dir = v;
 	}
-	if ((v = getenv("HIJACK_TRACE"))) {
+	if ((v = hj_env("HIJACK_TRACE"))) {
 		hj_cfg.trace = true;
 		if (*v && strcmp(v, "all")) {
 			if (!hj_set_parse(v, hj_cfg.trace_set, err, errlen))
@@ -63,7 +63,7 @@ bool hj_config_load(char *err, size_t errlen)
 	/* the run's start: from the launcher, or taken here by the first
 	 * process (and handed down) when the library is preloaded by hand */
 	unsigned long long er, em;
-	if ((v = getenv("HIJACK_EPOCH")) && sscanf(v, "%llu %llu", &er, &em) == 2) {
+	if ((v = hj_env("HIJACK_EPOCH")) && sscanf(v, "%llu %llu", &er, &em) == 2) {
 		hj_cfg.epoch_real = er;
 		hj_cfg.epoch_mono = em;
 	} else {
@@ -77,11 +77,11 @@ bool hj_config_load(char *err, size_t errlen)
 		setenv("HIJACK_EPOCH", val, 1);
 	}
 	hj_proc_init();
-	if ((v = getenv("HIJACK_RECORD")) && *v)
+	if ((v = hj_env("HIJACK_RECORD")) && *v)
 		hj_cfg.record = v;
-	if ((v = getenv("HIJACK_REPLAY")) && *v && !hj_replay_load(v, hj_proc_name(), err, errlen))
+	if ((v = hj_env("HIJACK_REPLAY")) && *v && !hj_replay_load(v, hj_proc_name(), err, errlen))
 		return false;
-	if ((v = getenv("HIJACK_INJECT")) && *v) {
+	if ((v = hj_env("HIJACK_INJECT")) && *v) {
 		char *copy = strdup(v);
 		for (char *save, *spec = strtok_r(copy, "\x1e", &save); spec; spec = strtok_r(NULL, "\x1e", &save)) {
 			struct hj_inject *inj = hj_inject_parse(spec, err, errlen);

@@ -85,7 +85,7 @@ bool hj_which(const char *file, char *out, size_t n)
 		snprintf(out, n, "%s", file);
 		return runnable(file);
 	}
-	const char *path = getenv("PATH");
+	const char *path = hj_env("PATH");
 	for (const char *p = path && *path ? path : "/usr/local/bin:/usr/bin:/bin"; ; p++) {
 		const char *end = strchrnul(p, ':');
 		int len = snprintf(out, n, "%.*s/%s", (int)(end - p), end == p ? "." : p, file);

@@ -52,6 +52,9 @@ void hj_fail(struct hj_call *c, int err);
 bool hj_which(const char *file, char *out, size_t n);
 const char *hj_unhookable(const char *path);
 
+/* ---- env.c: the environment, never through getenv (a program's own) ---- */
+const char *hj_env(const char *name);
+
 /* ---- config.c: settings read from the environment ---- */
 struct hj_config {
 	bool trace, json, follow, summary;

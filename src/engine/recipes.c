@@ -38,7 +38,7 @@ static const struct { const char *name, *file, *code; } recipes[] = {
  * whole), the others load it, and a run that names none pays nothing. */
 static char *compiled(int i, size_t *len)
 {
-	const char *dir = getenv("HIJACK_RUN_DIR");
+	const char *dir = hj_env("HIJACK_RUN_DIR");
 	char path[4096], tmp[4200], err[512];
 	if (!dir || !*dir)
 		return NULL;

@@ -30,7 +30,7 @@ const char *hj_proc_name(void) { return proc; }
 
 void hj_proc_init(void)
 {
-	const char *v = getenv("HIJACK_PROC");
+	const char *v = hj_env("HIJACK_PROC");
 	if (v && *v && strlen(v) < sizeof proc)
 		strcpy(proc, v);
 }

@@ -45,7 +45,7 @@ static int output(void)
 	/* worked out in a local and published whole: another thread must
 	 * never see a placeholder and write the trace on the program's fd 2 */
 	fd = 2;
-	const char *fd_env = getenv("HIJACK_OUTPUT_FD");
+	const char *fd_env = hj_env("HIJACK_OUTPUT_FD");
 	if (fd_env && syscall(SYS_fcntl, atoi(fd_env), F_GETFD) >= 0) {
 		fd = atoi(fd_env);
 	} else if (hj_cfg.output) {

@@ -38,7 +38,7 @@ static void after_fork_child(void)
 static void unfollow(void)
 {
 	Dl_info self;
-	const char *pre = getenv("LD_PRELOAD");
+	const char *pre = hj_env("LD_PRELOAD");
 	if (pre && dladdr((void *)unfollow, &self) && self.dli_fname) {
 		char kept[4096] = "";
 		char *copy = strdup(pre);
@@ -71,9 +71,9 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 		fprintf(stderr, "hijack: %s\n", err);
 		_exit(2);
 	}
-	const char *scripts = getenv("HIJACK_SCRIPT"), *evals = getenv("HIJACK_EVAL");
+	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
 	if (((scripts && *scripts) || (evals && *evals)) &&
-	    !hj_vm_start(scripts, evals, getenv("HIJACK_BYTECODE"), argc, argv))
+	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
 		_exit(2);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	if (!hj_cfg.follow) {
