@@ -40,7 +40,7 @@ $(B)/engine/recipes.o: $(RECIPES)
 $(B)/libhijack.map: src/calls.def src/twins.def
 	@mkdir -p $(B)
 	$(Q){ echo '{ global:'; \
-	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([a-z0-9_]*\),.*/  \1;/p' src/calls.def; \
+	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([A-Za-z0-9_]*\),.*/  \1;/p' src/calls.def; \
 	  sed -n 's/^TWIN(\([a-z0-9_]*\),.*/  \1;/p' src/twins.def; \
 	  echo 'local: *; };'; } > $@
 

@@ -43,6 +43,11 @@ struct hj_call {
 };
 
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke);
+/* The end of the process (init.c): at_exit blocks, once per process;
+ * then the summary of a process without the launcher. */
+void hj_exit_begin(void);
+void hj_exit_end(void);
+void hj_note_self(void);
 /* Says (once) that calls passed through for want of stack, if any did. */
 void hj_report_small_stack(void);
 /* Makes c fail with err: the result the call returns on that failure. */
@@ -165,10 +170,19 @@ void hj_log(const char *msg, size_t len);
 void hj_output_write(const char *s, size_t n);
 /* A raw syscall write, never hooked. */
 void hj_raw_write(int fd, const void *p, size_t n);
-void hj_summary_add(struct hj_call *c);
-void hj_summary_flush(void);
-size_t hj_summary_render(const char *lines, char *out, size_t cap);
 void hj_note_fork(void);
+
+/* ---- summary.c: the -c counts ---- */
+struct hj_stat { unsigned long calls, errors, injected, ns; };
+void hj_summary_add(struct hj_call *c);
+/* In a forked child: its counters start at zero, in a file of its own. */
+void hj_summary_forked(void);
+/* Without the launcher: prints this process's table (at exit, before exec). */
+void hj_summary_flush(void);
+/* The launcher's side: adds one process's counts file to sum. */
+bool hj_summary_read(const char *path, struct hj_stat *sum);
+size_t hj_summary_table(const struct hj_stat *counts, char *out, size_t cap);
+size_t hj_summary_render(const char *lines, char *out, size_t cap);
 
 /* ---- decode.c: strace-style rendering ---- */
 struct hj_buf { char *p; size_t len, cap; };

@@ -221,36 +221,76 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
  * show a stale path. */
 #define FD_CACHE 1024
 #define FD_PATH 256
+/* Each entry is a seqlock: seq is even when the entry is stable, odd while
+ * one writer fills it. A reader keeps its copy only when seq was even and
+ * the same before and after it, and the path not empty. Writers never
+ * wait on each other (a signal handler's close may interrupt a store of
+ * the same fd): where two meet, the entry ends up empty, and the next
+ * reader asks the kernel. Empty is always right; a stale path never is. */
 static struct { unsigned seq; char path[FD_PATH]; } fd_cache[FD_CACHE];
 
+/* Empties the entry. A close's forget may come late, after another thread
+ * opened the same number and stored its path: that costs the new owner a
+ * readlink, never a wrong path. path[0] goes first, then seq: a reader
+ * that copied before sees the old seq and the old (then true) path, one
+ * that copied after sees an empty path or a new seq. A store under way
+ * sees seq move and empties the entry itself when it ends. */
 static void fd_forget(int fd)
 {
-	if (fd >= 0 && fd < FD_CACHE)
-		__atomic_store_n(&fd_cache[fd].path[0], 0, __ATOMIC_RELEASE);
+	if (fd < 0 || fd >= FD_CACHE)
+		return;
+	__atomic_store_n(&fd_cache[fd].path[0], 0, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&fd_cache[fd].seq, 2, __ATOMIC_ACQ_REL);
 }
 
-static void fd_store(int fd, const char *path)
+/* Stores path for fd if the entry's seq is still `seen` (even): a
+ * readlink's answer is not stored over a close or an open that came
+ * after it was asked. */
+static bool fd_store_if(int fd, const char *path, unsigned seen)
 {
 	size_t len = strlen(path);
-	if (fd < 0 || fd >= FD_CACHE || len >= FD_PATH)
-		return;
-	__atomic_add_fetch(&fd_cache[fd].seq, 1, __ATOMIC_ACQ_REL);
+	if (fd < 0 || fd >= FD_CACHE || len >= FD_PATH || (seen & 1))
+		return false;
+	unsigned *seq = &fd_cache[fd].seq;
+	if (!__atomic_compare_exchange_n(seq, &seen, seen + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return false;
 	memcpy(fd_cache[fd].path, path, len + 1);
-	__atomic_add_fetch(&fd_cache[fd].seq, 1, __ATOMIC_ACQ_REL);
+	unsigned held = seen + 1;
+	if (!__atomic_compare_exchange_n(seq, &held, seen + 2, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+		/* forgotten meanwhile: the forget stands */
+		__atomic_store_n(&fd_cache[fd].path[0], 0, __ATOMIC_RELEASE);
+		__atomic_add_fetch(seq, 1, __ATOMIC_ACQ_REL);
+	}
+	return true;
+}
+
+/* What an open gave: the entry holds path, or (another writer met) is
+ * empty; never what it held before. */
+static void fd_store(int fd, const char *path)
+{
+	if (fd < 0 || fd >= FD_CACHE)
+		return;
+	if (!fd_store_if(fd, path, __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE)))
+		fd_forget(fd);
 }
 
 bool hj_fd_path(int fd, char *out, size_t n)
 {
 	if (fd < 0)
 		return false;
-	if (fd < FD_CACHE && __atomic_load_n(&fd_cache[fd].path[0], __ATOMIC_ACQUIRE)) {
-		unsigned seq = __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE);
-		size_t len = strnlen(fd_cache[fd].path, FD_PATH - 1);
-		if (len < n) {
-			memcpy(out, fd_cache[fd].path, len);
-			out[len] = 0;
-			if (!(seq & 1) && seq == __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE) && len)
+	unsigned seen = 1;	/* odd: nothing to store against */
+	if (fd < FD_CACHE) {
+		char copy[FD_PATH];
+		seen = __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE);
+		if (!(seen & 1) && __atomic_load_n(&fd_cache[fd].path[0], __ATOMIC_RELAXED)) {
+			memcpy(copy, fd_cache[fd].path, FD_PATH);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			size_t len = strnlen(copy, FD_PATH);
+			if (seen == __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_RELAXED) && len && len < FD_PATH &&
+			    len < n) {
+				memcpy(out, copy, len + 1);
 				return true;
+			}
 		}
 	}
 	char link[32] = "/proc/self/fd/";
@@ -267,7 +307,7 @@ bool hj_fd_path(int fd, char *out, size_t n)
 		return false;
 	out[len] = 0;
 	if (fd_cache_on)	/* kept only while closes are watched */
-		fd_store(fd, out);
+		fd_store_if(fd, out, seen);
 	return true;
 }
 

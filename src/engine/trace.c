@@ -120,7 +120,9 @@ static void text_line(struct hj_buf *b, struct hj_call *c, bool with_ret)
 			first = false;
 	}
 	hj_puts(b, ")");
-	if (with_ret) {
+	if (with_ret && c->id == HJ_exit_group) {
+		hj_puts(b, " = ?");	/* it never returns: strace's form */
+	} else if (with_ret) {
 		hj_puts(b, " = ");
 		hj_decode_ret(b, c, false);
 		if (c->injected)
@@ -193,123 +195,4 @@ void hj_trace_exec(struct hj_call *c)
 		hj_output_write(tmp, b.len);
 	}
 	c->pretraced = true;
-}
-
-/* ---- summary: counts per call, per process; the launcher adds up the
- * files each process leaves, or the process prints its own table ---- */
-static struct hj_stat { unsigned long calls, errors, injected, ns; } stats[HJ_NCALLS];
-
-void hj_summary_add(struct hj_call *c)
-{
-	struct hj_stat *s = &stats[c->id];
-	__atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
-	if (hj_is_failure(c))
-		__atomic_add_fetch(&s->errors, 1, __ATOMIC_RELAXED);
-	if (c->injected)
-		__atomic_add_fetch(&s->injected, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&s->ns, c->dur_ns, __ATOMIC_RELAXED);
-}
-
-void hj_summary_flush(void)
-{
-	if (!hj_cfg.summary)
-		return;
-	char tmp[16384];
-	struct hj_buf b = { tmp, 0, sizeof tmp };
-	for (int id = 0; id < HJ_NCALLS; id++) {
-		struct hj_stat *s = &stats[id];
-		/* open() counts as the openat it is, as in the trace */
-		if (s->calls)
-			hj_printf(&b, "%s %lu %lu %lu %lu\n", id == HJ_open ? "openat" : hj_calls[id].name,
-				  s->calls, s->errors, s->injected, s->ns);
-	}
-	memset(stats, 0, sizeof stats);
-	if (!b.len)
-		return;
-	if (hj_cfg.summary_dir) {
-		static unsigned seq;
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%d.%u.%lx", hj_cfg.summary_dir, getpid(), seq++, (unsigned long)hj_rand64());
-		long fd = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			hj_raw_write((int)fd, tmp, b.len);
-			syscall(SYS_close, fd);
-		}
-	} else {
-		char table[16384];
-		size_t n = hj_summary_render(tmp, table, sizeof table);
-		hj_output_write(table, n);
-	}
-}
-
-/* Renders lines "name calls errors injected ns" (summed over duplicates)
- * as strace -c's table, with an injected column. */
-size_t hj_summary_render(const char *lines, char *out, size_t cap)
-{
-	static struct hj_stat sum[HJ_NCALLS];
-	memset(sum, 0, sizeof sum);
-	for (const char *p = lines; p && *p;) {
-		char name[64];
-		unsigned long calls, errors, injected, ns;
-		if (sscanf(p, "%63s %lu %lu %lu %lu", name, &calls, &errors, &injected, &ns) == 5) {
-			int id = hj_call_lookup(name);
-			if (id >= 0) {
-				sum[id].calls += calls;
-				sum[id].errors += errors;
-				sum[id].injected += injected;
-				sum[id].ns += ns;
-			}
-		}
-		p = strchr(p, '\n');
-		p = p ? p + 1 : NULL;
-	}
-	struct hj_stat total = { 0, 0, 0, 0 };
-	int order[HJ_NCALLS], n = 0;
-	for (int id = 0; id < HJ_NCALLS; id++)
-		if (sum[id].calls) {
-			order[n++] = id;
-			total.calls += sum[id].calls;
-			total.errors += sum[id].errors;
-			total.injected += sum[id].injected;
-			total.ns += sum[id].ns;
-		}
-	/* most time first, as strace sorts */
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && sum[order[j]].ns > sum[order[j - 1]].ns; j--) {
-			int t = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	struct hj_buf b = { out, 0, cap };
-	static const char rule[] = "------ ----------- ----------- --------- --------- --------- ----------------\n";
-	hj_printf(&b, "%6s %11s %11s %9s %9s %9s %s\n", "% time", "seconds", "usecs/call", "calls", "errors", "injected", "call");
-	hj_puts(&b, rule);
-	for (int i = 0; i < n; i++) {
-		struct hj_stat *s = &sum[order[i]];
-		double pct = total.ns ? 100.0 * (double)s->ns / (double)total.ns : 0;
-		hj_printf(&b, "%6.2f %11.6f %11lu %9lu ", pct, (double)s->ns / 1e9,
-			  (unsigned long)(s->ns / 1000 / s->calls), s->calls);
-		if (s->errors)
-			hj_printf(&b, "%9lu ", s->errors);
-		else
-			hj_printf(&b, "%9s ", "");
-		if (s->injected)
-			hj_printf(&b, "%9lu ", s->injected);
-		else
-			hj_printf(&b, "%9s ", "");
-		hj_printf(&b, "%s\n", hj_calls[order[i]].name);
-	}
-	hj_puts(&b, rule);
-	hj_printf(&b, "%6.2f %11.6f %11lu %9lu ", 100.0, (double)total.ns / 1e9,
-		  total.calls ? (unsigned long)(total.ns / 1000 / total.calls) : 0ul, total.calls);
-	if (total.errors)
-		hj_printf(&b, "%9lu ", total.errors);
-	else
-		hj_printf(&b, "%9s ", "");
-	if (total.injected)
-		hj_printf(&b, "%9lu ", total.injected);
-	else
-		hj_printf(&b, "%9s ", "");
-	hj_puts(&b, "total\n");
-	return b.len;
 }

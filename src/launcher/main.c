@@ -189,34 +189,27 @@ static char *absolute(const char *path)
 static pid_t child;
 static void forward(int sig) { if (child > 0) kill(child, sig); }
 
-/* Adds up the counts each process left in dir, prints the table. */
+/* Adds up the counts each process left in dir (a file each, see
+ * src/engine/summary.c), removes dir, prints the table. */
 static void summarize(const char *dir, int out)
 {
+	static struct hj_stat sum[HJ_NCALLS];
 	DIR *d = opendir(dir);
-	char *all = NULL;
 	if (!d)
 		return;
 	for (struct dirent *e; (e = readdir(d));) {
 		if (e->d_name[0] == '.')
 			continue;
-		char path[PATH_MAX], buf[16384];
+		char path[PATH_MAX + 256];
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		int fd = open(path, O_RDONLY);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-		if (fd >= 0)
-			close(fd);
+		hj_summary_read(path, sum);
 		unlink(path);
-		if (n > 0) {
-			buf[n] = 0;
-			append(&all, buf, '\n');
-		}
 	}
 	closedir(d);
 	rmdir(dir);
 	static char table[1 << 16];
-	size_t n = hj_summary_render(all ? all : "", table, sizeof table);
+	size_t n = hj_summary_table(sum, table, sizeof table);
 	hj_raw_write(out, table, n);
-	free(all);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -390,14 +383,16 @@ static int cmd_run(int argc, char **argv)
 
 	int out = 2;
 	if (output) {
-		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);	/* after what the processes appended */
 		if (out < 0) {
 			fprintf(stderr, "hijack: %s: %s\n", output, strerror(errno));
 			return remove_dir(bcdir), 2;
 		}
 	}
-	char sumdir[] = "/tmp/hijack-summary-XXXXXX";
-	if (summary && !mkdtemp(sumdir)) {
+	/* each process's counts, in the run's private directory */
+	char sumdir[PATH_MAX];
+	snprintf(sumdir, sizeof sumdir, "%s/counts", bcdir);
+	if (summary && mkdir(sumdir, 0700) != 0) {
 		fprintf(stderr, "hijack: cannot make a directory for the summary: %s\n", strerror(errno));
 		return remove_dir(bcdir), 2;
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../engine/engine.h"
@@ -29,6 +30,8 @@ static void after_fork_child(void)
 	hj_vm_after_fork();
 	hj_note_fork();
 	hj_proc_forked();
+	hj_summary_forked();
+	hj_note_self();
 	if (!hj_cfg.follow)
 		memset(hj_wanted, 0, sizeof hj_wanted);
 }
@@ -87,11 +90,49 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 	hj_busy--;
 }
 
-__attribute__((destructor)) static void hj_finish(void)
+/* ---- the end of a process: exit() (the destructor) or _exit/_Exit (the
+ * exit_group wrapper); signals and raw exit_group end it with neither,
+ * and then only the counts, already on disk, reach the summary. ----
+ *
+ * Hijack.at_exit blocks run in whichever process ends, once per process:
+ * a forked child inherits its parent's blocks (and its Ruby state) and
+ * runs them when it ends, by exit or by _exit, as libfaketime's and
+ * strace's users expect every process to be seen to the end. (Ruby's own
+ * at_exit differs: it skips them on exit!.) An exec'd image starts with
+ * the blocks its own scripts register. */
+static pid_t self_pid;
+static int ending;
+
+void hj_note_self(void) { self_pid = (pid_t)syscall(SYS_getpid); }
+__attribute__((constructor)) static void note_self_at_start(void) { hj_note_self(); }
+
+/* False in a child made by clone(CLONE_VM) or a real vfork, which shares
+ * our memory without our fork handlers: it must not run the parent's
+ * blocks nor touch its state. */
+static bool our_process(void)
 {
+	return (pid_t)syscall(SYS_getpid) == self_pid;
+}
+
+void hj_exit_begin(void)
+{
+	if (!our_process() || __atomic_exchange_n(&ending, 1, __ATOMIC_ACQ_REL))
+		return;
 	hj_vm_at_exit();
+}
+
+void hj_exit_end(void)
+{
+	if (!our_process())
+		return;
 	hj_busy++;
 	hj_report_small_stack();
 	hj_summary_flush();
 	hj_busy--;
+}
+
+__attribute__((destructor)) static void hj_finish(void)
+{
+	hj_exit_begin();
+	hj_exit_end();
 }

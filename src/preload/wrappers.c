@@ -168,6 +168,31 @@ pid_t vfork(void)
 	return (pid_t)hj_dispatch(HJ_vfork, a, invoke_vfork);
 }
 
+/* _exit and _Exit (aliases, calls.def) end the process without running
+ * destructors: the at_exit blocks, the hooks on the call, its trace line
+ * (strace's `exit_group(0) = ?`) and the counts are seen to here, then
+ * libc's _exit. An exit cannot fail: call.fail changes nothing, while
+ * call.status = N changes the status. */
+void exit_group(int status) __attribute__((noreturn));
+static long invoke_exit_group(const long *a)
+{
+	(void)a;	/* the real call comes last, below */
+	return 0;
+}
+void exit_group(int status)
+{
+	void (*real)(int) = hj_reals[HJ_exit_group] ? hj_reals[HJ_exit_group] : hj_resolve(HJ_exit_group, "_exit");
+	long a[HJ_MAXARGS] = { status };
+	if (!hj_busy) {
+		hj_exit_begin();
+		if (hj_wanted[HJ_exit_group])
+			hj_dispatch(HJ_exit_group, a, invoke_exit_group);
+		hj_exit_end();
+	}
+	real((int)a[0]);
+	__builtin_unreachable();
+}
+
 /* execl and friends: gather the list into an argv, then run as execv,
  * execvp or execve would, through the same dispatch. */
 #define COLLECT_ARGV(argv, arg0, after) \

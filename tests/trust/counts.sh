@@ -1,0 +1,137 @@
+#!/bin/bash
+# -c counts and Hijack.at_exit, however a process ends: each count is
+# compared with strace -f -c's for the same command, for calls the program
+# makes through libc's exported functions (those hijack sees).
+source "$(dirname "$0")/../lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+
+# count CALL FILE: the calls column of CALL's row in a strace -c table or
+# ours (both: calls 4th, the name last; 0 when there is no row)
+count() { awk -v c="$1" '$NF == c && $4 ~ /^[0-9]+$/ { n = $4 } END { print n + 0 }' "$2"; }
+
+# strace_count CALL COMMAND...: what strace -f -c counts for CALL
+strace_count() {
+	local call=$1
+	shift
+	timeout 60 strace -f -c -o st.txt "$@" >/dev/null 2>&1
+	count "$call" st.txt
+}
+
+build() { cc -O1 -o "$1" "$here/$1.c" -pthread || fail "cannot build $1"; }
+
+# Several processes' files joined: ls's statx counted once, every time
+# (the table once counted a file's first line twice, at random).
+t_joined_files() {
+	local want i
+	want=$(strace_count statx sh -c 'ls -la /usr/lib > /dev/null')
+	check_has "strace sees statx" '^[1-9]' "$want"
+	for i in 1 2 3 4 5 6; do
+		timeout 60 "$HIJACK" run -c -o sum.txt -- sh -c 'ls -la /usr/lib > /dev/null'
+		check_eq "statx, run $i" "$want" "$(count statx sum.txt)"
+	done
+}
+
+# dash ends with _exit: its counts and its exit_group are in the table.
+t_dash_exit() {
+	local want
+	want=$(strace_count write sh -c 'echo hi; echo there')
+	timeout 60 "$HIJACK" run -c -o sum.txt -- sh -c 'echo hi; echo there' >/dev/null
+	check_eq "write" "$want" "$(count write sum.txt)"
+	check_eq "exit_group" 1 "$(count exit_group sum.txt)"
+	timeout 60 "$HIJACK" run -t=write,exit_group -o t.txt -- sh -c 'echo hi; echo there' >/dev/null
+	check_has "trace" '^exit_group\(0\) = \?$' "$(cat t.txt)"
+	# without the launcher the process prints its own table, at _exit too
+	LD_PRELOAD=$LIB HIJACK_SUMMARY=1 HIJACK_OUTPUT=$PWD/own.txt timeout 60 sh -c 'echo hi; echo there' >/dev/null
+	check_eq "own table" "$want" "$(count write own.txt)"
+}
+
+# find dies of SIGPIPE: what it did before still counts.
+t_sigpipe() {
+	timeout 60 "$HIJACK" run -c -o sum.txt -- sh -c 'find /usr/share | head -1' >/dev/null
+	local n
+	n=$(count fstatat sum.txt)
+	check_has "find's fstatat counted (got $n)" '^[0-9]{2,}$' "$n"
+	[ "${n:-0}" -ge 20 ] && pass || fail "find's fstatat: $n, expected at least 20"
+}
+
+# 50 writes, then 3 forks whose children end by exit, _exit and _Exit:
+# the children count from zero.
+t_forks() {
+	build counts_prog || return
+	local want
+	want=$(strace_count write ./counts_prog forks 50)
+	check_eq "strace" 50 "$want"
+	timeout 60 "$HIJACK" run -c -o sum.txt -- ./counts_prog forks 50
+	check_eq "write" "$want" "$(count write sum.txt)"
+	check_eq "fork" 3 "$(count fork sum.txt)"
+	check_eq "exit_group (_exit, _Exit)" 2 "$(count exit_group sum.txt)"
+	# without the launcher too: three tables of the children, none with writes
+	LD_PRELOAD=$LIB HIJACK_SUMMARY=1 HIJACK_OUTPUT=$PWD/own.txt timeout 60 ./counts_prog forks 50
+	check_eq "own tables' writes" 50 "$(awk '$NF == "write" { n += $4 } END { print n + 0 }' own.txt)"
+}
+
+# SIGKILL after 37 writes: the 37 are counted.
+t_sigkill() {
+	build counts_prog || return
+	local want rc
+	want=$(strace_count write ./counts_prog killed 37)
+	timeout 60 "$HIJACK" run -c -o sum.txt -- ./counts_prog killed 37
+	rc=$?
+	check_eq "status" 137 "$rc"
+	check_eq "write" "$want" "$(count write sum.txt)"
+}
+
+# Hijack.at_exit blocks run on _exit and _Exit, once per process, in a
+# forked child too; the status is the program's.
+t_at_exit() {
+	build counts_prog || return
+	local bye='Hijack.at_exit { Hijack.log "bye\n" }' rc
+	timeout 60 "$HIJACK" run -e "$bye" -o log.txt -c -- ./counts_prog _exit 5 3
+	rc=$?
+	check_eq "_exit status" 3 "$rc"
+	check_eq "_exit: at_exit once" 1 "$(grep -c 'bye' log.txt)"
+	check_eq "_exit: writes" 5 "$(count write log.txt)"
+	timeout 60 "$HIJACK" run -e "$bye" -o log.txt -t=exit_group -- ./counts_prog _Exit 2 4
+	rc=$?
+	check_eq "_Exit status" 4 "$rc"
+	check_eq "_Exit: at_exit once" 1 "$(grep -c 'bye' log.txt)"
+	check_has "_Exit: trace" '^exit_group\(4\) = \?$' "$(cat log.txt)"
+	# the parent by return from main, its children by exit, _exit, _Exit
+	timeout 60 "$HIJACK" run -e "$bye" -o log.txt -- ./counts_prog forks 1
+	check_eq "forks: at_exit in each process" 4 "$(grep -c 'bye' log.txt)"
+	# exit(): the destructor does not run them a second time
+	timeout 60 "$HIJACK" run -e "$bye" -o log.txt -- true
+	check_eq "exit: once" 1 "$(grep -c 'bye' log.txt)"
+	# at_exit blocks run before the hooks on the call itself, which see it
+	# by either name and may change the status
+	timeout 60 "$HIJACK" run -e 'Hijack.on(:_exit) { |c| c.status = 7 }' -- ./counts_prog _exit 0 1
+	check_eq "status changed" 7 "$?"
+}
+
+# 16 threads open, read, write and close their own files; a path filter
+# on read counts exactly what the program counts. A delay after close
+# (before the fd cache hears of it) makes another thread's open of the
+# same number and its reads meet the late forget often.
+t_threads_exact() {
+	build counts_threads || return
+	mkdir d
+	cat >exact.rb <<RUBY
+\$n = 0
+Hijack.on(:read, path: "$PWD/d/*") { \$n += 1 }
+Hijack.at_exit { Hijack.log "hooked=#{\$n}\n" }
+RUBY
+	cat >late.rb <<RUBY
+Hijack.after(:close, path: "$PWD/d/*") { |c| c.delay(0.0002) }
+RUBY
+	local out prog hooked
+	for scripts in "-s exact.rb" "-s exact.rb -s late.rb"; do
+		out=$(timeout 120 "$HIJACK" run $scripts -o log.txt -- ./counts_threads "$PWD/d" 2.5)
+		prog=${out#reads=}
+		hooked=$(sed -n 's/.*hooked=//p' log.txt)
+		check_has "the program read ($scripts)" '^[1-9][0-9]*$' "$prog"
+		check_eq "reads hooked ($scripts)" "$prog" "$hooked"
+	done
+}
+
+run_tests t_joined_files t_dash_exit t_sigpipe t_forks t_sigkill t_at_exit t_threads_exact
+summary counts
