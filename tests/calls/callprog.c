@@ -745,6 +745,23 @@ static void t_vfork(void)
 	rep_int(r, e);
 }
 
+/* _exit never returns: a child makes it, and the parent reports `void`
+ * once the child left with the status it gave (whatever a hook did). */
+static void t_exit_group(void)
+{
+	pid_t pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0)
+		_exit(0);
+	int st;
+	while (syscall(SYS_wait4, pid, &st, 0, NULL) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		say("%s ret=void errno=0", callname);
+	else
+		say("%s ret=status-%d errno=0", callname, st);
+}
+
 /* The exec runs in a child. If it returns, the child reports what it
  * returned and leaves with 42; if it works, /bin/true exits 0 and the
  * parent reports `ret=exec`. Anything else is reported as it is. */
@@ -829,7 +846,7 @@ static const struct { const char *name; void (*run)(void); } tests[] = {
 	T(time), T(gettimeofday), T(clock_gettime), T(nanosleep), T(clock_nanosleep),
 	T(sleep), T(usleep),
 	T(fork), T(vfork), T(execve), T(execv), T(execvp), T(execvpe), T(execl), T(execlp),
-	T(execle), T(posix_spawn), T(posix_spawnp), T(system), T(kill), T(getpid), T(getppid),
+	T(execle), T(posix_spawn), T(posix_spawnp), T(system), T(kill), T(getpid), T(getppid), T(exit_group),
 };
 
 int main(int argc, char **argv)
