@@ -406,6 +406,8 @@ static int cmd_run(int argc, char **argv)
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "hijack: fork: %s\n", strerror(errno));
+		if (summary)
+			rmdir(sumdir);
 		return remove_dir(bcdir), 2;
 	}
 	if (child == 0) {

@@ -106,9 +106,11 @@ static int ending;
 void hj_note_self(void) { self_pid = (pid_t)syscall(SYS_getpid); }
 __attribute__((constructor)) static void note_self_at_start(void) { hj_note_self(); }
 
-/* False in a child made by clone(CLONE_VM) or a real vfork, which shares
- * our memory without our fork handlers: it must not run the parent's
- * blocks nor touch its state. */
+/* False in a child made without our fork handlers (a raw clone or fork
+ * syscall, a real vfork): one that shares our memory must not run the
+ * parent's blocks nor touch its state, and one that does not is not
+ * known to be in a state to run them. Its counts, under the launcher,
+ * go on adding to its parent's file. */
 static bool our_process(void)
 {
 	return (pid_t)syscall(SYS_getpid) == self_pid;
