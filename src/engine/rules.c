@@ -280,17 +280,17 @@ bool hj_fd_path(int fd, char *out, size_t n)
 		return false;
 	unsigned seen = 1;	/* odd: nothing to store against */
 	if (fd < FD_CACHE) {
-		char copy[FD_PATH];
 		seen = __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE);
-		if (!(seen & 1) && __atomic_load_n(&fd_cache[fd].path[0], __ATOMIC_RELAXED)) {
-			memcpy(copy, fd_cache[fd].path, FD_PATH);
+		/* a writer may change the bytes under us: the seq check after
+		 * the copy says whether they were all one path; a forget, whose
+		 * seq may move only after, empties path[0] first */
+		size_t len = seen & 1 ? 0 : strnlen(fd_cache[fd].path, FD_PATH);
+		if (len && len < FD_PATH && len < n) {
+			memcpy(out, fd_cache[fd].path, len);
+			out[len] = 0;
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			size_t len = strnlen(copy, FD_PATH);
-			if (seen == __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_RELAXED) && len && len < FD_PATH &&
-			    len < n) {
-				memcpy(out, copy, len + 1);
+			if (out[0] && seen == __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_RELAXED))
 				return true;
-			}
 		}
 	}
 	char link[32] = "/proc/self/fd/";
