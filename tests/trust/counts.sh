@@ -83,6 +83,23 @@ t_sigkill() {
 	check_eq "write" "$want" "$(count write sum.txt)"
 }
 
+# A raw exit_group, as Go makes it: the counts are there, no destructor ran.
+t_raw_exit_group() {
+	build counts_prog || return
+	local want
+	want=$(strace_count write ./counts_prog raw 12 5)
+	timeout 60 "$HIJACK" run -c -o sum.txt -- ./counts_prog raw 12 5
+	check_eq "status" 5 "$?"
+	check_eq "write" "$want" "$(count write sum.txt)"
+}
+
+# The table goes after what the processes wrote to the same -o file.
+t_table_after_trace() {
+	timeout 60 "$HIJACK" run -t=write -c -o out.txt -- sh -c 'echo hi; echo there' >/dev/null
+	check_has "the first trace line kept" '^write\(1, "hi\\n", 3\) = 3$' "$(head -1 out.txt)"
+	check_has "the table last" '^100\.00 .* total$' "$(tail -1 out.txt)"
+}
+
 # Hijack.at_exit blocks run on _exit and _Exit, once per process, in a
 # forked child too; the status is the program's.
 t_at_exit() {
@@ -135,5 +152,5 @@ RUBY
 	done
 }
 
-run_tests t_joined_files t_dash_exit t_sigpipe t_forks t_sigkill t_at_exit t_threads_exact
+run_tests t_joined_files t_dash_exit t_sigpipe t_forks t_sigkill t_raw_exit_group t_table_after_trace t_at_exit t_threads_exact
 summary counts

@@ -4,12 +4,14 @@
  *                with exit, _exit and _Exit, and write nothing
  *   killed N     N writes, then SIGKILL to itself
  *   _exit N S    N writes, then _exit(S)
- *   _Exit N S    N writes, then _Exit(S) */
+ *   _Exit N S    N writes, then _Exit(S)
+ *   raw N S      N writes, then a raw exit_group(S) syscall, as Go makes it */
 #include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,5 +50,7 @@ int main(int argc, char **argv)
 		_exit(status);
 	if (!strcmp(argv[1], "_Exit"))
 		_Exit(status);
+	if (!strcmp(argv[1], "raw"))
+		syscall(SYS_exit_group, status);
 	return 2;
 }
