@@ -162,6 +162,8 @@ char *hj_vm_slurp(const char *path, size_t *len);
 void hj_trace_call(struct hj_call *c);
 void hj_trace_exec(struct hj_call *c);
 void hj_log(const char *msg, size_t len);
+/* A script's printed text: the pid prefix wherever a line starts. */
+void hj_log_text(const char *s, size_t n);
 void hj_output_write(const char *s, size_t n);
 /* A raw syscall write, never hooked. */
 void hj_raw_write(int fd, const void *p, size_t n);

@@ -87,13 +87,38 @@ static void prefix(struct hj_buf *b)
 		hj_printf(b, "[pid %5d] ", getpid());
 }
 
+/* One write for prefix and message: another process's line cannot come
+ * between them. */
 void hj_log(const char *msg, size_t len)
 {
-	char tmp[512];
+	char tmp[4096];
 	struct hj_buf b = { tmp, 0, sizeof tmp };
 	prefix(&b);
-	hj_output_write(tmp, b.len);
-	hj_output_write(msg, len);
+	if (b.len + len <= sizeof tmp) {
+		memcpy(tmp + b.len, msg, len);
+		hj_output_write(tmp, b.len + len);
+	} else {
+		hj_output_write(tmp, b.len);
+		hj_output_write(msg, len);
+	}
+}
+
+static bool text_midline;	/* the script's last text did not end a line */
+
+void hj_log_text(const char *s, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(s, '\n', n);
+		size_t len = nl ? (size_t)(nl - s) + 1 : n;
+		if (text_midline) {
+			hj_output_write(s, len);
+		} else {
+			hj_log(s, len);
+		}
+		text_midline = !nl;
+		s += len;
+		n -= len;
+	}
 }
 
 static void text_line(struct hj_buf *b, struct hj_call *c, bool with_ret)

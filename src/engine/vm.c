@@ -176,6 +176,10 @@ bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, i
 	at_exits = mrb_ary_new(hj_mrb);
 	mrb_gc_register(hj_mrb, at_exits);
 	hj_api_init(hj_mrb, argc, argv);
+	if (!hj_prelude_load(hj_mrb)) {
+		fprintf(stderr, "hijack: the built-in prelude does not load\n");
+		ok = false;
+	}
 	if (bytecode && all_readable(bytecode)) {
 		scripts = bytecode;
 		evals = NULL;
