@@ -54,6 +54,7 @@ $(B)/libhijack.map: src/calls.def src/twins.def
 	$(Q){ echo '{ global:'; \
 	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([a-z0-9_]*\),.*/  \1;/p' src/calls.def; \
 	  sed -n 's/^TWIN(\([a-z0-9_]*\),.*/  \1;/p' src/twins.def; \
+	  echo '  close_range; closefrom;'; \
 	  echo 'local: *; };'; } > $@
 
 $(B)/libhijack.so: $(PRELOAD_O) $(ENGINE_O) $(B)/libhijack.map

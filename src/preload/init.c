@@ -71,6 +71,7 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 		fprintf(stderr, "hijack: %s\n", err);
 		_exit(2);
 	}
+	hj_output_start();
 	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
 	if (((scripts && *scripts) || (evals && *evals)) &&
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
@@ -93,5 +94,6 @@ __attribute__((destructor)) static void hj_finish(void)
 	hj_busy++;
 	hj_report_small_stack();
 	hj_summary_flush();
+	hj_output_finish();
 	hj_busy--;
 }
