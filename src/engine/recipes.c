@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <mruby.h>
+#include <mruby/array.h>
 #include <mruby/dump.h>
 #include <mruby/irep.h>
 #include <mruby/proc.h>
@@ -87,11 +88,29 @@ static mrb_value hijack_out(mrb_state *mrb, mrb_value self)
 	return mrb_nil_value();
 }
 
+/* Kernel#p and #pp: each argument's inspect, a line each, to $stdout. */
+static mrb_value kernel_p(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	const mrb_value *argv;
+	mrb_int argc;
+	mrb_get_args(mrb, "*", &argv, &argc);
+	mrb_value out = mrb_gv_get(mrb, mrb_intern_lit(mrb, "$stdout"));
+	for (mrb_int i = 0; i < argc; i++) {
+		mrb_value line = mrb_str_dup(mrb, mrb_inspect(mrb, argv[i]));
+		mrb_str_cat_lit(mrb, line, "\n");
+		mrb_funcall(mrb, out, "write", 1, line);
+	}
+	return argc == 0 ? mrb_nil_value() : argc == 1 ? argv[0] : mrb_ary_new_from_values(mrb, argc, argv);
+}
+
 /* Run once in each VM, before any script. */
 bool hj_prelude_load(mrb_state *mrb)
 {
 	struct RClass *mod = mrb_module_get(mrb, "Hijack");
 	mrb_define_module_function(mrb, mod, "__out", hijack_out, MRB_ARGS_REQ(1));
+	mrb_define_method(mrb, mrb->kernel_module, "p", kernel_p, MRB_ARGS_ANY());
+	mrb_define_method(mrb, mrb->kernel_module, "pp", kernel_p, MRB_ARGS_ANY());
 	int ai = mrb_gc_arena_save(mrb);
 	run_toplevel(mrb, hj_mrb_output, hj_mrb_output_end);
 	mrb_gc_arena_restore(mrb, ai);

@@ -93,12 +93,8 @@ module Kernel
     $stdout.printf(*args)
   end
 
-  def p(*args)
-    $stdout.write(args.map { |a| a.inspect + "\n" }.join) unless args.empty?
-    args.size <= 1 ? args[0] : args
-  end
-
-  def pp(*args) = p(*args)
+  # p and pp are defined in C (recipes.c): a Ruby `p` here loses the
+  # file and line of errors raised on entering a method
 
   def warn(*msgs, **opts)
     $stderr.puts(*msgs) unless msgs.empty?
