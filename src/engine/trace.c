@@ -50,8 +50,13 @@ static int resolve_output(void)
 		}
 		out_want.dev = (dev_t)dev;
 		out_want.ino = (ino_t)ino;
-		if (!same_file(n, NULL))
+		if (!same_file(n, NULL)) {
+			/* found under another number: maybe one of the program's
+			 * own (its stderr on the same terminal), so we take a copy */
 			n = hj_fd_find(same_file, NULL);
+			if (n >= 0)
+				n = (int)syscall(SYS_fcntl, n, hj_cfg.follow ? F_DUPFD : F_DUPFD_CLOEXEC, 700);
+		}
 		if (n < 0) {
 			struct hj_shared *sh = hj_shared_page();
 			int zero = 0;
