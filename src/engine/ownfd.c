@@ -60,6 +60,23 @@ void hj_fd_vacate(int fd)
 	}
 }
 
+int hj_dupfd_exact(int r, long arg, bool cloexec)
+{
+	int lowest = -1;
+	for (int slot = 0; slot < HJ_NOWN; slot++) {
+		int fd = __atomic_load_n(&hj_own_fd[slot], __ATOMIC_ACQUIRE);
+		if (fd >= 0 && fd >= arg && fd < r && (lowest < 0 || fd < lowest))
+			lowest = fd;
+	}
+	if (lowest < 0 || hj_busy)
+		return r;
+	hj_fd_vacate(lowest);
+	if (syscall(SYS_dup3, r, lowest, cloexec ? O_CLOEXEC : 0) != lowest)
+		return r;
+	syscall(SYS_close, r);
+	return lowest;
+}
+
 /* close_range(lo, hi) without ours: the ranges either side of them. */
 long hj_close_range_sparing(unsigned lo, unsigned hi, unsigned flags)
 {

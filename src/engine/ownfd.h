@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 /* Everything the launcher and the library create in the run's directory
@@ -37,6 +38,15 @@ void hj_own_set(int slot, int fd);
 /* The slot's descriptor is still the file it was (st: its fstat). */
 bool hj_own_check(int slot, struct stat *st);
 void hj_fd_vacate(int fd);
+/* fcntl(F_DUPFD, arg) gave r: were ours not there, it would have given
+ * ours' number; the program gets that, ours moves. */
+int hj_dupfd_exact(int r, long arg, bool cloexec);
+static inline int hj_dupfd_fix(int cmd, long arg, int r)
+{
+	if (__builtin_expect(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC, 1) || r < 0)
+		return r;
+	return hj_dupfd_exact(r, arg, cmd == F_DUPFD_CLOEXEC);
+}
 long hj_close_range_sparing(unsigned lo, unsigned hi, unsigned flags);
 int hj_fd_find(bool (*is_it)(int fd, void *arg), void *arg);
 

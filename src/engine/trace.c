@@ -29,6 +29,7 @@ static int out_state;		/* 0 not resolved, 1 ours, 2 fd 2 by hand, 3 none */
 static bool stopped;		/* a write failed: no more output from here */
 int hj_output_errno;		/* the first error writing it (the launcher reads its own) */
 static struct { dev_t dev; ino_t ino; } out_want;
+static bool out_lost;		/* the inherited descriptor is gone: said when a line is dropped */
 
 static bool same_file(int fd, void *arg)
 {
@@ -58,10 +59,7 @@ static int resolve_output(void)
 				n = (int)syscall(SYS_fcntl, n, hj_cfg.follow ? F_DUPFD : F_DUPFD_CLOEXEC, 700);
 		}
 		if (n < 0) {
-			struct hj_shared *sh = hj_shared_page();
-			int zero = 0;
-			if (sh)
-				__atomic_compare_exchange_n(&sh->out_lost_pid, &zero, getpid(), false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+			out_lost = true;
 			return 3;
 		}
 		hj_own_set(HJ_OWN_OUTPUT, n);
@@ -198,8 +196,14 @@ void hj_output_write(const char *s, size_t n)
 		return;
 	struct stat st;
 	int fd = output(&st);
-	if (fd >= 0)
+	if (fd >= 0) {
 		write_all(fd, s, n, &st);
+	} else if (out_lost) {
+		struct hj_shared *sh = hj_shared_page();
+		int zero = 0;
+		if (sh)
+			__atomic_compare_exchange_n(&sh->out_lost_pid, &zero, getpid(), false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	}
 }
 
 /* Prefix lines with the pid while more than one traced process is alive,
@@ -212,6 +216,13 @@ void hj_output_start(void)
 {
 	start_pid = getpid();
 	hj_live_register();
+	/* an inherited descriptor is taken now, not at the first line: a
+	 * program that closes every descriptor before its first hooked call
+	 * (a subprocess's child) must find it guarded */
+	if (hj_env("HIJACK_OUTPUT_FD")) {
+		struct stat st;
+		output(&st);
+	}
 }
 
 void hj_output_finish(void) { hj_live_unregister(); }

@@ -327,8 +327,8 @@ static void report_output(const struct hj_shared *s, const char *output)
 	if ((s && s->out_gone) || err == EPIPE)
 		fprintf(stderr, "hijack: the trace's reader went away: tracing stopped there, and the program ran on\n");
 	if (s && s->out_lost_pid)
-		fprintf(stderr, "hijack: process %d put a file of its own on the trace's descriptor: "
-			"its trace lines were dropped\n", s->out_lost_pid);
+		fprintf(stderr, "hijack: process %d had lost the trace's descriptor (the program closed it, or put a "
+			"file of its own there, behind our back): its trace lines were dropped\n", s->out_lost_pid);
 }
 
 static int cmd_run(int argc, char **argv)

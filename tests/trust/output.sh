@@ -165,6 +165,29 @@ test_program_fd_never_gets_trace_lines() {
 	"$HIJACK" run -t=getppid -o trace.txt -- ./dupover 600 raw >/dev/null 2>&1
 	check_eq "raw dup2 -o: file" "mine" "$(cat mine.txt)"
 	check_eq "raw dup2 -o: trace kept" "4" "$(grep -c '^getppid()' trace.txt)"
+	# fcntl(F_DUPFD, 700) gives 700, as without us
+	cat >dupfd.c <<-'EOF'
+	#include <fcntl.h>
+	#include <stdio.h>
+	#include <unistd.h>
+	int main(void) {
+		getppid();
+		int fd = open("/dev/null", O_RDONLY);
+		int a = fcntl(fd, F_DUPFD, 700), b = fcntl(fd, F_DUPFD_CLOEXEC, 700);
+		printf("%d %d %d\n", a, b, fcntl(b, F_GETFD));
+		getppid();
+		return 0;
+	}
+	EOF
+	cc -o dupfd dupfd.c && bare=$(./dupfd)
+	check_eq "F_DUPFD" "$bare" "$("$HIJACK" run -t=getppid -- ./dupfd 2>err.txt)"
+	check_eq "F_DUPFD: trace kept" "2" "$(grep -c '^getppid()' err.txt)"
+	# Python's subprocess closes every descriptor (close_fds) and gives the
+	# child a stderr of its own: the child's trace still comes to ours
+	"$HIJACK" run -t=getppid -- /usr/bin/python3 -c 'import subprocess
+subprocess.run(["/usr/bin/python3", "-c", "import os; os.getppid()"], stderr=open("perr.txt", "w"))' 2>err.txt
+	check_eq "subprocess: its stderr" "" "$(cat perr.txt)"
+	check_has "subprocess: our stderr" "getppid\(\) = " "$(cat err.txt)"
 }
 
 pipey_c() {
