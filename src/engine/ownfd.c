@@ -154,6 +154,22 @@ struct hj_shared *hj_shared_page(void)
 	return shared;
 }
 
+static void live_drop(struct hj_shared *s, int i, int pid)
+{
+	if (__atomic_compare_exchange_n(&s->live[i], &pid, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		__atomic_sub_fetch(&s->nlive, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Takes off the pids that no longer exist. */
+static void live_sweep(struct hj_shared *s)
+{
+	for (int i = 0; i < HJ_LIVE_SLOTS; i++) {
+		int pid = __atomic_load_n(&s->live[i], __ATOMIC_RELAXED);
+		if (pid > 0 && syscall(SYS_kill, pid, 0) != 0 && errno == ESRCH)
+			live_drop(s, i, pid);
+	}
+}
+
 /* This process among the live traced ones (idempotent: an exec keeps
  * the pid, and the slot). */
 void hj_live_register(void)
@@ -166,21 +182,19 @@ void hj_live_register(void)
 	for (int i = 0; i < HJ_LIVE_SLOTS; i++)
 		if (__atomic_load_n(&s->live[i], __ATOMIC_RELAXED) == pid)
 			return;
-	for (int i = 0; i < HJ_LIVE_SLOTS; i++) {
-		int zero = 0;
-		if (__atomic_compare_exchange_n(&s->live[i], &zero, pid, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-			__atomic_add_fetch(&s->nlive, 1, __ATOMIC_ACQ_REL);
-			return;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < HJ_LIVE_SLOTS; i++) {
+			int zero = 0;
+			if (__atomic_compare_exchange_n(&s->live[i], &zero, pid, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+				__atomic_add_fetch(&s->nlive, 1, __ATOMIC_ACQ_REL);
+				return;
+			}
 		}
+		live_sweep(s);	/* full: of processes that died without a word? */
 	}
-	__atomic_add_fetch(&s->nlive, 1, __ATOMIC_ACQ_REL);	/* table full: counted, never taken off */
+	/* a thousand alive: left out, the count says "several" all the same */
 }
 
-static void live_drop(struct hj_shared *s, int i, int pid)
-{
-	if (__atomic_compare_exchange_n(&s->live[i], &pid, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		__atomic_sub_fetch(&s->nlive, 1, __ATOMIC_ACQ_REL);
-}
 
 void hj_live_unregister(void)
 {
@@ -214,11 +228,7 @@ int hj_live_count(void)
 	if (now < __atomic_load_n(&next_check, __ATOMIC_RELAXED))
 		return n;
 	__atomic_store_n(&next_check, now + 50000000u, __ATOMIC_RELAXED);
-	for (int i = 0; i < HJ_LIVE_SLOTS; i++) {
-		int pid = __atomic_load_n(&s->live[i], __ATOMIC_RELAXED);
-		if (pid > 0 && syscall(SYS_kill, pid, 0) != 0 && errno == ESRCH)
-			live_drop(s, i, pid);
-	}
+	live_sweep(s);
 	return __atomic_load_n(&s->nlive, __ATOMIC_ACQUIRE);
 }
 
