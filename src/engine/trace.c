@@ -62,6 +62,8 @@ static int resolve_output(void)
 			out_lost = true;
 			return 3;
 		}
+		if (!hj_cfg.follow)	/* children start without us: not theirs to see */
+			syscall(SYS_fcntl, n, F_SETFD, FD_CLOEXEC);
 		hj_own_set(HJ_OWN_OUTPUT, n);
 		return 1;
 	}
