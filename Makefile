@@ -32,8 +32,20 @@ $(B)/%.o: src/%.c $(HEADERS) | deps
 # the wrappers define malloc, open...: gcc must not treat them as builtins
 $(B)/preload/%.o: ALL_CFLAGS += -fno-builtin -Wno-array-parameter
 
-# the recipes' Ruby is built in with .incbin
-$(B)/engine/recipes.o: $(RECIPES)
+# the Ruby built into the library (recipes, the script prelude) is
+# compiled to bytecode here and built in with .incbin: no process parses
+# it, and no file of it exists for a program to change
+RUBY_MRB = $(RECIPES:src/ruby/%.rb=$(B)/ruby/%.mrb)
+$(B)/rbc: src/tools/rbc.c | deps
+	@mkdir -p $(B)
+	@$(if $(Q),echo "  CC $@")
+	$(Q)$(CC) $(WARN) -O2 $(MRUBY_DEFS) -o $@ $< $(LIBS)
+$(B)/ruby/%.mrb: src/ruby/%.rb $(B)/rbc
+	@mkdir -p $(B)/ruby
+	@$(if $(Q),echo "  RBC $<")
+	$(Q)$(B)/rbc hijack/$*.rb $< $@
+$(B)/engine/recipes.o: $(RUBY_MRB)
+$(B)/engine/recipes.o: ALL_CFLAGS += -DHJ_RUBY_DIR='"$(B)/ruby"'
 
 # Export the wrapped libc names only (calls.def, twins.def), so that mruby
 # and our internals never clash with a program's own symbols.
@@ -42,6 +54,7 @@ $(B)/libhijack.map: src/calls.def src/twins.def
 	$(Q){ echo '{ global:'; \
 	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([A-Za-z0-9_]*\),.*/  \1;/p' src/calls.def; \
 	  sed -n 's/^TWIN(\([a-z0-9_]*\),.*/  \1;/p' src/twins.def; \
+	  echo '  close_range; closefrom;'; \
 	  echo 'local: *; };'; } > $@
 
 $(B)/libhijack.so: $(PRELOAD_O) $(ENGINE_O) $(B)/libhijack.map
@@ -82,3 +95,5 @@ clean:
 
 .PHONY: all deps test-deps install check bench demo clean
 include fuzz/fuzz.mk
+$(FUZZ_B)/engine/recipes.o: $(RUBY_MRB)
+$(FUZZ_B)/engine/recipes.o: FUZZ_CFLAGS += -DHJ_RUBY_DIR='"$(B)/ruby"'

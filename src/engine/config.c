@@ -157,6 +157,7 @@ void hj_follow_exec(struct hj_call *c)
 {
 	if (!hj_cfg.follow || ncarried < 2)
 		return;
+	hj_scripts_before_exec();
 	const struct hj_call_info *ci = &hj_calls[c->id];
 	int e = -1;
 	for (int i = 0; i < ci->nargs; i++)

@@ -152,6 +152,8 @@ double hj_rand(void);
 /* Loads scripts and inline code; returns false after printing an error. */
 bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, int argc, char **argv);
 bool hj_vm_active(void);
+/* An exec is coming: the sealed scripts must be there for the child. */
+void hj_scripts_before_exec(void);
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n);
 void hj_vm_at_exit(void);
 /* Around fork: the child must not inherit a lock another thread held. */
@@ -167,9 +169,15 @@ char *hj_vm_slurp(const char *path, size_t *len);
 void hj_trace_call(struct hj_call *c);
 void hj_trace_exec(struct hj_call *c);
 void hj_log(const char *msg, size_t len);
+/* A script's printed text: the pid prefix wherever a line starts. */
+void hj_log_text(const char *s, size_t n);
 void hj_output_write(const char *s, size_t n);
-/* A raw syscall write, never hooked. */
-void hj_raw_write(int fd, const void *p, size_t n);
+/* A raw syscall write, never hooked; false (hj_output_errno set) if it failed. */
+bool hj_raw_write(int fd, const void *p, size_t n);
+extern int hj_output_errno;
+/* This process among the run's live ones (the pid prefix), at start and exit. */
+void hj_output_start(void);
+void hj_output_finish(void);
 void hj_note_fork(void);
 
 /* ---- summary.c: the -c counts ---- */

@@ -1,76 +1,57 @@
-/* The recipes (Hijack::Clock, ::FS, ::Sandbox, ::Chaos) are plain Ruby in
- * src/ruby/, built into the library as text and loaded the first time a
- * script names one: a process that uses none pays nothing for them. */
+/* The Ruby built into the library: the recipes (Hijack::Clock, ::FS,
+ * ::Sandbox, ::Chaos), loaded the first time a script names one, so a
+ * process that uses none pays nothing for them; and the prelude that
+ * sends a script's puts and print to the trace output. All of it is
+ * compiled to bytecode at build time (src/tools/rbc.c) and built in
+ * here: nothing is parsed at run time, and no file of it exists that a
+ * program could change. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <mruby.h>
-#include <mruby/compile.h>
+#include <mruby/array.h>
 #include <mruby/dump.h>
 #include <mruby/irep.h>
 #include <mruby/proc.h>
 #include <mruby/string.h>
 #include <mruby/variable.h>
 
+#include "engine.h"
 #include "vm.h"
 
+#ifndef HJ_RUBY_DIR
+#define HJ_RUBY_DIR "build/ruby"
+#endif
+
 #define EMBED(sym, file) \
-	__asm__(".pushsection .rodata\n.global " #sym "\n.hidden " #sym "\n" #sym ":\n" \
-		".incbin \"" file "\"\n.byte 0\n.popsection\n"); \
-	extern const char sym[]
+	__asm__(".pushsection .rodata\n.balign 16\n.global " #sym "\n.hidden " #sym "\n" #sym ":\n" \
+		".incbin \"" HJ_RUBY_DIR "/" file "\"\n.global " #sym "_end\n.hidden " #sym "_end\n" \
+		#sym "_end:\n.popsection\n"); \
+	extern const char sym[], sym##_end[]
 
-EMBED(hj_rb_clock, "src/ruby/clock.rb");
-EMBED(hj_rb_fs, "src/ruby/fs.rb");
-EMBED(hj_rb_sandbox, "src/ruby/sandbox.rb");
-EMBED(hj_rb_chaos, "src/ruby/chaos.rb");
+EMBED(hj_mrb_clock, "clock.mrb");
+EMBED(hj_mrb_fs, "fs.mrb");
+EMBED(hj_mrb_sandbox, "sandbox.mrb");
+EMBED(hj_mrb_chaos, "chaos.mrb");
+EMBED(hj_mrb_output, "output.mrb");
 
-static const struct { const char *name, *file, *code; } recipes[] = {
-	{ "Clock", "hijack/clock.rb", hj_rb_clock },
-	{ "FS", "hijack/fs.rb", hj_rb_fs },
-	{ "Sandbox", "hijack/sandbox.rb", hj_rb_sandbox },
-	{ "Chaos", "hijack/chaos.rb", hj_rb_chaos },
+static const struct { const char *name, *code, *end; } recipes[] = {
+	{ "Clock", hj_mrb_clock, hj_mrb_clock_end },
+	{ "FS", hj_mrb_fs, hj_mrb_fs_end },
+	{ "Sandbox", hj_mrb_sandbox, hj_mrb_sandbox_end },
+	{ "Chaos", hj_mrb_chaos, hj_mrb_chaos_end },
 };
-
-/* A recipe's bytecode, kept in the run's directory: the first process of
- * the tree that names the recipe compiles it there (renamed into place
- * whole), the others load it, and a run that names none pays nothing. */
-static char *compiled(int i, size_t *len)
-{
-	const char *dir = hj_env("HIJACK_RUN_DIR");
-	char path[4096], tmp[4200], err[512];
-	if (!dir || !*dir)
-		return NULL;
-	snprintf(path, sizeof path, "%s/recipe-%s.mrb", dir, recipes[i].name);
-	char *code = hj_vm_slurp(path, len);
-	if (!code) {
-		snprintf(tmp, sizeof tmp, "%s.%d", path, getpid());
-		FILE *f = fopen(tmp, "wbe");
-		if (!f)
-			return NULL;
-		bool ok = hj_vm_compile(recipes[i].file, recipes[i].code, strlen(recipes[i].code), f, err, sizeof err);
-		if (fclose(f) == 0 && ok)
-			rename(tmp, path);
-		else
-			unlink(tmp);
-		code = hj_vm_slurp(path, len);
-	}
-	if (code && (*len < 4 || memcmp(code, "RITE", 4))) {
-		free(code);
-		code = NULL;
-	}
-	return code;
-}
 
 /* Bytecode run at the top level. mrb_load_irep_buf would take the
  * target class from the caller, Hijack.const_missing, and `module Hijack`
  * would then make Hijack::Hijack. */
-static void run_toplevel(mrb_state *mrb, const char *buf, size_t len)
+static void run_toplevel(mrb_state *mrb, const char *buf, const char *end)
 {
-	mrb_irep *irep = mrb_read_irep_buf(mrb, buf, len);
+	mrb_irep *irep = mrb_read_irep_buf(mrb, buf, (size_t)(end - buf));
 	if (!irep) {
-		mrb_raise(mrb, E_SCRIPT_ERROR, "a recipe's bytecode does not load");
+		mrb_raise(mrb, E_SCRIPT_ERROR, "built-in bytecode does not load");
 		return;
 	}
 	struct RProc *proc = mrb_proc_new(mrb, irep);
@@ -87,16 +68,7 @@ mrb_value hj_recipe_load(mrb_state *mrb, mrb_value self)
 	for (size_t i = 0; i < sizeof recipes / sizeof recipes[0]; i++) {
 		if (strcmp(s, recipes[i].name))
 			continue;
-		mrbc_context *cx = mrbc_context_new(mrb);
-		mrbc_filename(mrb, cx, recipes[i].file);
-		size_t len;
-		char *bytecode = compiled((int)i, &len);
-		if (bytecode)
-			run_toplevel(mrb, bytecode, len);
-		else
-			mrb_load_string_cxt(mrb, recipes[i].code, cx);
-		free(bytecode);
-		mrbc_context_free(mrb, cx);
+		run_toplevel(mrb, recipes[i].code, recipes[i].end);
 		if (mrb->exc)	/* a bug of ours: let the script's report show it */
 			mrb_exc_raise(mrb, mrb_obj_value(mrb->exc));
 		if (mrb_const_defined_at(mrb, self, name))
@@ -104,4 +76,45 @@ mrb_value hj_recipe_load(mrb_state *mrb, mrb_value self)
 	}
 	mrb_raisef(mrb, mrb_exc_get(mrb, "NameError"), "uninitialized constant Hijack::%n", name);
 	return mrb_nil_value();
+}
+
+/* Hijack.__out(str): text a script printed, to the trace output. */
+static mrb_value hijack_out(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value s;
+	mrb_get_args(mrb, "S", &s);
+	hj_log_text(RSTRING_PTR(s), (size_t)RSTRING_LEN(s));
+	return mrb_nil_value();
+}
+
+/* Kernel#p and #pp: each argument's inspect, a line each, to $stdout. */
+static mrb_value kernel_p(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	const mrb_value *argv;
+	mrb_int argc;
+	mrb_get_args(mrb, "*", &argv, &argc);
+	mrb_value out = mrb_gv_get(mrb, mrb_intern_lit(mrb, "$stdout"));
+	for (mrb_int i = 0; i < argc; i++) {
+		mrb_value line = mrb_str_dup(mrb, mrb_inspect(mrb, argv[i]));
+		mrb_str_cat_lit(mrb, line, "\n");
+		mrb_funcall(mrb, out, "write", 1, line);
+	}
+	return argc == 0 ? mrb_nil_value() : argc == 1 ? argv[0] : mrb_ary_new_from_values(mrb, argc, argv);
+}
+
+/* Run once in each VM, before any script. */
+bool hj_prelude_load(mrb_state *mrb)
+{
+	struct RClass *mod = mrb_module_get(mrb, "Hijack");
+	mrb_define_module_function(mrb, mod, "__out", hijack_out, MRB_ARGS_REQ(1));
+	mrb_define_method(mrb, mrb->kernel_module, "p", kernel_p, MRB_ARGS_ANY());
+	mrb_define_method(mrb, mrb->kernel_module, "pp", kernel_p, MRB_ARGS_ANY());
+	int ai = mrb_gc_arena_save(mrb);
+	run_toplevel(mrb, hj_mrb_output, hj_mrb_output_end);
+	mrb_gc_arena_restore(mrb, ai);
+	bool ok = !mrb->exc;
+	mrb->exc = NULL;
+	return ok;
 }

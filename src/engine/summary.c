@@ -136,7 +136,7 @@ void hj_summary_flush(void)
 bool hj_summary_read(const char *path, struct hj_stat *sum)
 {
 	static struct counts_file f;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);	/* never a link the program put there */
 	if (fd < 0)
 		return false;
 	ssize_t got = read(fd, &f, sizeof f);

@@ -7,93 +7,278 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "ownfd.h"
 
-static int out_fd = -1;
+/* The output: HIJACK_OUTPUT_FD "N:DEV:INO" (the launcher's stderr,
+ * inherited), else HIJACK_OUTPUT (a file, appended to, opened here above
+ * the program's usual descriptors), else our stderr (preloaded by hand).
+ * Before each write the descriptor is checked to be the same file still
+ * (fstat): a program that put a file of its own on that number never
+ * gets trace lines in it; ours is looked for under another number (the
+ * wrappers move it when the program dup2s over it), else the trace of
+ * this process is lost, which the launcher reports. */
+static int out_state;		/* 0 not resolved, 1 ours, 2 fd 2 by hand, 3 none */
+static bool stopped;		/* a write failed: no more output from here */
+int hj_output_errno;		/* the first error writing it (the launcher reads its own) */
+static struct { dev_t dev; ino_t ino; } out_want;
+static bool out_lost;		/* the inherited descriptor is gone: said when a line is dropped */
 
-/* Returns false if fd turned out not to be open. */
-static bool write_all(int fd, const void *p, size_t n)
+static bool same_file(int fd, void *arg)
 {
-	const char *s = p;
+	(void)arg;
+	struct stat st;
+	return syscall(SYS_fstat, fd, &st) == 0 && st.st_dev == out_want.dev && st.st_ino == out_want.ino;
+}
+
+static int resolve_output(void)
+{
+	const char *fd_env = hj_env("HIJACK_OUTPUT_FD");
+	if (fd_env && *fd_env) {
+		unsigned long long dev, ino;
+		int n;
+		if (sscanf(fd_env, "%d:%llu:%llu", &n, &dev, &ino) != 3) {
+			/* a bare number, from an older launcher or by hand */
+			n = atoi(fd_env);
+			return syscall(SYS_fcntl, n, F_GETFD) >= 0 ? (hj_own_set(HJ_OWN_OUTPUT, n), 1) : 3;
+		}
+		out_want.dev = (dev_t)dev;
+		out_want.ino = (ino_t)ino;
+		if (!same_file(n, NULL)) {
+			/* found under another number: maybe one of the program's
+			 * own (its stderr on the same terminal), so we take a copy */
+			n = hj_fd_find(same_file, NULL);
+			if (n >= 0)
+				n = (int)syscall(SYS_fcntl, n, hj_cfg.follow ? F_DUPFD : F_DUPFD_CLOEXEC, 700);
+		}
+		if (n < 0) {
+			out_lost = true;
+			return 3;
+		}
+		if (!hj_cfg.follow)	/* children start without us: not theirs to see */
+			syscall(SYS_fcntl, n, F_SETFD, FD_CLOEXEC);
+		hj_own_set(HJ_OWN_OUTPUT, n);
+		return 1;
+	}
+	if (hj_cfg.output) {
+		long fd = syscall(SYS_openat, AT_FDCWD, hj_cfg.output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			hj_output_errno = errno;
+			return 3;
+		}
+		long high = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 600);
+		if (high >= 0) {
+			syscall(SYS_close, fd);
+			fd = high;
+		}
+		hj_own_set(HJ_OWN_OUTPUT, (int)fd);
+		return 1;
+	}
+	return 2;
+}
+
+/* Our descriptor, checked; -1 for none. st: its fstat. */
+static int output(struct stat *st)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		int state = __atomic_load_n(&out_state, __ATOMIC_ACQUIRE);
+		if (state == 0) {
+			/* threads may race here: the loser's descriptor stays open */
+			state = resolve_output();
+			__atomic_store_n(&out_state, state, __ATOMIC_RELEASE);
+		}
+		if (state == 3)
+			return -1;
+		if (state == 2)
+			return syscall(SYS_fstat, 2, st) == 0 ? 2 : -1;
+		if (hj_own_check(HJ_OWN_OUTPUT, st))
+			return hj_own_fd[HJ_OWN_OUTPUT];
+		/* not the file it was (the number is the program's now, not
+		 * ours to close): look again, once */
+		hj_own_set(HJ_OWN_OUTPUT, -1);
+		__atomic_store_n(&out_state, 0, __ATOMIC_RELEASE);
+	}
+	return -1;
+}
+
+/* A write on a pipe or socket raises SIGPIPE when the reader is gone; the
+ * program must never die of our output. Sockets take MSG_NOSIGNAL; for a
+ * pipe, SIGPIPE is blocked around the write and the one it raised taken
+ * back (not one the program already had pending). */
+static long write_guarded(int fd, const char *s, size_t n, const struct stat *st)
+{
+	if (S_ISSOCK(st->st_mode))
+		return syscall(SYS_sendto, fd, s, n, MSG_NOSIGNAL, NULL, 0);
+	if (!S_ISFIFO(st->st_mode))
+		return syscall(SYS_write, fd, s, n);
+	uint64_t pipe_sig = 1ull << (SIGPIPE - 1), old = 0, pending = 0;
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &pipe_sig, &old, sizeof pipe_sig);
+	syscall(SYS_rt_sigpending, &pending, sizeof pending);
+	long w = syscall(SYS_write, fd, s, n);
+	int e = errno;
+	if (w < 0 && e == EPIPE && !(pending & pipe_sig)) {
+		struct timespec now = { 0, 0 };
+		syscall(SYS_rt_sigtimedwait, &pipe_sig, NULL, &now, sizeof pipe_sig);
+	}
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
+	errno = e;
+	return w;
+}
+
+/* Stops the output for good: the reader went away, or the file cannot
+ * be written. The launcher says which at exit. */
+static void stop_output(int err)
+{
+	stopped = true;
+	if (!hj_output_errno)
+		hj_output_errno = err;
+	struct hj_shared *sh = hj_shared_page();
+	int zero = 0;
+	if (sh && err == EPIPE)
+		__atomic_store_n(&sh->out_gone, 1, __ATOMIC_RELEASE);
+	else if (sh)
+		__atomic_compare_exchange_n(&sh->out_errno, &zero, err, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+static bool output_stopped(void)
+{
+	if (stopped)
+		return true;
+	struct hj_shared *sh = hj_shared_page();
+	return sh && (__atomic_load_n(&sh->out_gone, __ATOMIC_ACQUIRE) || __atomic_load_n(&sh->out_errno, __ATOMIC_ACQUIRE));
+}
+
+static bool write_all(int fd, const char *s, size_t n, const struct stat *st)
+{
 	while (n > 0) {
-		long w = syscall(SYS_write, fd, s, n);
+		long w = write_guarded(fd, s, n, st);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return !(w < 0 && errno == EBADF);
+		if (w <= 0) {
+			if (w == 0 || errno != EBADF)
+				stop_output(w == 0 ? EIO : errno);
+			return false;
+		}
 		s += w;
 		n -= (size_t)w;
 	}
 	return true;
 }
 
-void hj_raw_write(int fd, const void *p, size_t n) { write_all(fd, p, n); }
-static bool multi;	/* more than one process traced: prefix the pid */
-
-/* The output, opened on first use: HIJACK_OUTPUT_FD (the launcher's
- * stderr, inherited), else HIJACK_OUTPUT (a file, appended to), else our
- * stderr. Kept above the program's usual descriptors. */
-static int output(void)
+/* The launcher's own writes (the summary table): false, with
+ * hj_output_errno set, when they fail. */
+bool hj_raw_write(int fd, const void *p, size_t n)
 {
-	int fd = __atomic_load_n(&out_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0)
-		return fd;
-	/* worked out in a local and published whole: another thread must
-	 * never see a placeholder and write the trace on the program's fd 2 */
-	fd = 2;
-	const char *fd_env = hj_env("HIJACK_OUTPUT_FD");
-	if (fd_env && syscall(SYS_fcntl, atoi(fd_env), F_GETFD) >= 0) {
-		fd = atoi(fd_env);
-	} else if (hj_cfg.output) {
-		long opened = syscall(SYS_openat, AT_FDCWD, hj_cfg.output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (opened >= 0) {
-			long high = syscall(SYS_fcntl, opened, F_DUPFD_CLOEXEC, 600);
-			if (high >= 0) {
-				syscall(SYS_close, opened);
-				opened = high;
-			}
-			int expected = -1;
-			if (!__atomic_compare_exchange_n(&out_fd, &expected, (int)opened, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-				syscall(SYS_close, opened);	/* another thread won */
-				return expected;
-			}
-			return (int)opened;
+	const char *s = p;
+	while (n > 0) {
+		long w = syscall(SYS_write, fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!hj_output_errno)
+				hj_output_errno = w == 0 ? EIO : errno;
+			return false;
 		}
+		s += w;
+		n -= (size_t)w;
 	}
-	__atomic_store_n(&out_fd, fd, __ATOMIC_RELEASE);
-	return fd;
+	return true;
 }
 
-/* The program may have closed our descriptor (closefrom, close_range):
- * then it is opened again, once. */
 void hj_output_write(const char *s, size_t n)
 {
-	int fd = output();
-	if (!write_all(fd, s, n)) {
-		__atomic_compare_exchange_n(&out_fd, &fd, -1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
-		write_all(output(), s, n);
+	if (output_stopped())
+		return;
+	struct stat st;
+	int fd = output(&st);
+	if (fd >= 0) {
+		write_all(fd, s, n, &st);
+	} else if (out_lost) {
+		struct hj_shared *sh = hj_shared_page();
+		int zero = 0;
+		if (sh)
+			__atomic_compare_exchange_n(&sh->out_lost_pid, &zero, getpid(), false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 	}
 }
 
-void hj_note_fork(void) { multi = true; }
+/* Prefix lines with the pid while more than one traced process is alive,
+ * as strace does (it counts the processes it follows): never under
+ * --no-follow. Preloaded by hand there is no count: after a fork. */
+static bool forked;
+static int start_pid;
+
+void hj_output_start(void)
+{
+	start_pid = getpid();
+	hj_live_register();
+	/* an inherited descriptor is taken now, not at the first line: a
+	 * program that closes every descriptor before its first hooked call
+	 * (a subprocess's child) must find it guarded */
+	if (hj_env("HIJACK_OUTPUT_FD")) {
+		struct stat st;
+		output(&st);
+	}
+}
+
+void hj_output_finish(void) { hj_live_unregister(); }
+
+void hj_note_fork(void)
+{
+	if (getpid() != start_pid) {
+		start_pid = getpid();
+		hj_live_register();
+	}
+	forked = true;
+}
 
 static void prefix(struct hj_buf *b)
 {
-	if (multi || (hj_cfg.root_pid && hj_cfg.root_pid != getpid()))
+	if (!hj_cfg.follow)
+		return;
+	int live = hj_live_count();
+	if (live > 1 || (live < 0 && (forked || (hj_cfg.root_pid && hj_cfg.root_pid != getpid()))))
 		hj_printf(b, "[pid %5d] ", getpid());
 }
 
+/* One write for prefix and message: another process's line cannot come
+ * between them. */
 void hj_log(const char *msg, size_t len)
 {
-	char tmp[512];
+	char tmp[4096];
 	struct hj_buf b = { tmp, 0, sizeof tmp };
 	prefix(&b);
-	hj_output_write(tmp, b.len);
-	hj_output_write(msg, len);
+	if (b.len + len <= sizeof tmp) {
+		memcpy(tmp + b.len, msg, len);
+		hj_output_write(tmp, b.len + len);
+	} else {
+		hj_output_write(tmp, b.len);
+		hj_output_write(msg, len);
+	}
+}
+
+static bool text_midline;	/* the script's last text did not end a line */
+
+void hj_log_text(const char *s, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(s, '\n', n);
+		size_t len = nl ? (size_t)(nl - s) + 1 : n;
+		if (text_midline) {
+			hj_output_write(s, len);
+		} else {
+			hj_log(s, len);
+		}
+		text_midline = !nl;
+		s += len;
+		n -= len;
+	}
 }
 
 static void text_line(struct hj_buf *b, struct hj_call *c, bool with_ret)

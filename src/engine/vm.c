@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <mruby.h>
@@ -19,6 +23,7 @@
 
 #include "engine.h"
 #include "lock.h"
+#include "ownfd.h"
 #include "vm.h"
 
 mrb_state *hj_mrb;
@@ -145,18 +150,103 @@ static bool load_file(const char *path)
 
 bool hj_vm_active(void) { return hj_mrb != NULL; }
 
-/* bytecode: the launcher's compiled scripts and evals, ':'-separated, used
- * when every file is still there (the launcher removes them when it
- * exits, and a daemon may exec later); else scripts: source paths
- * separated by ':' and evals: code separated by '\x1e'. */
-static bool all_readable(const char *list)
+/* ---- the launcher's compiled scripts: a sealed memfd ----
+ * HIJACK_BYTECODE is "sealed:FD:SIZE:HASH". The descriptor is taken
+ * only if it is sealed against every change (write, grow, shrink, and
+ * the seals themselves) and holds exactly those bytes; looked for under
+ * another number if the program moved it; else the process refuses to
+ * run, rather than run without its rules. A copy is kept to hand it on
+ * again to an exec after the program closed it (hj_scripts_before_exec). */
+static struct { size_t size; uint64_t hash; char *bytes; const char *why; } sealed;
+
+static bool sealed_match(int fd, void *arg)
 {
-	char *copy = strdup(list);
-	bool ok = *copy != 0;
-	for (char *save, *p = strtok_r(copy, ":", &save); ok && p; p = strtok_r(NULL, ":", &save))
-		ok = access(p, R_OK) == 0;
-	free(copy);
+	(void)arg;
+	struct stat st;
+	long seals = syscall(SYS_fcntl, fd, F_GET_SEALS);
+	const long all = F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL;
+	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != sealed.size) {
+		sealed.why = "not the launcher's memfd";
+		return false;
+	}
+	if (seals < 0 || (seals & all) != all) {
+		sealed.why = "not sealed against writing, growing, shrinking and resealing";
+		return false;
+	}
+	char *buf = malloc(sealed.size ? sealed.size : 1);
+	bool ok = buf && syscall(SYS_pread64, fd, buf, sealed.size, 0) == (long)sealed.size &&
+		  hj_fnv1a(buf, sealed.size) == sealed.hash;
+	if (ok) {
+		free(sealed.bytes);
+		sealed.bytes = buf;
+	} else {
+		free(buf);
+		sealed.why = "not the bytes the launcher compiled";
+	}
 	return ok;
+}
+
+static bool load_sealed(const char *spec)
+{
+	int fd;
+	unsigned long long size, hash;
+	if (sscanf(spec, "sealed:%d:%llu:%llx", &fd, &size, &hash) != 3) {
+		fprintf(stderr, "hijack: HIJACK_BYTECODE=%s: not a sealed script set\n", spec);
+		return false;
+	}
+	sealed.size = (size_t)size;
+	sealed.hash = hash;
+	sealed.why = "not open";
+	if (!sealed_match(fd, NULL)) {
+		const char *why = sealed.why;
+		int other = hj_fd_find(sealed_match, NULL);
+		if (other < 0) {
+			fprintf(stderr, "hijack: the compiled scripts handed down on fd %d are %s: "
+				"refusing to run without their rules\n", fd, why);
+			return false;
+		}
+		fd = other;
+	}
+	if (!hj_cfg.follow)	/* children start without us: they need not see it */
+		syscall(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+	hj_own_set(HJ_OWN_SCRIPTS, fd);
+	bool ok = true;
+	for (size_t at = 0; ok && at < sealed.size;) {
+		const unsigned char *h = (const unsigned char *)sealed.bytes + at;
+		size_t left = sealed.size - at, len = 0;
+		if (left >= 12 && !memcmp(h, "RITE", 4))
+			len = (size_t)h[8] << 24 | (size_t)h[9] << 16 | (size_t)h[10] << 8 | h[11];
+		if (len < 12 || len > left) {
+			fprintf(stderr, "hijack: the compiled scripts are damaged at byte %zu\n", at);
+			return false;
+		}
+		ok = load_one("the compiled scripts", (const char *)h, len, true);
+		at += len;
+	}
+	return ok;
+}
+
+/* Before an exec: if the program closed or replaced our memfd (closefrom
+ * and exec, as daemons do), a new one with the same bytes goes to the
+ * child, found there by its content. */
+void hj_scripts_before_exec(void)
+{
+	if (!sealed.bytes || hj_own_check(HJ_OWN_SCRIPTS, NULL))
+		return;
+	long m = syscall(SYS_memfd_create, "hijack-scripts", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (m < 0)
+		return;
+	bool ok = true;
+	for (size_t at = 0; ok && at < sealed.size;) {
+		long w = syscall(SYS_write, m, sealed.bytes + at, sealed.size - at);
+		ok = w > 0;
+		at += w > 0 ? (size_t)w : 0;
+	}
+	long fd = ok && syscall(SYS_fcntl, m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0
+		  ? syscall(SYS_fcntl, m, F_DUPFD, 710) : -1;
+	syscall(SYS_close, m);
+	if (fd >= 0)
+		hj_own_set(HJ_OWN_SCRIPTS, (int)fd);
 }
 
 bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, int argc, char **argv)
@@ -176,9 +266,13 @@ bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, i
 	at_exits = mrb_ary_new(hj_mrb);
 	mrb_gc_register(hj_mrb, at_exits);
 	hj_api_init(hj_mrb, argc, argv);
-	if (bytecode && all_readable(bytecode)) {
-		scripts = bytecode;
-		evals = NULL;
+	if (!hj_prelude_load(hj_mrb)) {
+		fprintf(stderr, "hijack: the built-in prelude does not load\n");
+		ok = false;
+	}
+	if (ok && bytecode && *bytecode) {
+		ok = load_sealed(bytecode);
+		scripts = evals = NULL;
 	}
 	char *copy = strdup(scripts ? scripts : "");
 	for (char *save, *p = strtok_r(copy, ":", &save); ok && p; p = strtok_r(NULL, ":", &save))

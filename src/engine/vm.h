@@ -16,6 +16,8 @@ void hj_vm_keep_at_exit(mrb_value blk);
 /* Hijack.const_missing: loads a recipe module (Hijack::Clock...) shipped
  * in the library, the first time a script names it. */
 mrb_value hj_recipe_load(mrb_state *mrb, mrb_value self);
+/* Sends the script's puts, print, p, $stdout... to the trace output. */
+bool hj_prelude_load(mrb_state *mrb);
 void hj_vm_describe(mrb_state *mrb, mrb_value exc, char *out, size_t n);
 
 #endif

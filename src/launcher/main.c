@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <mruby/compile.h>
 
 #include "../engine/engine.h"
+#include "../engine/ownfd.h"
 
 #define VERSION "0.1.0"
 
@@ -87,30 +89,37 @@ static bool find_library(char *out, size_t n)
 	return false;
 }
 
-/* Compiles one script (name, code) to bytecode, into out when given:
+/* Compiles one script (name, code) to bytecode, into f when given:
  * errors come before the program starts, and no process of the tree
  * parses Ruby again. False after printing "file:line: message". */
-static bool compile(const char *name, const char *code, size_t len, const char *out)
+static bool compile_to(const char *name, const char *code, size_t len, FILE *f)
 {
 	char err[1024];
-	FILE *f = out ? fopen(out, "wbe") : NULL;
-	if (out && !f) {
-		fprintf(stderr, "hijack: %s: %s\n", out, strerror(errno));
-		return false;
-	}
 	bool ok = hj_vm_compile(name, code, len, f, err, sizeof err);
-	if (f && fclose(f) != 0 && ok) {
-		snprintf(err, sizeof err, "%s: %s", out, strerror(errno));
-		ok = false;
-	}
 	if (!ok)
 		fprintf(stderr, "hijack: %s\n", err);
 	return ok;
 }
 
-/* A script file: bytecode (kept as it is, *out set to NULL) or source
- * compiled into out (NULL: syntax check only). */
-static bool compile_file(const char *path, const char **out)
+static bool compile(const char *name, const char *code, size_t len, const char *out)
+{
+	FILE *f = out ? fopen(out, "wbe") : NULL;
+	if (out && !f) {
+		fprintf(stderr, "hijack: %s: %s\n", out, strerror(errno));
+		return false;
+	}
+	bool ok = compile_to(name, code, len, f);
+	if (f && fclose(f) != 0 && ok) {
+		fprintf(stderr, "hijack: %s: %s\n", out, strerror(errno));
+		ok = false;
+	}
+	return ok;
+}
+
+/* A script file: bytecode (kept as it is, *out set to NULL; appended to
+ * f when given) or source compiled into out or f (neither: syntax check
+ * only). */
+static bool compile_file_to(const char *path, const char **out, FILE *f)
 {
 	size_t len;
 	char *code = hj_vm_slurp(path, &len);
@@ -119,28 +128,117 @@ static bool compile_file(const char *path, const char **out)
 		return false;
 	}
 	bool ok = true;
-	if (len >= 4 && !memcmp(code, "RITE", 4))
-		*out = NULL;
-	else
-		ok = compile(path, code, len, *out);
+	if (len >= 4 && !memcmp(code, "RITE", 4)) {
+		if (out)
+			*out = NULL;
+		if (f)
+			ok = fwrite(code, 1, len, f) == len;
+	} else {
+		ok = f ? compile_to(path, code, len, f) : compile(path, code, len, out ? *out : NULL);
+	}
 	free(code);
 	return ok;
 }
 
-/* Removes the bytecode directory and what is in it. */
-static void remove_dir(const char *dir)
+static bool compile_file(const char *path, const char **out) { return compile_file_to(path, out, NULL); }
+
+/* The run's private directory, held by a descriptor opened when it was
+ * made: the clean-up works through it, removes only the names hijack
+ * makes there (HJ_RUN_PREFIX), follows no symlink, and removes the
+ * directory only while its name still leads to the one we made. */
+struct run_dir {
+	char path[64];
+	int fd, parent;
+	dev_t dev;
+	ino_t ino;
+};
+
+static bool make_run_dir(struct run_dir *r)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	for (struct dirent *e; (e = readdir(d));) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (e->d_name[0] != '.')
-			unlink(path);
+	snprintf(r->path, sizeof r->path, "/tmp/hijack-XXXXXX");
+	r->fd = r->parent = -1;
+	if (!mkdtemp(r->path))
+		return false;
+	struct stat st;
+	r->fd = open(r->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r->parent = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->fd < 0 || r->parent < 0 || fstat(r->fd, &st) != 0) {
+		int e = errno;
+		rmdir(r->path);
+		errno = e;
+		return false;
 	}
-	closedir(d);
-	rmdir(dir);
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+	return true;
+}
+
+static void remove_dir(struct run_dir *r)
+{
+	if (r->fd < 0)
+		return;
+	char left[256] = "";
+	int dup_fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		bool ours = !strncmp(e->d_name, HJ_RUN_PREFIX, strlen(HJ_RUN_PREFIX));
+		if ((!ours || unlinkat(r->fd, e->d_name, 0) != 0) && !*left)
+			snprintf(left, sizeof left, "%s", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	else if (dup_fd >= 0)
+		close(dup_fd);
+	const char *base = r->path + strlen("/tmp/");
+	struct stat st;
+	if (fstatat(r->parent, base, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_dev != r->dev || st.st_ino != r->ino)
+		fprintf(stderr, "hijack: %s is no longer the run's directory: left as it is\n", r->path);
+	else if (unlinkat(r->parent, base, AT_REMOVEDIR) != 0)
+		fprintf(stderr, "hijack: %s left in place: it holds %s, which hijack did not make\n", r->path,
+			*left ? left : "files");
+	close(r->fd);
+	close(r->parent);
+	r->fd = r->parent = -1;
+}
+
+/* The page the tree shares (ownfd.h), made in the run's directory. */
+static struct hj_shared *make_shared(struct run_dir *r)
+{
+	int fd = openat(r->fd, HJ_SHARED_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	struct hj_shared *s = NULL;
+	if (ftruncate(fd, sizeof *s) == 0) {
+		s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (s == MAP_FAILED)
+			s = NULL;
+		else
+			s->magic = HJ_SHARED_MAGIC;
+	}
+	close(fd);
+	return s;
+}
+
+/* The compiled scripts, sealed in a memfd: the tree inherits it and
+ * nothing can change it (the library checks the seals and the content's
+ * hash). The hash is in *hash, the size in *size. */
+static bool seal_scripts(int fd, size_t *size, uint64_t *hash)
+{
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+		return false;
+	off_t end = lseek(fd, 0, SEEK_END);
+	char *buf = end > 0 ? malloc((size_t)end) : NULL;
+	if (!buf || pread(fd, buf, (size_t)end, 0) != end) {
+		free(buf);
+		return false;
+	}
+	*size = (size_t)end;
+	*hash = hj_fnv1a(buf, *size);
+	free(buf);
+	return true;
 }
 
 /* Where COMMAND is, as the shell finds it: 0, or 126 / 127 after a message. */
@@ -189,27 +287,42 @@ static char *absolute(const char *path)
 static pid_t child;
 static void forward(int sig) { if (child > 0) kill(child, sig); }
 
-/* Adds up the counts each process left in dir (a file each, see
- * src/engine/summary.c), removes dir, prints the table. */
-static void summarize(const char *dir, int out)
+/* Adds up the counts each process left in the run directory's
+ * HJ_COUNTS_DIR (a file each, see src/engine/summary.c), removes them
+ * through the held descriptor, prints the table. */
+static void summarize(const struct run_dir *r, int out)
 {
 	static struct hj_stat sum[HJ_NCALLS];
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	for (struct dirent *e; (e = readdir(d));) {
+	int dfd = openat(r->fd, HJ_COUNTS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	for (struct dirent *e; d && (e = readdir(d));) {
 		if (e->d_name[0] == '.')
 			continue;
 		char path[PATH_MAX + 256];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dfd, e->d_name);
 		hj_summary_read(path, sum);
-		unlink(path);
+		unlinkat(dfd, e->d_name, 0);
 	}
-	closedir(d);
-	rmdir(dir);
+	if (d)
+		closedir(d);
+	unlinkat(r->fd, HJ_COUNTS_DIR, AT_REMOVEDIR);
 	static char table[1 << 16];
 	size_t n = hj_summary_table(sum, table, sizeof table);
 	hj_raw_write(out, table, n);
+}
+
+/* What went wrong with the trace output, said at exit on our stderr. */
+static void report_output(const struct hj_shared *s, const char *output)
+{
+	int err = s && s->out_errno ? s->out_errno : hj_output_errno;
+	if (err && err != EPIPE)
+		fprintf(stderr, "hijack: %s: the trace could not be written: %s\n", output ? output : "standard error",
+			strerror(err));
+	if ((s && s->out_gone) || err == EPIPE)
+		fprintf(stderr, "hijack: the trace's reader went away: tracing stopped there, and the program ran on\n");
+	if (s && s->out_lost_pid)
+		fprintf(stderr, "hijack: process %d had lost the trace's descriptor (the program closed it, or put a "
+			"file of its own there, behind our back): its trace lines were dropped\n", s->out_lost_pid);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -338,45 +451,53 @@ static int cmd_run(int argc, char **argv)
 		free(evals);
 		evals = shortcuts;
 	}
-	/* every script and -e compiled once, here; the tree loads the bytecode */
-	char bcdir[] = "/tmp/hijack-XXXXXX";
-	char *bytecode = NULL;
-	if (!mkdtemp(bcdir)) {
+	/* every script and -e compiled once, here, into one sealed memfd;
+	 * the tree loads that bytecode */
+	struct run_dir rd;
+	if (!make_run_dir(&rd)) {
 		fprintf(stderr, "hijack: cannot make a directory for the run: %s\n", strerror(errno));
 		return 2;
 	}
+	struct hj_shared *shared = make_shared(&rd);
+	int scripts_fd = -1;
+	size_t scripts_size = 0;
+	uint64_t scripts_hash = 0;
 	bool ok = true;
-	int n = 0;
-	char *copy = scripts ? strdup(scripts) : NULL;
-	for (char *save, *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save)) {
-		char out[PATH_MAX];
-		const char *to = out;
-		snprintf(out, sizeof out, "%s/%d.mrb", bcdir, n++);
-		ok = compile_file(p, &to) && ok;
-		append(&bytecode, to ? to : p, ':');
+	FILE *bc = NULL;
+	if (scripts || evals) {
+		scripts_fd = memfd_create("hijack-scripts", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		int w = scripts_fd >= 0 ? dup(scripts_fd) : -1;
+		bc = w >= 0 ? fdopen(w, "wb") : NULL;
+		if (!bc) {
+			fprintf(stderr, "hijack: cannot make a memfd for the compiled scripts: %s\n", strerror(errno));
+			return remove_dir(&rd), 2;
+		}
 	}
+	char *copy = scripts ? strdup(scripts) : NULL;
+	for (char *save, *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save))
+		ok = compile_file_to(p, NULL, bc) && ok;
 	free(copy);
 	copy = evals ? strdup(evals) : NULL;
-	for (char *save, *p = copy ? strtok_r(copy, "\x1e", &save) : NULL; p; p = strtok_r(NULL, "\x1e", &save)) {
-		char out[PATH_MAX];
-		snprintf(out, sizeof out, "%s/%d.mrb", bcdir, n++);
-		ok = compile("-e", p, strlen(p), out) && ok;
-		append(&bytecode, out, ':');
-	}
+	for (char *save, *p = copy ? strtok_r(copy, "\x1e", &save) : NULL; p; p = strtok_r(NULL, "\x1e", &save))
+		ok = compile_to("-e", p, strlen(p), bc) && ok;
 	free(copy);
+	if (bc && (fclose(bc) != 0 || !seal_scripts(scripts_fd, &scripts_size, &scripts_hash)) && ok) {
+		fprintf(stderr, "hijack: cannot seal the compiled scripts: %s\n", strerror(errno));
+		ok = false;
+	}
 	if (!ok) {
-		remove_dir(bcdir);
+		remove_dir(&rd);
 		return 2;
 	}
 
 	char lib[PATH_MAX], prog[PATH_MAX];
 	if (!find_library(lib, sizeof lib)) {
 		fprintf(stderr, "hijack: cannot find libhijack.so beside %s (set HIJACK_LIBRARY)\n", argv[0]);
-		return remove_dir(bcdir), 2;
+		return remove_dir(&rd), 2;
 	}
 	int status = resolve(argv[optind], prog, sizeof prog);
 	if (status)
-		return remove_dir(bcdir), status;
+		return remove_dir(&rd), status;
 	const char *why = hj_unhookable(prog);
 	if (why)
 		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (it runs all the same)\n", argv[optind], why);
@@ -386,15 +507,15 @@ static int cmd_run(int argc, char **argv)
 		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);	/* after what the processes appended */
 		if (out < 0) {
 			fprintf(stderr, "hijack: %s: %s\n", output, strerror(errno));
-			return remove_dir(bcdir), 2;
+			return remove_dir(&rd), 2;
 		}
 	}
 	/* each process's counts, in the run's private directory */
 	char sumdir[PATH_MAX];
-	snprintf(sumdir, sizeof sumdir, "%s/counts", bcdir);
-	if (summary && mkdir(sumdir, 0700) != 0) {
+	snprintf(sumdir, sizeof sumdir, "%s/" HJ_COUNTS_DIR, rd.path);
+	if (summary && mkdirat(rd.fd, HJ_COUNTS_DIR, 0700) != 0) {
 		fprintf(stderr, "hijack: cannot make a directory for the summary: %s\n", strerror(errno));
-		return remove_dir(bcdir), 2;
+		return remove_dir(&rd), 2;
 	}
 
 	struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward }, old_int, old_quit;
@@ -407,8 +528,8 @@ static int cmd_run(int argc, char **argv)
 	if (child < 0) {
 		fprintf(stderr, "hijack: fork: %s\n", strerror(errno));
 		if (summary)
-			rmdir(sumdir);
-		return remove_dir(bcdir), 2;
+			unlinkat(rd.fd, HJ_COUNTS_DIR, AT_REMOVEDIR);
+		return remove_dir(&rd), 2;
 	}
 	if (child == 0) {
 		sigaction(SIGINT, &old_int, NULL);
@@ -427,9 +548,16 @@ static int cmd_run(int argc, char **argv)
 			setenv("HIJACK_SCRIPT", scripts, 1);
 		if (evals)
 			setenv("HIJACK_EVAL", evals, 1);
-		if (bytecode)
-			setenv("HIJACK_BYTECODE", bytecode, 1);
-		setenv("HIJACK_RUN_DIR", bcdir, 1);
+		if (scripts_fd >= 0) {
+			/* inherited (not close-on-exec), above the program's usual fds */
+			char spec[96];
+			int fd = fcntl(scripts_fd, F_DUPFD, 710);
+			snprintf(spec, sizeof spec, "sealed:%d:%zu:%016llx", fd, scripts_size, (unsigned long long)scripts_hash);
+			setenv("HIJACK_BYTECODE", spec, 1);
+		} else {
+			unsetenv("HIJACK_BYTECODE");
+		}
+		setenv("HIJACK_RUN_DIR", rd.path, 1);
 		if (record)
 			setenv("HIJACK_RECORD", record, 1);
 		if (replay)
@@ -455,11 +583,15 @@ static int cmd_run(int argc, char **argv)
 			setenv("HIJACK_OUTPUT", abs, 1);
 			free(abs);
 		} else {
-			/* our stderr, kept for the trace even if the program moves its own */
+			/* our stderr, kept for the trace even if the program moves
+			 * its own; known by its identity, never by number alone */
 			int fd = fcntl(2, F_DUPFD, 700);
-			if (fd >= 0) {
-				snprintf(num, sizeof num, "%d", fd);
-				setenv("HIJACK_OUTPUT_FD", num, 1);
+			struct stat st;
+			if (fd >= 0 && fstat(fd, &st) == 0) {
+				char spec[96];
+				snprintf(spec, sizeof spec, "%d:%llu:%llu", fd, (unsigned long long)st.st_dev,
+					 (unsigned long long)st.st_ino);
+				setenv("HIJACK_OUTPUT_FD", spec, 1);
 			}
 		}
 		execv(prog, argv + optind);
@@ -467,12 +599,16 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hijack: %s: %s\n", argv[optind], strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
+	/* our stderr may be the pipe whose reader went away: the reports
+	 * below must not kill us (the program's own SIGPIPE is untouched) */
+	signal(SIGPIPE, SIG_IGN);
 	int ws;
 	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
 		;
 	if (summary)
-		summarize(sumdir, out);
-	remove_dir(bcdir);
+		summarize(&rd, out);
+	report_output(shared, output);
+	remove_dir(&rd);
 	if (WIFSIGNALED(ws))
 		return 128 + WTERMSIG(ws);
 	return WEXITSTATUS(ws);

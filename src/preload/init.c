@@ -74,6 +74,7 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 		fprintf(stderr, "hijack: %s\n", err);
 		_exit(2);
 	}
+	hj_output_start();
 	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
 	if (((scripts && *scripts) || (evals && *evals)) &&
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
@@ -130,6 +131,7 @@ void hj_exit_end(void)
 	hj_busy++;
 	hj_report_small_stack();
 	hj_summary_flush();
+	hj_output_finish();
 	hj_busy--;
 }
 

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "../engine/engine.h"
+#include "../engine/ownfd.h"
 
 /* accept4 is declared under __USE_GNU only, which <sys/socket.h> lost. */
 int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
@@ -131,10 +132,11 @@ int fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	long arg = va_arg(ap, long);
 	va_end(ap);
+	/* hj_dupfd_fix: the number a program asks for is never ours */
 	if (FAST(HJ_fcntl))
-		return REAL(fcntl)(fd, cmd, arg);
+		return hj_dupfd_fix(cmd, arg, REAL(fcntl)(fd, cmd, arg));
 	long a[HJ_MAXARGS] = { fd, cmd, arg };
-	return (int)hj_dispatch(HJ_fcntl, a, invoke_fcntl);
+	return hj_dupfd_fix(cmd, arg, (int)hj_dispatch(HJ_fcntl, a, invoke_fcntl));
 }
 
 INVOKE(ioctl, A(int, fd, K_FD), A(unsigned long, request, K_HEX), A(void *, argp, K_PTR))

@@ -387,7 +387,7 @@ module Hijack
       def run_dir
         return @run_dir unless @run_dir.nil?
         @run_dir = Hijack.run_dir || false
-        @copy_roots << @run_dir + "/vfile-" if @run_dir
+        @copy_roots << @run_dir + "/hj-vfile-" if @run_dir
         @run_dir
       end
 
@@ -395,14 +395,14 @@ module Hijack
       # first process that needs it, renamed into place whole), and read
       # back once by each other process, to be sure of it.
       def shared_copy(dir, content, mode)
-        base = "#{dir}/vfile-#{content.hash.abs}-#{content.bytesize}-#{mode.to_s(8)}"
+        base = "#{dir}/hj-vfile-#{content.hash.abs}-#{content.bytesize}-#{mode.to_s(8)}"
         name = base
         n = 0
         while File.exist?(name)
           return name if (File.open(name) { |io| io.read } rescue nil) == content
           name = "#{base}+#{n += 1}"	# another content with the same hash
         end
-        File.rename(write_copy("#{dir}/part-#{Hijack.pid}-", content, mode), name)
+        File.rename(write_copy("#{dir}/hj-part-#{Hijack.pid}-", content, mode), name)
         name
       end
 
