@@ -564,7 +564,9 @@ static void check_globs(mrb_state *mrb, mrb_value ary)
 	for (mrb_int k = 0; k < RARRAY_LEN(ary); k++) {
 		mrb_value s = RARRAY_PTR(ary)[k];
 		if (!mrb_string_p(s) || memchr(RSTRING_PTR(s), 0, (size_t)RSTRING_LEN(s)))
-			mrb_raisef(mrb, E_TYPE_ERROR, "path: takes a glob String or an Array of them, got %v", s);
+			mrb_raisef(mrb, E_TYPE_ERROR, "path: takes a path or glob String, or an Array of them, got %v", s);
+		if (!RSTRING_LEN(s))
+			mrb_raise(mrb, E_ARGUMENT_ERROR, "path: an empty String matches nothing");
 	}
 }
 
@@ -583,12 +585,25 @@ static void check_fds(mrb_state *mrb, mrb_value ary)
 	}
 }
 
-static char **globs_from(mrb_value ary, int *n)
+/* The patterns as rules keep them (relative ones made absolute); raises,
+ * having freed them, when one cannot be. */
+static char **globs_from(mrb_state *mrb, mrb_value ary, int *n)
 {
 	*n = (int)RARRAY_LEN(ary);
 	char **globs = calloc((size_t)*n + 1, sizeof *globs);
+	for (int k = 0; globs && k < *n; k++) {
+		char *raw = strndup(RSTRING_PTR(RARRAY_PTR(ary)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(ary)[k]));
+		globs[k] = raw ? hj_path_pattern(raw) : NULL;
+		free(raw);
+	}
 	for (int k = 0; globs && k < *n; k++)
-		globs[k] = strndup(RSTRING_PTR(RARRAY_PTR(ary)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(ary)[k]));
+		if (!globs[k]) {
+			for (int j = 0; j < *n; j++)
+				free(globs[j]);
+			free(globs);
+			mrb_raisef(mrb, E_ARGUMENT_ERROR, "path: %v cannot be made absolute (too long, or no working directory)",
+				   RARRAY_PTR(ary)[k]);
+		}
 	return globs;
 }
 
@@ -653,7 +668,7 @@ static mrb_value hook(mrb_state *mrb, int phase)
 		}
 	}
 	if (!mrb_nil_p(globs))
-		r.globs = globs_from(globs, &r.nglobs);
+		r.globs = globs_from(mrb, globs, &r.nglobs);
 	if (!mrb_nil_p(fds))
 		r.fds = fds_from(mrb, fds, &r.nfds);
 	/* where the block was written, for error reports */
@@ -675,6 +690,28 @@ static mrb_value hook(mrb_state *mrb, int phase)
 	for (int k = 0; k < n; k++)
 		define_arg_accessors(mrb, ids[k]);
 	return mrb_nil_value();
+}
+
+/* Hijack.path_match?(pattern or [patterns], path): whether path matches
+ * as a path: filter would match it (for a recipe that must look itself). */
+static mrb_value hijack_path_match(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value pats, path;
+	mrb_get_args(mrb, "oS", &pats, &path);
+	pats = filter_list(mrb, pats);
+	check_globs(mrb, pats);
+	const char *p = mrb_str_to_cstr(mrb, path);
+	for (mrb_int k = 0; k < RARRAY_LEN(pats); k++) {
+		char *raw = strndup(RSTRING_PTR(RARRAY_PTR(pats)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(pats)[k]));
+		char *pat = raw ? hj_path_pattern(raw) : NULL;
+		bool hit = pat && hj_path_pattern_match(pat, p);
+		free(raw);
+		free(pat);
+		if (hit)
+			return mrb_true_value();
+	}
+	return mrb_false_value();
 }
 
 static mrb_value hijack_on(mrb_state *mrb, mrb_value self) { (void)self; return hook(mrb, HJ_BEFORE); }
@@ -802,6 +839,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	struct RClass *mod = mrb_define_module(mrb, "Hijack");
 	mrb_define_module_function(mrb, mod, "on", hijack_on, MRB_ARGS_ANY());
 	mrb_define_module_function(mrb, mod, "after", hijack_after, MRB_ARGS_ANY());
+	mrb_define_module_function(mrb, mod, "path_match?", hijack_path_match, MRB_ARGS_REQ(2));
 	mrb_define_module_function(mrb, mod, "rand", hijack_rand, MRB_ARGS_OPT(1));
 	mrb_define_module_function(mrb, mod, "log", hijack_log, MRB_ARGS_REQ(1));
 	mrb_define_module_function(mrb, mod, "at_exit", hijack_at_exit, MRB_ARGS_BLOCK());

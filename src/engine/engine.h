@@ -117,6 +117,12 @@ static inline bool hj_has_rules(int id, int phase)
 struct hj_rule *hj_rule_get(int index);
 int hj_rule_count(void);
 bool hj_path_match(char *const *globs, int n, struct hj_call *c);
+/* path: patterns, the same for Hijack.on, --inject and the recipes: one
+ * without wildcards names a file or directory and all under it; one with
+ * them is a glob (fnmatch, '*' crossing '/'). hj_path_pattern makes a
+ * relative one absolute (malloc'd, NULL if it cannot). */
+char *hj_path_pattern(const char *pattern);
+bool hj_path_pattern_match(const char *pattern, const char *path);
 /* Copies the path behind fd (cached) into out; false when unknown. */
 bool hj_fd_path(int fd, char *out, size_t n);
 /* Path argument i of c made absolute (against the cwd or its dirfd). */

@@ -281,7 +281,10 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 			}
 		} else if (!strcmp(kv, "path")) {
 			free(inj->glob);	/* the last path= wins */
-			inj->glob = strdup(val);
+			if (!*val || !(inj->glob = hj_path_pattern(val))) {
+				snprintf(err, errlen, "--inject %s: path '%s' is empty or too long", spec, val);
+				goto bad;
+			}
 		} else if (!strcmp(kv, "probability")) {
 			char *end;
 			inj->probability = strtod(val, &end);

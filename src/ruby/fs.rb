@@ -227,9 +227,20 @@ module Hijack
         raise e
       end
 
+      # A path as path: filters take it: a file or a directory (all under
+      # it); "/x/*" and "/x/**" name the tree /x too. Other globs cannot
+      # be served or rewritten: refused, unless a file has that name.
       def norm(path)
         misuse ArgumentError, "a path is a String, got #{path.inspect}" unless path.is_a?(String) && !path.empty?
-        File.expand_path(path)
+        p = File.expand_path(path)
+        while p.size > 1 && (p.end_with?("/*") || p.end_with?("/**"))
+          p = p[0, p.rindex("/")]
+          p = "/" if p.empty?
+        end
+        if (p.include?("*") || p.include?("?") || p.include?("[")) && !exists?(p)
+          misuse ArgumentError, "#{path.inspect}: takes a file or directory (which covers all under it), not a glob"
+        end
+        p
       end
 
       def entry(path, type, payload = nil)
