@@ -76,10 +76,12 @@ int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_cal
 	int n = __atomic_load_n(&counts[id][phase], __ATOMIC_ACQUIRE), found = 0;
 	for (int k = 0; k < n && found < max; k++) {
 		struct hj_rule *r = rules[lists[id][phase][k]];
+		hj_fired_note_seen(r->fired_slot, r->seen_here, id);
 		if (r->nfds && !fd_match(r, c))
 			continue;
 		if (r->nglobs && !hj_path_match(r->globs, r->nglobs, c))
 			continue;
+		hj_fired_note_hit(r->fired_slot, &r->fired_here);
 		out[found++] = r;
 	}
 	return found;

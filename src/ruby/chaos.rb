@@ -421,7 +421,8 @@ module Hijack
       # blocks run in a forked child (counters start again there)
       def forked(&blk)
         if @forked.empty?
-          Hijack.after(:fork) { |call| @forked.each(&:call) if call.result == 0 }
+          # not a rule of its own: a fork says nothing of the recipe's calls
+          Hijack.after(:fork, report: false) { |call| @forked.each(&:call) if call.result == 0 }
         end
         @forked << blk
       end

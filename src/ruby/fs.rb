@@ -154,7 +154,8 @@ module Hijack
         unless @copying
           @copying = true
           Hijack.at_exit { remove_copies }
-          Hijack.on(*EXEC_CALLS) { |call| before_exec(call) }
+          # housekeeping, not the rule: an exec says nothing of the files
+          Hijack.on(*EXEC_CALLS, report: false) { |call| before_exec(call) }
         end
         nil
       end
