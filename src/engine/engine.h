@@ -139,6 +139,8 @@ void hj_fd_cache_enable(void);
 enum { HJ_FILTER_PATH = 1, HJ_FILTER_FD = 2 };
 /* The launcher makes the run's table in dir (and maps it). */
 bool hj_fired_create(const char *dir);
+/* No table in this process (hijack check): its hooks are not a run's. */
+void hj_fired_off(void);
 /* The slot of the rule named key, which hooks calls with filters; -1
  * when there is no table (no launcher, --quiet) or no room. */
 int hj_fired_slot(const char *key, const uint64_t *calls, unsigned filters);

@@ -55,6 +55,12 @@ bool hj_fired_create(const char *dir)
 	return ok;
 }
 
+void hj_fired_off(void)
+{
+	tried = true;
+	table = NULL;
+}
+
 /* The run's table, mapped on first use; NULL without the launcher (or
  * under --quiet, where it makes none). */
 static struct slot *shared(void)

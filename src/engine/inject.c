@@ -330,7 +330,8 @@ void hj_inject_register(struct hj_inject *inj)
 {
 	char key[2100];
 	snprintf(key, sizeof key, "--inject %s", inj->spec ? inj->spec : "");
-	inj->fired_slot = hj_fired_slot(key, inj->set, inj->glob ? HJ_FILTER_PATH : 0);
+	/* under --replay the file's faults replace the specs: none can fire */
+	inj->fired_slot = hj_replaying ? -1 : hj_fired_slot(key, inj->set, inj->glob ? HJ_FILTER_PATH : 0);
 }
 
 void hj_inject_add(struct hj_inject *inj)

@@ -415,7 +415,7 @@ static int cmd_run(int argc, char **argv)
 	free(copy);
 	free(shortcut_names);
 	if (ok && !quiet)
-		unfired_table(bcdir, injects);
+		unfired_table(bcdir, replay ? NULL : injects);
 	if (!ok) {
 		remove_dir(bcdir);
 		return 2;
@@ -539,6 +539,7 @@ static int cmd_check(int argc, char **argv)
 			return 2;
 	}
 	char *scripts = NULL;
+	hj_fired_off();	/* checked, not run: no rule of a run around us */
 	for (int i = 1; i < argc; i++)
 		append(&scripts, argv[i], ':');
 	if (!hj_vm_start(scripts, NULL, NULL, argc, argv))
