@@ -146,8 +146,8 @@ void hj_fired_off(void);
 int hj_fired_slot(const char *key, const uint64_t *calls, unsigned filters);
 void hj_fired_seen(int slot, int id);
 void hj_fired_hit(int slot);
-/* Names, on out, every rule no call got through. */
-void hj_fired_report(int out);
+/* Names, on out, every rule no call got through (json: as JSON lines). */
+void hj_fired_report(int out, bool json);
 /* A call of id reached a rule (seen), and got through its filters (hit):
  * the shared table is touched once per process, rule and call. */
 static inline void hj_fired_note_seen(int slot, uint64_t *seen_here, int id)

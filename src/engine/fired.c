@@ -157,7 +157,40 @@ static void call_list(const uint64_t *set, const char *conj, char *out, size_t n
 	}
 }
 
-void hj_fired_report(int out)
+/* s as the inside of a JSON string */
+static size_t json_text(char *out, size_t n, const char *s)
+{
+	size_t len = 0;
+	for (; *s && len + 7 < n; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			len += (size_t)snprintf(out + len, n - len, "\\%c", ch);
+		else if (ch < 0x20)
+			len += (size_t)snprintf(out + len, n - len, "\\u%04x", ch);
+		else
+			out[len++] = (char)ch;
+	}
+	out[len] = 0;
+	return len;
+}
+
+/* One line: text, or with --json a JSON object, as the trace's lines are. */
+static void report_line(int out, bool json, const char *key, const char *reason)
+{
+	char line[2048];
+	int len;
+	if (json) {
+		char k[600], r[1200];
+		json_text(k, sizeof k, key);
+		json_text(r, sizeof r, reason);
+		len = snprintf(line, sizeof line, "{\"never_fired\": \"%s\", \"reason\": \"%s\"}\n", k, r);
+	} else {
+		len = snprintf(line, sizeof line, "hijack: %s never fired: %s\n", key, reason);
+	}
+	hj_raw_write(out, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+}
+
+void hj_fired_report(int out, bool json)
 {
 	if (!table)
 		return;
@@ -167,24 +200,21 @@ void hj_fired_report(int out)
 		struct slot *s = &table[i];
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != READY || s->fired)
 			continue;
-		char line[1024], names[256];
+		char reason[1024], names[256];
 		int count, seen_any = 0;
 		for (int w = 0; w < WORDS; w++)
 			seen_any |= s->seen[w] != 0;
-		int len;
 		if (!seen_any) {
 			call_list(s->calls, " or ", names, sizeof names, &count);
-			len = snprintf(line, sizeof line,
-				       "hijack: %s never fired: no process called %s through libc (hijack sees the "
-				       "calls made through libc's functions, not those stdio makes inside libc nor "
-				       "raw system calls)\n", s->key, names);
+			snprintf(reason, sizeof reason,
+				 "no process called %s through libc (hijack sees the calls made through libc's "
+				 "functions, not those stdio makes inside libc nor raw system calls)", names);
 		} else {
 			call_list(s->seen, " and ", names, sizeof names, &count);
 			unsigned f = s->filters;
-			len = snprintf(line, sizeof line, "hijack: %s never fired: %s %s called, but the %s never matched\n",
-				       s->key, names, count == 1 ? "was" : "were",
-				       f == (HJ_FILTER_PATH | HJ_FILTER_FD) ? "path or fd" : f == HJ_FILTER_FD ? "fd" : "path");
+			snprintf(reason, sizeof reason, "%s %s called, but the %s never matched", names, count == 1 ? "was" : "were",
+				 f == (HJ_FILTER_PATH | HJ_FILTER_FD) ? "path or fd" : f == HJ_FILTER_FD ? "fd" : "path");
 		}
-		hj_raw_write(out, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+		report_line(out, json, s->key, reason);
 	}
 }

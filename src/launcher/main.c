@@ -519,7 +519,7 @@ static int cmd_run(int argc, char **argv)
 	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
 		;
 	if (!quiet)
-		hj_fired_report(out);
+		hj_fired_report(out, json);
 	if (summary)
 		summarize(sumdir, out);
 	remove_dir(bcdir);

@@ -106,7 +106,7 @@ module Hijack
         fresh = added.reject { |e| @fd_watched.any? { |w| e[0] == w[0] || e[0].start_with?(w[1]) } }
         unless fresh.empty?
           @fd_watched.concat(fresh)
-          Hijack.on(*FD_WRITE_CALLS, path: globs(fresh)) { |call| call.fail(:EROFS) }
+          Hijack.on(*FD_WRITE_CALLS, path: globs(fresh), report: @counted && fresh.size == added.size) { |call| call.fail(:EROFS) }
         end
         nil
       end
@@ -275,16 +275,20 @@ module Hijack
       # that earlier hooks already see (each hook costs a filter on every
       # call of its group, and a call takes 64 hooks at most).
       def watch(groups, entries)
+        all = entries.size
         entries = entries.reject do |e|
           @watched.any? { |w| (w[2] || groups.equal?(WRITE_GROUPS)) && (e[0] == w[0] || e[0].start_with?(w[1])) }
         end
+        # some of this call's paths are another call's hooks' now: its
+        # own hooks cannot tell whether it fired, so it is not reported
+        @counted = entries.size == all
         return nil if entries.empty?
         entries.each { |e| @watched << [e[0], e[1], groups.equal?(GROUPS)] }
         @copies_watched ||= entries.any? { |e| "/tmp/".start_with?(e[1]) || e[0].start_with?("/tmp/hijack-") || e[0].start_with?(TMP) }
         g = globs(entries)
         begin
           groups.each do |kind, calls, args|
-            Hijack.on(*calls, path: g) { |call| apply(call, kind, args) }
+            Hijack.on(*calls, path: g, report: @counted) { |call| apply(call, kind, args) }
           end
         rescue RuntimeError => e
           misuse e.class, "#{e.message}: each FS call makes its own hooks, and a call takes 64; " \

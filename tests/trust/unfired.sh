@@ -69,6 +69,23 @@ t_recipes_named() {
 	check_eq "one line a rule" 3 "$(grep -c 'never fired' <<<"$err")"
 }
 
+# a rule whose calls another's hooks serve is not named falsely
+t_no_false_report() {
+	mkdir -p a/x b/x
+	local err
+	err=$(timeout 60 "$HIJACK" run --redirect "$PWD/a=$PWD/b" --readonly "$PWD/a/x" -- touch a/x/f 2>&1)
+	check_has "readonly held through the redirect" 'Read-only file system' "$err"
+	check_lacks "and is not said to have never fired" 'never fired' "$err"
+}
+
+t_json() {
+	"$HIJACK" run --json -o calls.jsonl -e 'Hijack.on(:openat, path: "/nope\"") { }' -- cat /etc/hostname >/dev/null
+	check_eq "with --json, a JSON line" '["rule at -e:1 (on open, openat, path: /nope\")", "open was called, but the path never matched"]' 		"$(python3 -c 'import json, sys
+for l in open("calls.jsonl"):
+	o = json.loads(l)
+	if "never_fired" in o: print(json.dumps([o["never_fired"], o["reason"]]))')"
+}
+
 # path: "/tmp/x/*" and "/tmp/x" both cover the files under /tmp/x
 t_disk_full_forms() {
 	mkdir -p d/sub
@@ -103,5 +120,5 @@ t_hook_directory() {
 }
 
 run_tests t_inject_never_called t_fired_not_named t_hook_path_never_matches t_grandchild t_sigpipe \
-	t_output_file t_recipes_named t_disk_full_forms t_hook_directory
+	t_output_file t_recipes_named t_no_false_report t_json t_disk_full_forms t_hook_directory
 summary unfired
