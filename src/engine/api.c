@@ -734,7 +734,7 @@ static mrb_value hook(mrb_state *mrb, int phase)
 			else if (!strcmp(name, "report"))	/* false: never named as a rule that did not fire */
 				reported = mrb_test(val);
 			else
-				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:)", key);
+				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:; and report: false)", key);
 		}
 	}
 	if (!mrb_nil_p(globs))
