@@ -287,6 +287,7 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 			}
 		} else if (!strcmp(kv, "path")) {
 			free(inj->glob);	/* the last path= wins */
+			inj->glob = NULL;
 			if (!*val || !(inj->glob = hj_path_pattern(val))) {
 				snprintf(err, errlen, "--inject %s: path '%s' is empty or too long", spec, val);
 				goto bad;
