@@ -518,6 +518,7 @@ static int cmd_run(int argc, char **argv)
 	int ws;
 	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
 		;
+	lseek(out, 0, SEEK_END);	/* -o: after what the processes appended */
 	if (!quiet)
 		hj_fired_report(out, json);
 	if (summary)
