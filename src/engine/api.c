@@ -564,7 +564,9 @@ static void check_globs(mrb_state *mrb, mrb_value ary)
 	for (mrb_int k = 0; k < RARRAY_LEN(ary); k++) {
 		mrb_value s = RARRAY_PTR(ary)[k];
 		if (!mrb_string_p(s) || memchr(RSTRING_PTR(s), 0, (size_t)RSTRING_LEN(s)))
-			mrb_raisef(mrb, E_TYPE_ERROR, "path: takes a glob String or an Array of them, got %v", s);
+			mrb_raisef(mrb, E_TYPE_ERROR, "path: takes a path or glob String, or an Array of them, got %v", s);
+		if (!RSTRING_LEN(s))
+			mrb_raise(mrb, E_ARGUMENT_ERROR, "path: an empty String matches nothing");
 	}
 }
 
@@ -583,12 +585,25 @@ static void check_fds(mrb_state *mrb, mrb_value ary)
 	}
 }
 
-static char **globs_from(mrb_value ary, int *n)
+/* The patterns as rules keep them (relative ones made absolute); raises,
+ * having freed them, when one cannot be. */
+static char **globs_from(mrb_state *mrb, mrb_value ary, int *n)
 {
 	*n = (int)RARRAY_LEN(ary);
 	char **globs = calloc((size_t)*n + 1, sizeof *globs);
+	for (int k = 0; globs && k < *n; k++) {
+		char *raw = strndup(RSTRING_PTR(RARRAY_PTR(ary)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(ary)[k]));
+		globs[k] = raw ? hj_path_pattern(raw) : NULL;
+		free(raw);
+	}
 	for (int k = 0; globs && k < *n; k++)
-		globs[k] = strndup(RSTRING_PTR(RARRAY_PTR(ary)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(ary)[k]));
+		if (!globs[k]) {
+			for (int j = 0; j < *n; j++)
+				free(globs[j]);
+			free(globs);
+			mrb_raisef(mrb, E_ARGUMENT_ERROR, "path: %v cannot be made absolute (too long, or no working directory)",
+				   RARRAY_PTR(ary)[k]);
+		}
 	return globs;
 }
 
@@ -622,6 +637,73 @@ static void free_filters(struct hj_rule *r)
 
 static void define_arg_accessors(mrb_state *mrb, int id);
 
+/* The rule a new hook belongs to, for the report of rules that never
+ * fired, named as the user wrote it: a shortcut by its option ("--readonly
+ * /x", the name its code is compiled under), a recipe call by its method
+ * and the script line that called it (a recipe makes many hooks), a plain
+ * hook by its script line, calls and filters. The frames are walked out
+ * to the first that is not a recipe's own code ("hijack/NAME.rb"). */
+static void rule_key(mrb_state *mrb, const struct hj_rule *r, char *key, size_t n)
+{
+	const char *file = NULL, *recipe = NULL;
+	int32_t line = 0;
+	mrb_sym method = 0;
+	for (const mrb_callinfo *ci = mrb->c->ci; ci >= mrb->c->cibase; ci--) {
+		if (!ci->proc || MRB_PROC_CFUNC_P(ci->proc) || !ci->pc)
+			continue;
+		const mrb_irep *irep = ci->proc->body.irep;
+		uint32_t pc = (uint32_t)(ci->pc - irep->iseq);
+		pc -= pc > 0;	/* the call, not the instruction after it */
+		const char *f = mrb_debug_get_filename(mrb, irep, pc);
+		if (!f)		/* mruby's own Ruby (Array#each): look further out */
+			continue;
+		if (!strncmp(f, "hijack/", 7)) {
+			recipe = f;
+			method = ci->mid;
+			continue;
+		}
+		file = f;
+		line = mrb_debug_get_line(mrb, irep, pc);
+		break;
+	}
+	if (file && !strncmp(file, "--", 2)) {
+		snprintf(key, n, "%s", file);
+		return;
+	}
+	if (file && recipe && method) {
+		/* "hijack/fs.rb" -> "FS", "hijack/chaos.rb" -> "Chaos" */
+		char mod[32];
+		const char *base = recipe + 7;
+		size_t len = strcspn(base, ".");
+		snprintf(mod, sizeof mod, "%.*s", (int)len, base);
+		for (size_t i = 0; mod[i]; i++)
+			if (i == 0 || len <= 2)
+				mod[i] = (char)(mod[i] - 'a' + 'A');
+		const char *name = mrb_sym_name(mrb, method);
+		snprintf(key, n, "Hijack::%s.%s at %s:%d", mod, name + (strncmp(name, "__", 2) ? 0 : 2), file, line);
+		return;
+	}
+	size_t len = (size_t)snprintf(key, n, "rule at ");
+	if (file)
+		len += (size_t)snprintf(key + len, n - len, "%s:%d", file, line);
+	else
+		len += (size_t)snprintf(key + len, n - len, "%s", r->where);
+	len += (size_t)snprintf(key + len, n - len, " (%s", r->phase == HJ_BEFORE ? "on" : "after");
+	int shown = 0;
+	for (int id = 0; id < HJ_NCALLS && len < n; id++)
+		if (r->calls[id / 64] >> (id % 64) & 1 && ++shown <= 3)
+			len += (size_t)snprintf(key + len, n - len, "%s%s", shown > 1 ? ", " : " ", hj_calls[id].name);
+	if (shown > 3 && len < n)
+		len += (size_t)snprintf(key + len, n - len, " and %d more", shown - 3);
+	for (int k = 0; k < r->nglobs && len < n; k++)
+		len += (size_t)snprintf(key + len, n - len, "%s%s", k ? ", " : ", path: ", r->globs[k]);
+	for (int k = 0; k < r->nfds && len < n; k++)
+		len += r->fds[k][0] == r->fds[k][1] ? (size_t)snprintf(key + len, n - len, "%s%ld", k ? ", " : ", fd: ", r->fds[k][0])
+			: (size_t)snprintf(key + len, n - len, "%s%ld..%ld", k ? ", " : ", fd: ", r->fds[k][0], r->fds[k][1]);
+	if (len < n)
+		snprintf(key + len, n - len, ")");
+}
+
 static mrb_value hook(mrb_state *mrb, int phase)
 {
 	mrb_value *argv, kw = mrb_nil_value(), blk;
@@ -639,6 +721,7 @@ static mrb_value hook(mrb_state *mrb, int phase)
 	for (mrb_int k = 0; k < argc; k++)
 		add_calls(mrb, argv[k], r.calls);
 	mrb_value globs = mrb_nil_value(), fds = mrb_nil_value();
+	bool reported = true;
 	if (mrb_hash_p(kw)) {
 		mrb_value keys = mrb_hash_keys(mrb, kw);
 		for (mrb_int k = 0; k < RARRAY_LEN(keys); k++) {
@@ -648,12 +731,14 @@ static mrb_value hook(mrb_state *mrb, int phase)
 				check_globs(mrb, globs = filter_list(mrb, val));
 			else if (!strcmp(name, "fd"))
 				check_fds(mrb, fds = filter_list(mrb, val));
+			else if (!strcmp(name, "report"))	/* false: never named as a rule that did not fire */
+				reported = mrb_test(val);
 			else
-				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:)", key);
+				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:; and report: false)", key);
 		}
 	}
 	if (!mrb_nil_p(globs))
-		r.globs = globs_from(globs, &r.nglobs);
+		r.globs = globs_from(mrb, globs, &r.nglobs);
 	if (!mrb_nil_p(fds))
 		r.fds = fds_from(mrb, fds, &r.nfds);
 	/* where the block was written, for error reports */
@@ -662,6 +747,12 @@ static mrb_value hook(mrb_state *mrb, int phase)
 		const char *file = mrb_debug_get_filename(mrb, p->body.irep, 0);
 		int32_t line = mrb_debug_get_line(mrb, p->body.irep, 0);
 		snprintf(r.where, sizeof r.where, "%s:%d", file ? file : "-e", line);
+	}
+	r.fired_slot = -1;
+	if (reported) {
+		char key[512];
+		rule_key(mrb, &r, key, sizeof key);
+		r.fired_slot = hj_fired_slot(key, r.calls, (r.nglobs ? HJ_FILTER_PATH : 0) | (r.nfds ? HJ_FILTER_FD : 0));
 	}
 	r.proc = hj_vm_keep_block(blk);
 	int ids[HJ_NCALLS], n = 0;
@@ -675,6 +766,28 @@ static mrb_value hook(mrb_state *mrb, int phase)
 	for (int k = 0; k < n; k++)
 		define_arg_accessors(mrb, ids[k]);
 	return mrb_nil_value();
+}
+
+/* Hijack.path_match?(pattern or [patterns], path): whether path matches
+ * as a path: filter would match it (for a recipe that must look itself). */
+static mrb_value hijack_path_match(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value pats, path;
+	mrb_get_args(mrb, "oS", &pats, &path);
+	pats = filter_list(mrb, pats);
+	check_globs(mrb, pats);
+	const char *p = mrb_str_to_cstr(mrb, path);
+	for (mrb_int k = 0; k < RARRAY_LEN(pats); k++) {
+		char *raw = strndup(RSTRING_PTR(RARRAY_PTR(pats)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(pats)[k]));
+		char *pat = raw ? hj_path_pattern(raw) : NULL;
+		bool hit = pat && hj_path_pattern_match(pat, p);
+		free(raw);
+		free(pat);
+		if (hit)
+			return mrb_true_value();
+	}
+	return mrb_false_value();
 }
 
 static mrb_value hijack_on(mrb_state *mrb, mrb_value self) { (void)self; return hook(mrb, HJ_BEFORE); }
@@ -802,6 +915,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	struct RClass *mod = mrb_define_module(mrb, "Hijack");
 	mrb_define_module_function(mrb, mod, "on", hijack_on, MRB_ARGS_ANY());
 	mrb_define_module_function(mrb, mod, "after", hijack_after, MRB_ARGS_ANY());
+	mrb_define_module_function(mrb, mod, "path_match?", hijack_path_match, MRB_ARGS_REQ(2));
 	mrb_define_module_function(mrb, mod, "rand", hijack_rand, MRB_ARGS_OPT(1));
 	mrb_define_module_function(mrb, mod, "log", hijack_log, MRB_ARGS_REQ(1));
 	mrb_define_module_function(mrb, mod, "at_exit", hijack_at_exit, MRB_ARGS_BLOCK());

@@ -111,6 +111,9 @@ struct hj_rule {
 	int nfds;
 	char where[96];			/* script file:line of the block */
 	bool reported;
+	int fired_slot;			/* its rule's slot in fired.c's table, or -1 */
+	bool fired_here;		/* this process has marked it fired */
+	uint64_t seen_here[(HJ_NCALLS + 63) / 64];	/* ... and seen, per call */
 };
 int hj_rule_add(const struct hj_rule *r, const int *ids, int nids);
 int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c);
@@ -122,6 +125,12 @@ static inline bool hj_has_rules(int id, int phase)
 struct hj_rule *hj_rule_get(int index);
 int hj_rule_count(void);
 bool hj_path_match(char *const *globs, int n, struct hj_call *c);
+/* path: patterns, the same for Hijack.on, --inject and the recipes: one
+ * without wildcards names a file or directory and all under it; one with
+ * them is a glob (fnmatch, '*' crossing '/'). hj_path_pattern makes a
+ * relative one absolute (malloc'd, NULL if it cannot). */
+char *hj_path_pattern(const char *pattern);
+bool hj_path_pattern_match(const char *pattern, const char *path);
 /* Copies the path behind fd (cached) into out; false when unknown. */
 bool hj_fd_path(int fd, char *out, size_t n);
 /* Path argument i of c made absolute (against the cwd or its dirfd). */
@@ -131,11 +140,44 @@ void hj_fd_track(struct hj_call *c);
 /* Marks the calls the fd cache must watch as wanted. */
 void hj_fd_cache_enable(void);
 
+/* ---- fired.c: rules that never fired, told across the run ---- */
+enum { HJ_FILTER_PATH = 1, HJ_FILTER_FD = 2 };
+/* The launcher makes the run's table in dir (and maps it). */
+bool hj_fired_create(const char *dir);
+/* No table in this process (hijack check): its hooks are not a run's. */
+void hj_fired_off(void);
+/* The slot of the rule named key, which hooks calls with filters; -1
+ * when there is no table (no launcher, --quiet) or no room. */
+int hj_fired_slot(const char *key, const uint64_t *calls, unsigned filters);
+void hj_fired_seen(int slot, int id);
+void hj_fired_hit(int slot);
+/* Names, on out, every rule no call got through (json: as JSON lines). */
+void hj_fired_report(int out, bool json);
+/* A call of id reached a rule (seen), and got through its filters (hit):
+ * the shared table is touched once per process, rule and call. */
+static inline void hj_fired_note_seen(int slot, uint64_t *seen_here, int id)
+{
+	uint64_t bit = 1ull << (id % 64);
+	if (hj_unlikely(slot >= 0) && !(__atomic_load_n(&seen_here[id / 64], __ATOMIC_RELAXED) & bit)) {
+		__atomic_fetch_or(&seen_here[id / 64], bit, __ATOMIC_RELAXED);
+		hj_fired_seen(slot, id);
+	}
+}
+static inline void hj_fired_note_hit(int slot, bool *fired_here)
+{
+	if (hj_unlikely(slot >= 0) && !__atomic_load_n(fired_here, __ATOMIC_RELAXED)) {
+		__atomic_store_n(fired_here, true, __ATOMIC_RELAXED);
+		hj_fired_hit(slot);
+	}
+}
+
 /* ---- inject.c: --inject specs ---- */
 struct hj_inject;
 /* Parses one spec; on error returns NULL and writes a message to err. */
 struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen);
 void hj_inject_add(struct hj_inject *inj);
+/* Gives inj its slot among the rules that must fire (named as written). */
+void hj_inject_register(struct hj_inject *inj);
 void hj_inject_free(struct hj_inject *inj);
 bool hj_inject_wants(int id);
 /* Applies the first matching injection to c; returns true if it did. */

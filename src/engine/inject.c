@@ -152,6 +152,10 @@ struct hj_inject {
 	char *glob;
 	double probability;		/* < 0: always */
 	unsigned long count[HJ_NCALLS];	/* calls seen so far, per call as strace counts */
+	char *spec;			/* as the user wrote it, for the report of rules that never fired */
+	int fired_slot;
+	bool fired_here;
+	uint64_t seen_here[(HJ_NCALLS + 63) / 64];
 	struct hj_inject *next;
 };
 
@@ -233,6 +237,8 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 	}
 	snprintf(copy, sizeof copy, "%s", spec);
 	inj->probability = -1;
+	inj->fired_slot = -1;
+	inj->spec = strdup(spec);
 	char *colon = strchr(copy, ':');
 	if (colon)
 		*colon = 0;
@@ -281,7 +287,11 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 			}
 		} else if (!strcmp(kv, "path")) {
 			free(inj->glob);	/* the last path= wins */
-			inj->glob = strdup(val);
+			inj->glob = NULL;
+			if (!*val || !(inj->glob = hj_path_pattern(val))) {
+				snprintf(err, errlen, "--inject %s: path '%s' is empty or too long", spec, val);
+				goto bad;
+			}
 		} else if (!strcmp(kv, "probability")) {
 			char *end;
 			inj->probability = strtod(val, &end);
@@ -310,13 +320,24 @@ bad:
 
 void hj_inject_free(struct hj_inject *inj)
 {
-	if (inj)
+	if (inj) {
 		free(inj->glob);
+		free(inj->spec);
+	}
 	free(inj);
+}
+
+void hj_inject_register(struct hj_inject *inj)
+{
+	char key[2100];
+	snprintf(key, sizeof key, "--inject %s", inj->spec ? inj->spec : "");
+	/* under --replay the file's faults replace the specs: none can fire */
+	inj->fired_slot = hj_replaying ? -1 : hj_fired_slot(key, inj->set, inj->glob ? HJ_FILTER_PATH : 0);
 }
 
 void hj_inject_add(struct hj_inject *inj)
 {
+	hj_inject_register(inj);
 	struct hj_inject **tail = &injects;
 	while (*tail)
 		tail = &(*tail)->next;
@@ -344,8 +365,10 @@ bool hj_inject_apply(struct hj_call *c, uint64_t *delay_exit, int *signal)
 	for (struct hj_inject *inj = injects; inj; inj = inj->next) {
 		if (!(inj->set[c->id / 64] >> (c->id % 64) & 1))
 			continue;
+		hj_fired_note_seen(inj->fired_slot, inj->seen_here, c->id);
 		if (inj->glob && !hj_path_match(&inj->glob, 1, c))
 			continue;
+		hj_fired_note_hit(inj->fired_slot, &inj->fired_here);
 		unsigned long n = __atomic_add_fetch(&inj->count[c->id], 1, __ATOMIC_RELAXED);
 		if (!when_ok(inj, n))
 			continue;

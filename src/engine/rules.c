@@ -76,10 +76,12 @@ int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_cal
 	int n = __atomic_load_n(&counts[id][phase], __ATOMIC_ACQUIRE), found = 0;
 	for (int k = 0; k < n && found < max; k++) {
 		struct hj_rule *r = rules[lists[id][phase][k]];
+		hj_fired_note_seen(r->fired_slot, r->seen_here, id);
 		if (r->nfds && !fd_match(r, c))
 			continue;
 		if (r->nglobs && !hj_path_match(r->globs, r->nglobs, c))
 			continue;
+		hj_fired_note_hit(r->fired_slot, &r->fired_here);
 		out[found++] = r;
 	}
 	return found;
@@ -152,6 +154,36 @@ bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n)
 	return absolute(i > 0 && ci->args[i - 1].kind == K_DIRFD ? (int)c->a[i - 1] : AT_FDCWD, path, out, n);
 }
 
+/* Whether pattern has a glob character that no backslash escapes. */
+static bool has_wildcard(const char *pattern)
+{
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '*' || *p == '?' || *p == '[')
+			return true;
+	}
+	return false;
+}
+
+/* A pattern without wildcards names a file or a directory: it matches
+ * that path and everything under it ("/tmp/x" matches /tmp/x and
+ * /tmp/x/a/b, not /tmp/xy); a trailing '/' changes nothing. The caller
+ * has seen that the pattern has no wildcard. */
+static bool literal_match(const char *pattern, const char *path)
+{
+	const char *p = pattern, *s = path;
+	while (*p) {
+		if (*p == '\\' && p[1])
+			p++;
+		if (*p != *s)
+			/* "/tmp/x/" still names /tmp/x */
+			return !*s && p > pattern && strspn(p, "/") == strlen(p);
+		p++, s++;
+	}
+	return !*s || *s == '/' || (p > pattern && p[-1] == '/');
+}
+
 /* fnmatch, after a cheap look at the glob's literal head: most paths a
  * filter sees differ from it in the first bytes. */
 static bool glob_match(const char *glob, const char *path)
@@ -159,7 +191,36 @@ static bool glob_match(const char *glob, const char *path)
 	size_t head = strcspn(glob, "*?[\\");
 	if (strncmp(glob, path, head))
 		return false;
+	if (!glob[head])
+		return !path[head] || path[head] == '/' || (head && glob[head - 1] == '/');
+	if (glob[head] == '\\' && !has_wildcard(glob + head))
+		return literal_match(glob, path);
 	return fnmatch(glob, path, 0) == 0;
+}
+
+bool hj_path_pattern_match(const char *pattern, const char *path) { return glob_match(pattern, path); }
+
+/* A path: pattern as every rule keeps it: a relative one (but one that
+ * starts with '*', which matches anywhere) is taken against the working
+ * directory now, and a plain path's "." and ".." are folded. NULL when
+ * it cannot be (no cwd, too long); malloc'd. */
+char *hj_path_pattern(const char *pattern)
+{
+	char out[4096];
+	if (pattern[0] == '*')
+		return strdup(pattern);
+	if (pattern[0] != '/') {
+		char dir[4096];
+		if (syscall(SYS_getcwd, dir, sizeof dir) < 0)
+			return NULL;
+		if (snprintf(out, sizeof out, "%s/%s", strcmp(dir, "/") ? dir : "", pattern) >= (int)sizeof out)
+			return NULL;
+	} else if (snprintf(out, sizeof out, "%s", pattern) >= (int)sizeof out) {
+		return NULL;
+	}
+	if (!has_wildcard(out))
+		normalize(out);
+	return strdup(out);
 }
 
 /* An absolute path with "//", "/./", "/../" or a trailing "/" in it: not

@@ -42,6 +42,7 @@ static const char usage[] =
 	"                      [:when=EXPR][:path=GLOB][:probability=P]; repeatable\n"
 	"      --seed N        seed for every random decision\n"
 	"      --no-follow     do not carry the hooks into child processes\n"
+	"      --quiet         do not report rules that never fired\n"
 	"\n"
 	"recipes (before the scripts):\n"
 	"      --time SPEC     fake clock: '2001-02-03 04:05:06' frozen, '@2001-02-03 04:05:06'\n"
@@ -273,6 +274,18 @@ static void append(char **list, const char *item, char sep)
 	*list = s;
 }
 
+/* "--readonly /x": a shortcut's code is compiled under this name, so
+ * that its errors and its report name the option (no '\x1e' in it). */
+static void shortcut_name(char **names, const char *option, const char *arg)
+{
+	char name[512];
+	snprintf(name, sizeof name, "%s %s", option, arg);
+	for (char *p = name; *p; p++)
+		if (*p == '\x1e')
+			*p = ' ';
+	append(names, name, '\x1e');
+}
+
 static char *absolute(const char *path)
 {
 	char buf[PATH_MAX];
@@ -325,6 +338,23 @@ static void report_output(const struct hj_shared *s, const char *output)
 			"file of its own there, behind our back): its trace lines were dropped\n", s->out_lost_pid);
 }
 
+/* The run's table of rules that must fire (fired.c), in its private
+ * directory; the --inject specs are in it from the start, so that one
+ * no process ever took (a static program) is named too. */
+static void unfired_table(const char *dir, const char *injects)
+{
+	if (!hj_fired_create(dir))
+		return;
+	char *copy = injects ? strdup(injects) : NULL, err[512];
+	for (char *save, *p = copy ? strtok_r(copy, "\x1e", &save) : NULL; p; p = strtok_r(NULL, "\x1e", &save)) {
+		struct hj_inject *inj = hj_inject_parse(p, err, sizeof err);
+		if (inj)
+			hj_inject_register(inj);
+		hj_inject_free(inj);
+	}
+	free(copy);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -336,11 +366,12 @@ static int cmd_run(int argc, char **argv)
 		{ "time", required_argument, 0, 'T' }, { "redirect", required_argument, 0, 'R' },
 		{ "readonly", required_argument, 0, 'W' }, { "hide", required_argument, 0, 'H' },
 		{ "deny", required_argument, 0, 'D' }, { "record", required_argument, 0, 'r' },
-		{ "replay", required_argument, 0, 'p' }, { 0, 0, 0, 0 },
+		{ "replay", required_argument, 0, 'p' }, { "quiet", no_argument, 0, 'Q' }, { 0, 0, 0, 0 },
 	};
 	char *shortcuts = NULL, *record = NULL, *replay = NULL, ruby[8192];
 	char *scripts = NULL, *evals = NULL, *injects = NULL, *trace = NULL, *output = NULL, *seed = NULL;
-	bool json = false, summary = false, follow = true;
+	bool json = false, summary = false, follow = true, quiet = false;
+	char *shortcut_names = NULL;	/* each shortcut's option text: its code's file name */
 	char err[512];
 	int c;
 	opterr = 0;
@@ -382,6 +413,7 @@ static int cmd_run(int argc, char **argv)
 			if (!hj_time_spec(optarg, ruby, sizeof ruby, err, sizeof err))
 				return usage_error("%s", err);
 			append(&shortcuts, ruby, '\x1e');
+			shortcut_name(&shortcut_names, "--time", optarg);
 			break;
 		case 'R': {
 			char *eq = strchr(optarg, '='), *from = NULL, *to = NULL;
@@ -397,6 +429,7 @@ static int cmd_run(int argc, char **argv)
 			if (!ok)
 				return usage_error("%s", err);
 			append(&shortcuts, ruby, '\x1e');
+			shortcut_name(&shortcut_names, "--redirect", optarg);
 			break;
 		}
 		case 'W': case 'H': {
@@ -407,12 +440,14 @@ static int cmd_run(int argc, char **argv)
 			if (!ok)
 				return usage_error("%s", err);
 			append(&shortcuts, ruby, '\x1e');
+			shortcut_name(&shortcut_names, c == 'W' ? "--readonly" : "--hide", optarg);
 			break;
 		}
 		case 'D':
 			if (!hj_deny_spec(optarg, ruby, sizeof ruby, err, sizeof err))
 				return usage_error("%s", err);
 			append(&shortcuts, ruby, '\x1e');
+			shortcut_name(&shortcut_names, "--deny", optarg);
 			break;
 		case 'r': free(record); record = absolute(optarg); break;
 		case 'p':
@@ -423,6 +458,7 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'Q': quiet = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -478,13 +514,23 @@ static int cmd_run(int argc, char **argv)
 		ok = compile_file_to(p, NULL, bc) && ok;
 	free(copy);
 	copy = evals ? strdup(evals) : NULL;
-	for (char *save, *p = copy ? strtok_r(copy, "\x1e", &save) : NULL; p; p = strtok_r(NULL, "\x1e", &save))
-		ok = compile_to("-e", p, strlen(p), bc) && ok;
+	char *names = shortcut_names, *name_save = NULL;
+	bool more_names = shortcut_names != NULL;
+	for (char *save, *p = copy ? strtok_r(copy, "\x1e", &save) : NULL; p; p = strtok_r(NULL, "\x1e", &save)) {
+		/* the shortcuts come first, each named by its option */
+		const char *name = more_names ? strtok_r(names, "\x1e", &name_save) : NULL;
+		more_names = name != NULL;
+		names = NULL;
+		ok = compile_to(name ? name : "-e", p, strlen(p), bc) && ok;
+	}
 	free(copy);
+	free(shortcut_names);
 	if (bc && (fclose(bc) != 0 || !seal_scripts(scripts_fd, &scripts_size, &scripts_hash)) && ok) {
 		fprintf(stderr, "hijack: cannot seal the compiled scripts: %s\n", strerror(errno));
 		ok = false;
 	}
+	if (ok && !quiet)
+		unfired_table(rd.path, replay ? NULL : injects);
 	if (!ok) {
 		remove_dir(&rd);
 		return 2;
@@ -605,6 +651,9 @@ static int cmd_run(int argc, char **argv)
 	int ws;
 	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
 		;
+	lseek(out, 0, SEEK_END);	/* -o: after what the processes appended */
+	if (!quiet)
+		hj_fired_report(out, json);
 	if (summary)
 		summarize(&rd, out);
 	report_output(shared, output);
@@ -625,6 +674,7 @@ static int cmd_check(int argc, char **argv)
 			return 2;
 	}
 	char *scripts = NULL;
+	hj_fired_off();	/* checked, not run: no rule of a run around us */
 	for (int i = 1; i < argc; i++)
 		append(&scripts, argv[i], ':');
 	if (!hj_vm_start(scripts, NULL, NULL, argc, argv))

@@ -23,6 +23,8 @@
 #       malloc calloc realloc posix_memalign aligned_alloc, anonymous mmap
 #   disk_full(path:, after_bytes:)
 #       write pwrite writev sendfile fallocate copy_file_range into path
+#       (as every path: takes it: a file or directory and what is under
+#       it, or a glob; or an Array of them)
 #
 # Counters (when:, count:, bytes taken or written) are per process: a
 # forked child starts from zero, as strace counts calls per process.
@@ -344,13 +346,7 @@ module Hijack
       # per process, not the disk's usage: rewriting a block counts again.
       def disk_full(path:, after_bytes:)
         raise ArgumentError, "after_bytes: must be an Integer >= 0" unless after_bytes.is_a?(Integer) && after_bytes >= 0
-        dir = File.expand_path(path.to_s)
-        dir = dir[0..-2] while dir.size > 1 && dir.end_with?("/")
-        # as the program names it, and as /proc names its fds
-        dirs = [dir]
-        real = File.realpath(dir) rescue nil
-        dirs << real if real && real != dir
-        globs = dirs.map { |d| d == "/" ? ["/*"] : [escape(d), escape(d) + "/*"] }.flatten
+        globs = patterns(path, "disk_full")
         limit = after_bytes
         used = 0
         forked { used = 0 }
@@ -385,10 +381,9 @@ module Hijack
           end
         end
         # copy_file_range: the path filter would look at fd_in; look at fd_out
-        prefix = (real || dir) == "/" ? "/" : (real || dir) + "/"
         Hijack.on(:copy_file_range) do |call|
           out = File.readlink("/proc/self/fd/#{call.fd_out}") rescue nil
-          if out && (out == real || out == dir || out.start_with?(prefix))
+          if out && Hijack.path_match?(globs, out)
             room = limit - used
             n = call.len
             if room <= 0
@@ -405,10 +400,20 @@ module Hijack
         nil
       end
 
-      def escape(path)
-        out = ""
-        path.each_char { |ch| out << "\\" if ch == "*" || ch == "?" || ch == "[" || ch == "\\"; out << ch }
-        out
+      # path: as Hijack.on takes it (a file or directory, which covers
+      # what is under it, or a glob), as the program names it and, for a
+      # plain path, as /proc names its fds (through symlinks)
+      def patterns(path, who)
+        list = path.is_a?(Array) ? path : [path]
+        unless !list.empty? && list.all? { |x| x.is_a?(String) && !x.empty? }
+          raise ArgumentError, "Chaos.#{who}: path: takes a path or glob String, or an Array of them, got #{path.inspect}"
+        end
+        list.flat_map do |x|
+          abs = x.start_with?("*") ? x : File.expand_path(x)
+          wild = abs.include?("*") || abs.include?("?") || abs.include?("[")
+          real = wild ? nil : (File.realpath(abs) rescue nil)
+          real && real != abs ? [abs, real] : [abs]
+        end
       end
 
       # ---- helpers ----
@@ -416,7 +421,8 @@ module Hijack
       # blocks run in a forked child (counters start again there)
       def forked(&blk)
         if @forked.empty?
-          Hijack.after(:fork) { |call| @forked.each(&:call) if call.result == 0 }
+          # not a rule of its own: a fork says nothing of the recipe's calls
+          Hijack.after(:fork, report: false) { |call| @forked.each(&:call) if call.result == 0 }
         end
         @forked << blk
       end

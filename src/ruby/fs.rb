@@ -106,7 +106,7 @@ module Hijack
         fresh = added.reject { |e| @fd_watched.any? { |w| e[0] == w[0] || e[0].start_with?(w[1]) } }
         unless fresh.empty?
           @fd_watched.concat(fresh)
-          Hijack.on(*FD_WRITE_CALLS, path: globs(fresh)) { |call| call.fail(:EROFS) }
+          Hijack.on(*FD_WRITE_CALLS, path: globs(fresh), report: @counted && fresh.size == added.size) { |call| call.fail(:EROFS) }
         end
         nil
       end
@@ -154,7 +154,8 @@ module Hijack
         unless @copying
           @copying = true
           Hijack.at_exit { remove_copies }
-          Hijack.on(*EXEC_CALLS) { |call| before_exec(call) }
+          # housekeeping, not the rule: an exec says nothing of the files
+          Hijack.on(*EXEC_CALLS, report: false) { |call| before_exec(call) }
         end
         nil
       end
@@ -227,9 +228,20 @@ module Hijack
         raise e
       end
 
+      # A path as path: filters take it: a file or a directory (all under
+      # it); "/x/*" and "/x/**" name the tree /x too. Other globs cannot
+      # be served or rewritten: refused, unless a file has that name.
       def norm(path)
         misuse ArgumentError, "a path is a String, got #{path.inspect}" unless path.is_a?(String) && !path.empty?
-        File.expand_path(path)
+        p = File.expand_path(path)
+        while p.size > 1 && (p.end_with?("/*") || p.end_with?("/**"))
+          p = p[0, p.rindex("/")]
+          p = "/" if p.empty?
+        end
+        if (p.include?("*") || p.include?("?") || p.include?("[")) && !exists?(p)
+          misuse ArgumentError, "#{path.inspect}: takes a file or directory (which covers all under it), not a glob"
+        end
+        p
       end
 
       def entry(path, type, payload = nil)
@@ -263,16 +275,20 @@ module Hijack
       # that earlier hooks already see (each hook costs a filter on every
       # call of its group, and a call takes 64 hooks at most).
       def watch(groups, entries)
+        all = entries.size
         entries = entries.reject do |e|
           @watched.any? { |w| (w[2] || groups.equal?(WRITE_GROUPS)) && (e[0] == w[0] || e[0].start_with?(w[1])) }
         end
+        # some of this call's paths are another call's hooks' now: its
+        # own hooks cannot tell whether it fired, so it is not reported
+        @counted = entries.size == all
         return nil if entries.empty?
         entries.each { |e| @watched << [e[0], e[1], groups.equal?(GROUPS)] }
         @copies_watched ||= entries.any? { |e| "/tmp/".start_with?(e[1]) || e[0].start_with?("/tmp/hijack-") || e[0].start_with?(TMP) }
         g = globs(entries)
         begin
           groups.each do |kind, calls, args|
-            Hijack.on(*calls, path: g) { |call| apply(call, kind, args) }
+            Hijack.on(*calls, path: g, report: @counted) { |call| apply(call, kind, args) }
           end
         rescue RuntimeError => e
           misuse e.class, "#{e.message}: each FS call makes its own hooks, and a call takes 64; " \

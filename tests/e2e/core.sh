@@ -118,7 +118,7 @@ t_inject_python_enoent() {
 	out=$("$HIJACK" run --inject "openat:error=ENOENT:path=$PWD/data.txt" -- python3 -c 'open("data.txt").read()' 2>&1)
 	check_eq "python exit" 1 $?
 	check_has "FileNotFoundError" "FileNotFoundError: \[Errno 2\] No such file or directory: 'data.txt'" "$out"
-	out=$("$HIJACK" run --inject "openat:error=ENOENT:path=/elsewhere/*" -- python3 -c 'print(open("data.txt").read().strip())' 2>&1)
+	out=$("$HIJACK" run --quiet --inject "openat:error=ENOENT:path=/elsewhere/*" -- python3 -c 'print(open("data.txt").read().strip())' 2>&1)
 	check_eq "other paths untouched" data "$out"
 }
 

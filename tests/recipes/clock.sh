@@ -187,7 +187,7 @@ import time, sys
 print(int(time.time())); sys.stdout.flush(); print(int(time.time()))')
 	check_eq "frozen before the write" 1000000000 "$(sed -n 1p <<<"$out")"
 	within "travelling after it" $T0 $((T0 + 3)) "$(sed -n 2p <<<"$out")"
-	check_eq "now" "1000000000.0" "$(timeout 10 "$HIJACK" run -e 'Hijack::Clock.freeze(1e9); Hijack.log Hijack::Clock.now.to_s' -o log -- true; cat log)"
+	check_eq "now" "1000000000.0" "$(timeout 10 "$HIJACK" run --quiet -e 'Hijack::Clock.freeze(1e9); Hijack.log Hijack::Clock.now.to_s' -o log -- true; cat log)"
 	out=$(timeout 10 "$HIJACK" run -e 'Hijack::Clock.scale(0)' -- true 2>&1)
 	check_eq "scale(0) status" 2 $?
 	check_has "scale(0) message" 'scale takes a factor > 0, got 0' "$out"

@@ -34,7 +34,7 @@ print(open("'"$d"'/from/sub/../sub/g").read().strip())
 os.chdir("from/sub"); print(open("g").read().strip(), open("../f").read().strip())' 2>&1)
 	check_eq "python open, .. folded, after chdir" $'real-f\nreal-g\nreal-g real-f' "$out"
 	# component-wise: from/ is redirected, fromx/ is not
-	out=$($T "$HIJACK" run --redirect from=real -- cat fromx/f 2>&1)
+	out=$($T "$HIJACK" run --quiet --redirect from=real -- cat fromx/f 2>&1)
 	check_eq "a sibling with the same prefix is left alone" fromx-f "$out"
 	# a single file
 	out=$($T "$HIJACK" run --redirect from/f=real/sub/g -- sh -c 'cat from/f; cat from/sub/g' 2>&1)
@@ -172,7 +172,7 @@ R
 	echo real >over
 	out=$($T "$HIJACK" run -s vf.rb -- sh -c 'cat /etc/hijack-test-virtual; wc -c /etc/hijack-test-virtual; cat over' 2>&1)
 	check_eq "cat, wc -c, a real file replaced" $'virtual\ncontent\n16 /etc/hijack-test-virtual\nover the real one' "$out"
-	out=$($T "$HIJACK" run -s vf.rb -- $PY -c '
+	out=$($T "$HIJACK" run --quiet -s vf.rb -- $PY -c '
 import os
 print(repr(open("/etc/hijack-test-virtual").read()), os.path.getsize("/etc/hijack-test-virtual"))
 with open("/etc/hijack-test-virtual", "rb") as f: print(len(f.read()), os.fstat(f.fileno()).st_size)' 2>&1)
