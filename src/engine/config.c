@@ -107,7 +107,7 @@ extern char **environ;
 void hj_follow_init(void)
 {
 	static const int execs[] = { HJ_execve, HJ_execv, HJ_execvp, HJ_execvpe, HJ_execl, HJ_execlp,
-				     HJ_execle, HJ_posix_spawn, HJ_posix_spawnp, HJ_system };
+				     HJ_execle, HJ_posix_spawn, HJ_posix_spawnp, HJ_system, HJ_popen };
 	if (hj_cfg.follow && hj_env_preload())
 		for (size_t i = 0; i < sizeof execs / sizeof execs[0]; i++)
 			hj_wanted[execs[i]] = 1;
@@ -195,7 +195,7 @@ void hj_follow_exec(struct hj_call *c)
 	if (e >= 0) {
 		c->a[e] = (long)fresh;
 	} else {
-		/* execv, execvp, system read environ: for the call's length it
+		/* execv, execvp, system, popen read environ: for the call's length it
 		 * holds ours too (a success never comes back) */
 		pending.saved = environ;
 		environ = fresh;

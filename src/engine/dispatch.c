@@ -264,7 +264,7 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 	bool trace = traced(id), timed = trace || hj_cfg.summary;
 	enum hj_ret kind = hj_calls[id].ret;
 	bool exec = kind == R_EXEC;
-	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system))
+	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system || id == HJ_popen))
 		hj_follow_exec(&c);
 	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
 		warn_unhookable(id, a);

@@ -129,6 +129,12 @@ if os.fork() == 0:
 os.wait()
 print(sorted(k for k in os.environ if k.startswith("HIJACK_") or k == "LD_PRELOAD"))'
 	check_eq "system, subprocess, env=, posix_spawn, execv" "$(printf "$T0\n%.0s" 1 2 3 4 5)"$'\n[]' "$out"
+	# popen: libc spawns the shell itself, with environ
+	printf '%s\n' '#include <stdio.h>' 'int main(void) { char b[64] = ""; FILE *f = popen("date +%s", "r");' \
+		'if (f && fgets(b, sizeof b, f)) fputs(b, stdout); return f ? pclose(f) : 9; }' > pop.c
+	cc -o pop pop.c || fail "cc pop.c"
+	hj --time "$FROZEN" -- ./pop
+	check_eq "popen" "$T0" "$out"
 	# bash's environment for its children is built from its own table
 	hj --time "$FROZEN" -- bash -c 'export A=1; date +%s; env | grep -c "^HIJACK_\|^LD_PRELOAD="'
 	check_eq "bash's children" "$T0"$'\n0' "$out"
