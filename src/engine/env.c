@@ -128,6 +128,10 @@ static bool is_us(const char *p, size_t n, const char *library, const struct sta
 		return false;
 	if (strlen(library) == n && !memcmp(p, library, n))
 		return true;
+	/* a bare name, which the loader looked for in its paths */
+	const char *base = strrchr(library, '/');
+	if (!memchr(p, '/', n) && base && strlen(base + 1) == n && !memcmp(p, base + 1, n))
+		return true;
 	memcpy(path, p, n);
 	path[n] = 0;
 	struct stat st;
@@ -168,9 +172,11 @@ static char *without_us(const char *list, const char *library, const struct stat
 void hj_env_hide(const char *library)
 {
 	char cwd[4096];
+	if (!library)	/* cannot happen: dladdr on ourselves */
+		library = "";
 	size_t llen = strlen(library);
 	/* children may start elsewhere: carry an absolute path */
-	if (library[0] != '/' && syscall(SYS_getcwd, cwd, sizeof cwd) > 0) {
+	if (*library && library[0] != '/' && syscall(SYS_getcwd, cwd, sizeof cwd) > 0) {
 		size_t clen = strlen(cwd);
 		char *abs = pool_alloc(clen + 1 + llen + 1);
 		if (abs) {
@@ -180,7 +186,7 @@ void hj_env_hide(const char *library)
 			library = abs;
 		}
 	}
-	preload_entry = entry("LD_PRELOAD", library, strlen(library));
+	preload_entry = *library ? entry("LD_PRELOAD", library, strlen(library)) : NULL;
 	struct stat self_st, *self = syscall(SYS_newfstatat, AT_FDCWD, library, &self_st, 0) == 0 ? &self_st : NULL;
 
 	char **env = environ;

@@ -125,15 +125,14 @@ static char **early_argv(int *argc)
  * the loader runs constructors on the main thread). */
 long hj_dispatch_early(int id, long *a, hj_invoke_fn invoke)
 {
-	if (__atomic_load_n(&start_state, __ATOMIC_ACQUIRE) == 2 ||
-	    (!(hj_calls[id].groups & G_ALLOC) && environ && syscall(SYS_gettid) == syscall(SYS_getpid) &&
-	     __atomic_load_n(&start_state, __ATOMIC_ACQUIRE) == 0)) {
+	int state = __atomic_load_n(&start_state, __ATOMIC_ACQUIRE);
+	if (state == 0 && !(hj_calls[id].groups & G_ALLOC) && environ && syscall(SYS_gettid) == syscall(SYS_getpid)) {
 		int argc;
-		char **argv = start_state == 2 ? NULL : early_argv(&argc);
-		if (start_state == 2 || start_once(argc, argv))
-			return hj_dispatch(id, a, invoke);
+		char **argv = early_argv(&argc);
+		if (start_once(argc, argv))
+			state = 2;
 	}
-	return invoke(a);
+	return state == 2 ? hj_dispatch(id, a, invoke) : invoke(a);
 }
 
 /* glibc passes argc, argv and envp to the constructors of loaded objects. */
