@@ -100,6 +100,31 @@ t_env_as_bare() {
 	check_eq "python3's os.environ" "[]" "$out"
 	hj -- python3 -c 'import os; print(os.getenv("LD_PRELOAD"), os.getenv("HIJACK_EVAL"))'
 	check_eq "python3's getenv" "None None" "$out"
+	# main's envp, and the auxiliary vector the kernel put after it
+	cat > envp.c <<'C'
+#include <elf.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+int main(int argc, char **argv, char **envp)
+{
+	(void)argc, (void)argv;
+	int ours = 0;
+	char **e = envp;
+	for (; *e; e++)
+		ours += !strncmp(*e, "HIJACK_", 7) || !strncmp(*e, "LD_PRELOAD=", 11);
+	Elf64_auxv_t *av = (Elf64_auxv_t *)(e + 1);
+	unsigned long page = 0;
+	for (; av->a_type != AT_NULL; av++)
+		if (av->a_type == AT_PAGESZ)
+			page = av->a_un.a_val;
+	printf("ours=%d auxv=%s\n", ours, page && page == getauxval(AT_PAGESZ) ? "ok" : "lost");
+	return 0;
+}
+C
+	cc -o envp envp.c || fail "cc envp.c"
+	hj -t -o log.txt -- ./envp
+	check_eq "main's envp, the auxiliary vector after it" "ours=0 auxv=ok" "$out"
 	# a preload of the program's own stays, as it set it
 	printf 'void other_lib(void) {}\n' > o.c && cc -shared -fPIC -o libo.so o.c
 	bare=$(LD_PRELOAD=$PWD/libo.so env | grep '^LD_PRELOAD=')
@@ -135,6 +160,10 @@ print(sorted(k for k in os.environ if k.startswith("HIJACK_") or k == "LD_PRELOA
 	cc -o pop pop.c || fail "cc pop.c"
 	hj --time "$FROZEN" -- ./pop
 	check_eq "popen" "$T0" "$out"
+	# by hand, with a relative LD_PRELOAD: the child starts elsewhere
+	out=$(cd "$(dirname "$LIB")" && LD_PRELOAD=./$(basename "$LIB") HIJACK_EVAL="Hijack::Clock.freeze(Time.at($T0))" \
+		timeout 30 sh -c 'cd / && date +%s && env | grep -c "^HIJACK_\|^LD_PRELOAD="')
+	check_eq "LD_PRELOAD=./libhijack.so by hand" "$T0"$'\n0' "$out"
 	# bash's environment for its children is built from its own table
 	hj --time "$FROZEN" -- bash -c 'export A=1; date +%s; env | grep -c "^HIJACK_\|^LD_PRELOAD="'
 	check_eq "bash's children" "$T0"$'\n0' "$out"
