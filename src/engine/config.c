@@ -113,26 +113,27 @@ void hj_follow_init(void)
 			hj_wanted[execs[i]] = 1;
 }
 
-/* The exec in flight on this thread: the environment made for it. */
-static HJ_TLS struct {
-	const struct hj_call *call;
-	char **env;		/* the block, from mmap */
+/* The memory an exec's environment takes (from mmap: a vfork child or a
+ * program with its own malloc is no place for malloc): a header, the
+ * pointers, then the merged LD_PRELOAD entry. */
+struct block {
 	size_t size;
 	char **saved;		/* environ before it was swapped, or NULL */
-} pending;
+	char *env[];
+};
 
-static bool is_ours(const char *s, char *const *mine, const char *block, size_t size)
+static bool is_ours(const char *s, char *const *mine, const struct block *b)
 {
 	for (char *const *m = mine; *m; m++)
 		if (s == *m)
 			return true;
-	return s >= block && s < block + size;
+	return s >= (const char *)b && s < (const char *)b + b->size;
 }
 
-/* envp with our entries added, in memory of its own; NULL to leave envp
+/* envp with our entries added, in a block of its own; NULL to leave envp
  * as it is: it names hijack's settings itself (a launcher of ours, or a
  * copy of the environment taken before we hid it), or no memory */
-static char **with_ours(char *const *envp, size_t *size)
+static struct block *with_ours(char *const *envp)
 {
 	const char *lib = hj_env_preload() + 11, *theirs = NULL;
 	size_t n = 0;
@@ -147,30 +148,31 @@ static char **with_ours(char *const *envp, size_t *size)
 	while (mine[nours])
 		nours++;
 	size_t llen = strlen(lib), tlen = theirs ? strlen(theirs) : 0;
-	/* the pointers, then the merged "LD_PRELOAD=ours:theirs" */
-	*size = sizeof(char *) * (n + nours + 2) + 11 + llen + 1 + tlen + 1;
-	char **fresh = hj_env_map(*size);
-	if (!fresh)
+	size_t size = sizeof(struct block) + sizeof(char *) * (n + nours + 2) + 11 + llen + 1 + tlen + 1;
+	struct block *b = hj_env_map(size);
+	if (!b)
 		return NULL;
-	char *preload = (char *)(fresh + n + nours + 2);
+	b->size = size;
+	b->saved = NULL;
+	char *preload = (char *)(b->env + n + nours + 2);
 	memcpy(preload, "LD_PRELOAD=", 11);
 	memcpy(preload + 11, lib, llen);
 	size_t at = 11 + llen;
 	/* theirs already naming us (a copy of ours): as it is */
 	if (theirs && strstr(theirs, lib))
-		at = 11, llen = 0;
+		at = 11;
 	else if (theirs && *theirs)
 		preload[at++] = ':';
 	memcpy(preload + at, theirs ? theirs : "", tlen + 1);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], "LD_PRELOAD=", 11))
-			fresh[m++] = envp[i];
+			b->env[m++] = envp[i];
 	for (size_t k = 0; k < nours; k++)
-		fresh[m++] = mine[k];
-	fresh[m++] = preload;
-	fresh[m] = NULL;
-	return fresh;
+		b->env[m++] = mine[k];
+	b->env[m++] = preload;
+	b->env[m] = NULL;
+	return b;
 }
 
 void hj_follow_exec(struct hj_call *c)
@@ -182,34 +184,27 @@ void hj_follow_exec(struct hj_call *c)
 	for (int i = 0; i < ci->nargs; i++)
 		if (ci->args[i].kind == K_ENVP)
 			e = i;
-	size_t size;
-	char **fresh = with_ours(e >= 0 ? (char *const *)c->a[e] : environ, &size);
-	if (!fresh)
+	struct block *b = with_ours(e >= 0 ? (char *const *)c->a[e] : environ);
+	if (!b)
 		return;
-	if (pending.env)	/* one left by an exec that never came back to us */
-		hj_env_unmap(pending.env, pending.size);
-	pending.call = c;
-	pending.env = fresh;
-	pending.size = size;
-	pending.saved = NULL;
 	if (e >= 0) {
-		c->a[e] = (long)fresh;
+		c->a[e] = (long)b->env;
 	} else {
-		/* execv, execvp, system, popen read environ: for the call's length it
-		 * holds ours too (a success never comes back) */
-		pending.saved = environ;
-		environ = fresh;
+		/* execv, execvp, system, popen read environ: for the call's
+		 * length it holds ours too (a success never comes back) */
+		b->saved = environ;
+		environ = b->env;
 	}
-	c->followed = true;
+	c->follow = b;
 }
 
 void hj_follow_exec_done(struct hj_call *c)
 {
-	if (pending.call != c || !pending.env)
-		return;
-	if (pending.saved) {
-		if (environ == pending.env) {
-			environ = pending.saved;
+	struct block *b = c->follow;
+	c->follow = NULL;
+	if (b->saved) {
+		if (environ == b->env) {
+			environ = b->saved;
 		} else {
 			/* the program set a variable meanwhile (another thread):
 			 * its new environ holds copies of our pointers; take them
@@ -217,15 +212,12 @@ void hj_follow_exec_done(struct hj_call *c)
 			char *const *mine = hj_env_ours();
 			size_t j = 0;
 			for (size_t i = 0; environ && environ[i]; i++)
-				if (!is_ours(environ[i], mine, (char *)pending.env, pending.size))
+				if (!is_ours(environ[i], mine, b))
 					environ[j++] = environ[i];
 			if (environ)
 				environ[j] = NULL;
-			pending.env = NULL;
+			return;
 		}
 	}
-	if (pending.env)
-		hj_env_unmap(pending.env, pending.size);
-	pending.env = NULL;
-	pending.call = NULL;
+	hj_env_unmap(b, b->size);
 }

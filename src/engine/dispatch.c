@@ -326,7 +326,7 @@ again:
 	if (hj_unlikely(c.owns))
 		for (int i = 0; i < HJ_MAXARGS; i++)
 			free(c.owned[i]);
-	if (hj_unlikely(c.followed))
+	if (hj_unlikely(c.follow != NULL))
 		hj_follow_exec_done(&c);
 	hj_busy--;
 

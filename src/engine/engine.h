@@ -39,7 +39,7 @@ struct hj_call {
 	uint64_t delay_ns;
 	uint64_t dur_ns;
 	bool owns;			/* owned[] holds something */
-	bool followed;			/* an exec given our environment: hj_follow_exec_done */
+	void *follow;			/* an exec's environment with ours: hj_follow_exec_done */
 	char *owned[HJ_MAXARGS];	/* copies of arguments rewritten by Ruby */
 };
 
