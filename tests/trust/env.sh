@@ -85,7 +85,8 @@ differs() { check_eq "$1: differences from bare" "" "$(diff env.txt <(grep -v '^
 # env, sh -c env, sh -c 'sh -c env', python3: as bare
 t_env_as_bare() {
 	local bare
-	env | grep -v '^_=' | sort > env.txt
+	# (a HIJACK_ variable of the user's own, such as HIJACK_LIBRARY, is hidden too)
+	env | grep -v '^_=\|^HIJACK_' | sort > env.txt
 	hj -- env
 	differs "env"
 	hj -s /dev/null -e 'Hijack.on(:getppid) { }' -t -o log.txt --inject 'getppid:error=EPERM:when=99' --seed 3 -- env
