@@ -5,13 +5,11 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../engine/engine.h"
-
 
 static void before_fork(void)
 {
