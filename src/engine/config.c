@@ -74,7 +74,7 @@ bool hj_config_load(char *err, size_t errlen)
 		hj_cfg.epoch_mono = (uint64_t)m.tv_sec * 1000000000u + (uint64_t)m.tv_nsec;
 		char val[64];
 		snprintf(val, sizeof val, "%llu %llu", (unsigned long long)hj_cfg.epoch_real, (unsigned long long)hj_cfg.epoch_mono);
-		setenv("HIJACK_EPOCH", val, 1);
+		hj_env_set("HIJACK_EPOCH", val);
 	}
 	hj_proc_init();
 	if ((v = hj_env("HIJACK_RECORD")) && *v)
@@ -97,65 +97,87 @@ bool hj_config_load(char *err, size_t errlen)
 }
 
 /* ---- following exec ----
- * A program may exec with an environment of its own making (env -i,
- * subprocess with env=): our entries go back in while following is on. */
-static char *carried[32];	/* "LD_PRELOAD=...", "HIJACK_...=..." */
-static int ncarried;
+ * Our entries are not in the program's environment (env.c hid them): they
+ * go into each exec'd child's, whether it inherits environ (execv, system)
+ * or gets an environment of the program's making (execve, env -i,
+ * subprocess with env=). With --no-follow they stay out. */
 
-void hj_follow_init(const char *library, char **envp)
+extern char **environ;
+
+void hj_follow_init(void)
 {
-	for (char **e = envp; e && *e && ncarried < 31; e++)
-		if (!strncmp(*e, "HIJACK_", 7))
-			carried[ncarried++] = strdup(*e);
-	if (!library)	/* cannot happen: dladdr on ourselves */
-		return;
-	/* LD_PRELOAD comes last: hj_follow_exec merges it with the program's */
-	size_t n = strlen(library) + 12;
-	carried[ncarried] = malloc(n);
-	snprintf(carried[ncarried++], n, "LD_PRELOAD=%s", library);
 	static const int execs[] = { HJ_execve, HJ_execv, HJ_execvp, HJ_execvpe, HJ_execl, HJ_execlp,
-				     HJ_execle, HJ_posix_spawn, HJ_posix_spawnp, HJ_system };
-	if (ncarried > 1)
+				     HJ_execle, HJ_posix_spawn, HJ_posix_spawnp, HJ_system, HJ_popen };
+	if (hj_cfg.follow && hj_env_preload())
 		for (size_t i = 0; i < sizeof execs / sizeof execs[0]; i++)
 			hj_wanted[execs[i]] = 1;
 }
 
-void hj_follow_carry(const char *entry)
+/* The memory an exec's environment takes (from mmap: a vfork child or a
+ * program with its own malloc is no place for malloc): a header, the
+ * pointers, then the merged LD_PRELOAD entry. */
+struct block {
+	size_t size;
+	char **saved;		/* environ before it was swapped, or NULL */
+	char *env[];
+};
+
+static bool is_ours(const char *s, char *const *mine, const struct block *b)
 {
-	size_t name = strcspn(entry, "=") + 1;
-	char *copy = strdup(entry);
-	if (!copy)
-		return;
-	for (int k = 0; k < ncarried; k++)
-		if (!strncmp(carried[k], entry, name)) {
-			carried[k] = copy;	/* the old one may sit in environ: kept */
-			return;
-		}
-	if (ncarried > 0 && ncarried < 32) {	/* before LD_PRELOAD, which stays last */
-		carried[ncarried] = carried[ncarried - 1];
-		carried[ncarried++ - 1] = copy;
-	} else {
-		free(copy);
-	}
+	for (char *const *m = mine; *m; m++)
+		if (s == *m)
+			return true;
+	return s >= (const char *)b && s < (const char *)b + b->size;
 }
 
-/* Does envp hold entry (name=value), or for LD_PRELOAD, our library? */
-static bool has(char *const *envp, const char *entry)
+/* envp with our entries added, in a block of its own; NULL to leave envp
+ * as it is: it names hijack's settings itself (a launcher of ours, or a
+ * copy of the environment taken before we hid it), or no memory */
+static struct block *with_ours(char *const *envp)
 {
-	size_t name = strcspn(entry, "=") + 1;
-	for (char *const *e = envp; e && *e; e++) {
-		if (strncmp(*e, entry, name))
-			continue;
-		if (strncmp(entry, "LD_PRELOAD=", 11))
-			return true;
-		return strstr(*e + name, entry + name) != NULL;
+	const char *lib = hj_env_preload() + 11, *theirs = NULL;
+	size_t n = 0;
+	for (; envp && envp[n]; n++) {
+		if (!strncmp(envp[n], "HIJACK_", 7))
+			return NULL;
+		if (!strncmp(envp[n], "LD_PRELOAD=", 11))
+			theirs = envp[n] + 11;
 	}
-	return false;
+	char *const *mine = hj_env_ours();
+	size_t nours = 0;
+	while (mine[nours])
+		nours++;
+	size_t llen = strlen(lib), tlen = theirs ? strlen(theirs) : 0;
+	size_t size = sizeof(struct block) + sizeof(char *) * (n + nours + 2) + 11 + llen + 1 + tlen + 1;
+	struct block *b = hj_env_map(size);
+	if (!b)
+		return NULL;
+	b->size = size;
+	b->saved = NULL;
+	char *preload = (char *)(b->env + n + nours + 2);
+	memcpy(preload, "LD_PRELOAD=", 11);
+	memcpy(preload + 11, lib, llen);
+	size_t at = 11 + llen;
+	/* theirs already naming us (a copy of ours): as it is */
+	if (theirs && strstr(theirs, lib))
+		at = 11;
+	else if (theirs && *theirs)
+		preload[at++] = ':';
+	memcpy(preload + at, theirs ? theirs : "", tlen + 1);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11))
+			b->env[m++] = envp[i];
+	for (size_t k = 0; k < nours; k++)
+		b->env[m++] = mine[k];
+	b->env[m++] = preload;
+	b->env[m] = NULL;
+	return b;
 }
 
 void hj_follow_exec(struct hj_call *c)
 {
-	if (!hj_cfg.follow || ncarried < 2)
+	if (!hj_cfg.follow || !hj_env_preload())
 		return;
 	hj_scripts_before_exec();
 	const struct hj_call_info *ci = &hj_calls[c->id];
@@ -163,55 +185,40 @@ void hj_follow_exec(struct hj_call *c)
 	for (int i = 0; i < ci->nargs; i++)
 		if (ci->args[i].kind == K_ENVP)
 			e = i;
-	extern char **environ;
-	char *const *envp = e >= 0 ? (char *const *)c->a[e] : environ;
-	int missing = 0;
-	for (int k = 0; k < ncarried; k++)
-		missing += !has(envp, carried[k]);
-	if (!missing)
+	struct block *b = with_ours(e >= 0 ? (char *const *)c->a[e] : environ);
+	if (!b)
 		return;
-	/* a program's own LD_PRELOAD stays, after ours */
-	const char *ours = carried[ncarried - 1] + 11, *theirs = NULL;
-	for (char *const *v = envp; v && *v; v++)
-		if (!strncmp(*v, "LD_PRELOAD=", 11) && (*v)[11])
-			theirs = *v + 11;
-	size_t extra = 11 + strlen(ours) + 1 + (theirs ? strlen(theirs) : 0) + 1;
-	if (e < 0) {
-		/* the program edited its own environ: mend it in place */
-		for (int k = 0; k < ncarried - 1; k++)
-			if (!has(environ, carried[k]))
-				putenv(carried[k]);
-		if (!has(environ, carried[ncarried - 1])) {
-			char *v = malloc(extra);	/* environ keeps it */
-			if (v) {
-				snprintf(v, extra, "LD_PRELOAD=%s%s%s", ours, theirs ? ":" : "", theirs ? theirs : "");
-				putenv(v);
-			}
-		}
-		return;
+	if (e >= 0) {
+		c->a[e] = (long)b->env;
+	} else {
+		/* execv, execvp, system, popen read environ: for the call's
+		 * length it holds ours too (a success never comes back) */
+		b->saved = environ;
+		environ = b->env;
 	}
-	size_t n = 0;
-	while (envp && envp[n])
-		n++;
-	/* one block: the pointers, then the merged LD_PRELOAD entry */
-	char **fresh = malloc(sizeof *fresh * (n + (size_t)ncarried + 1) + extra);
-	if (!fresh)
-		return;
-	char *preload = (char *)(fresh + n + ncarried + 1);
-	snprintf(preload, extra, "LD_PRELOAD=%s%s%s", ours, theirs ? ":" : "", theirs ? theirs : "");
-	bool keep_preload = has(envp, carried[ncarried - 1]);
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], "LD_PRELOAD=", 11) || keep_preload)
-			fresh[m++] = envp[i];
-	for (int k = 0; k < ncarried - 1; k++)
-		if (!has(envp, carried[k]))
-			fresh[m++] = carried[k];
-	if (!keep_preload)
-		fresh[m++] = preload;
-	fresh[m] = NULL;
-	c->a[e] = (long)fresh;
-	free(c->owned[e]);
-	c->owned[e] = (char *)fresh;
-	c->owns = true;
+	c->follow = b;
+}
+
+void hj_follow_exec_done(struct hj_call *c)
+{
+	struct block *b = c->follow;
+	c->follow = NULL;
+	if (b->saved) {
+		if (environ == b->env) {
+			environ = b->saved;
+		} else {
+			/* the program set a variable meanwhile (another thread):
+			 * its new environ holds copies of our pointers; take them
+			 * out, and leave the block mapped */
+			char *const *mine = hj_env_ours();
+			size_t j = 0;
+			for (size_t i = 0; environ && environ[i]; i++)
+				if (!is_ours(environ[i], mine, b))
+					environ[j++] = environ[i];
+			if (environ)
+				environ[j] = NULL;
+			return;
+		}
+	}
+	hj_env_unmap(b, b->size);
 }

@@ -23,7 +23,9 @@
 
 #include "engine.h"
 
-unsigned char hj_wanted[HJ_NCALLS];
+/* every call until the library has started: it starts on the first */
+unsigned char hj_wanted[HJ_NCALLS] = { [0 ... HJ_NCALLS - 1] = 1 };
+unsigned char hj_started;
 HJ_TLS int hj_busy;
 
 static uint64_t now_ns(void)
@@ -218,6 +220,8 @@ static long dispatch(int id, long *a, hj_invoke_fn invoke);
 /* The stack is looked at before dispatch's own frame (several KB) exists. */
 long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 {
+	if (hj_unlikely(!hj_started))
+		return hj_dispatch_early(id, a, invoke);
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	if (hj_likely(sp >= stack_lo + STACK_NEEDED && sp < stack_hi))
 		return dispatch(id, a, invoke);
@@ -260,7 +264,7 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 	bool trace = traced(id), timed = trace || hj_cfg.summary;
 	enum hj_ret kind = hj_calls[id].ret;
 	bool exec = kind == R_EXEC;
-	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system))
+	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system || id == HJ_popen))
 		hj_follow_exec(&c);
 	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
 		warn_unhookable(id, a);
@@ -322,6 +326,8 @@ again:
 	if (hj_unlikely(c.owns))
 		for (int i = 0; i < HJ_MAXARGS; i++)
 			free(c.owned[i]);
+	if (hj_unlikely(c.follow != NULL))
+		hj_follow_exec_done(&c);
 	hj_busy--;
 
 	errno = c.err;

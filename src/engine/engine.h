@@ -39,6 +39,7 @@ struct hj_call {
 	uint64_t delay_ns;
 	uint64_t dur_ns;
 	bool owns;			/* owned[] holds something */
+	void *follow;			/* an exec's environment with ours: hj_follow_exec_done */
 	char *owned[HJ_MAXARGS];	/* copies of arguments rewritten by Ruby */
 };
 
@@ -59,6 +60,17 @@ const char *hj_unhookable(const char *path);
 
 /* ---- env.c: the environment, never through getenv (a program's own) ---- */
 const char *hj_env(const char *name);
+/* Takes HIJACK_* and our library in LD_PRELOAD out of environ, kept for
+ * hj_env and for children. */
+void hj_env_hide(const char *library);
+/* Sets one of our hidden entries, carried into exec'd children. */
+void hj_env_set(const char *name, const char *value);
+char *const *hj_env_ours(void);		/* "HIJACK_...=...", NULL-terminated */
+const char *hj_env_preload(void);	/* "LD_PRELOAD=/abs/libhijack.so", or NULL */
+/* errno's text: strerror may be a program's own */
+const char *hj_strerror(int err);
+void *hj_env_map(size_t n);		/* memory no program's allocator owns */
+void hj_env_unmap(void *p, size_t n);
 
 /* ---- config.c: settings read from the environment ---- */
 struct hj_config {
@@ -75,10 +87,16 @@ extern struct hj_config hj_cfg;
 /* Reads HIJACK_* into hj_cfg, the trace set and injections. */
 bool hj_config_load(char *err, size_t errlen);
 /* Keeps our library and settings in the environment of exec'd children. */
-void hj_follow_init(const char *library, char **envp);
+void hj_follow_init(void);
 void hj_follow_exec(struct hj_call *c);
-/* Carries entry ("NAME=value") into exec'd children, replacing NAME's. */
-void hj_follow_carry(const char *entry);
+/* After the call: environ as the program had it, the block given back. */
+void hj_follow_exec_done(struct hj_call *c);
+
+/* ---- init.c: start-up ---- */
+/* 0 until the library has started; calls before then go to
+ * hj_dispatch_early (weak: the launcher, which shares this code, has none) */
+extern unsigned char hj_started;
+long hj_dispatch_early(int id, long *a, hj_invoke_fn invoke) __attribute__((weak));
 
 /* ---- shortcuts.c: --time, --redirect... checked, and made Ruby ---- */
 bool hj_time_spec(const char *spec, char *ruby, size_t n, char *err, size_t errlen);

@@ -44,10 +44,7 @@ void hj_proc_forked(void)
 	snprintf(proc + len, sizeof proc - len, ".%u", forks);
 	forks = 0;
 	memset(seqs, 0, sizeof seqs);
-	char entry[160];
-	snprintf(entry, sizeof entry, "HIJACK_PROC=%s", proc);
-	setenv("HIJACK_PROC", proc, 1);
-	hj_follow_carry(entry);
+	hj_env_set("HIJACK_PROC", proc);	/* for its exec'd children */
 }
 
 unsigned long hj_call_seq(int id) { return __atomic_add_fetch(&seqs[id], 1, __ATOMIC_RELAXED); }
@@ -105,7 +102,7 @@ bool hj_replay_load(const char *path, const char *mine, char *err, size_t errlen
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, hj_strerror(errno));
 		return false;
 	}
 	char line[512], who[128], why[256];

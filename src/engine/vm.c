@@ -139,7 +139,7 @@ static bool load_file(const char *path)
 	size_t len;
 	char *code = slurp(path, &len);
 	if (!code) {
-		fprintf(stderr, "hijack: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "hijack: %s: %s\n", path, hj_strerror(errno));
 		return false;
 	}
 	bool bytecode = len >= 4 && !memcmp(code, "RITE", 4);

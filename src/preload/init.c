@@ -2,16 +2,14 @@
  * exit. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../engine/engine.h"
-
-static void hj_start(int argc, char **argv, char **envp);
 
 static void before_fork(void)
 {
@@ -36,39 +34,23 @@ static void after_fork_child(void)
 		memset(hj_wanted, 0, sizeof hj_wanted);
 }
 
-/* With --no-follow, children start without us: drop our library from
- * LD_PRELOAD and our settings from the environment they inherit. */
-static void unfollow(void)
-{
-	Dl_info self;
-	const char *pre = hj_env("LD_PRELOAD");
-	if (pre && dladdr((void *)unfollow, &self) && self.dli_fname) {
-		char kept[4096] = "";
-		char *copy = strdup(pre);
-		for (char *save, *p = strtok_r(copy, ": ", &save); p; p = strtok_r(NULL, ": ", &save))
-			if (strcmp(p, self.dli_fname)) {
-				if (*kept)
-					strncat(kept, ":", sizeof kept - strlen(kept) - 1);
-				strncat(kept, p, sizeof kept - strlen(kept) - 1);
-			}
-		free(copy);
-		if (*kept)
-			setenv("LD_PRELOAD", kept, 1);
-		else
-			unsetenv("LD_PRELOAD");
-	}
-	static const char *vars[] = { "HIJACK_SCRIPT", "HIJACK_EVAL", "HIJACK_BYTECODE", "HIJACK_TRACE", "HIJACK_JSON",
-		"HIJACK_EPOCH", "HIJACK_RECORD", "HIJACK_REPLAY", "HIJACK_PROC",
-		"HIJACK_SUMMARY", "HIJACK_INJECT", "HIJACK_FOLLOW", "HIJACK_OUTPUT_FD" };
-	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-		unsetenv(vars[i]);
-}
+/* ---- start-up ----
+ * At our constructor, or earlier: a call made before it (from another
+ * library's constructor, which the loader may run first) starts the
+ * library itself, so that such a call is hooked too. Until then every
+ * call is "wanted" and comes to hj_dispatch_early. */
 
-/* glibc passes argc, argv and envp to the constructors of loaded objects. */
-__attribute__((constructor)) static void hj_start(int argc, char **argv, char **envp)
+extern char **environ;
+
+static int start_state;		/* 0 not started, 1 starting, 2 started */
+
+static void start(int argc, char **argv)
 {
-	(void)envp;	/* environ instead: see hj_follow_init below */
 	hj_busy++;
+	memset(hj_wanted, 0, sizeof hj_wanted);	/* from here, what the run wants */
+	Dl_info self;
+	/* the program sees none of ours; children get them back */
+	hj_env_hide(dladdr((void *)start, &self) && self.dli_fname ? self.dli_fname : NULL);
 	char err[512];
 	if (!hj_config_load(err, sizeof err)) {
 		fprintf(stderr, "hijack: %s\n", err);
@@ -80,15 +62,85 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
 		_exit(2);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-	if (!hj_cfg.follow) {
-		unfollow();
-	} else {
-		/* LD_PRELOAD may name us by a relative path; carry our own */
-		Dl_info self;
-		/* environ, not envp: hj_config_load may have added to it */
-		hj_follow_init(dladdr((void *)hj_start, &self) ? self.dli_fname : NULL, environ);
-	}
+	hj_follow_init();
+	__atomic_store_n(&hj_started, 1, __ATOMIC_RELEASE);
 	hj_busy--;
+}
+
+/* Starts once; false while another thread is starting. */
+static bool start_once(int argc, char **argv)
+{
+	int state = 0;
+	if (__atomic_compare_exchange_n(&start_state, &state, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+		start(argc, argv);
+		__atomic_store_n(&start_state, 2, __ATOMIC_RELEASE);
+		return true;
+	}
+	return state == 2;
+}
+
+/* argv before main: the loader passes it to constructors only, so read
+ * it again from the kernel (into memory of our own, never given back) */
+static char **early_argv(int *argc)
+{
+	static char *none[] = { NULL };
+	*argc = 0;
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return none;
+	size_t cap = 1 << 16, len = 0;
+	char *buf = hj_env_map(cap);
+	for (long got = 1; buf && got > 0; len += (size_t)got) {
+		if (len + 1 >= cap) {
+			char *more = hj_env_map(cap * 2);
+			if (more)
+				memcpy(more, buf, len);
+			hj_env_unmap(buf, cap);
+			buf = more;
+			cap *= 2;
+			if (!buf)
+				break;
+		}
+		got = syscall(SYS_read, fd, buf + len, cap - len - 1);
+		if (got < 0)
+			got = 0;
+	}
+	syscall(SYS_close, fd);
+	if (!buf)
+		return none;
+	buf[len] = 0;
+	int n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += !buf[i];
+	char **argv = hj_env_map(sizeof *argv * ((size_t)n + 1));
+	if (!argv)
+		return none;
+	for (size_t i = 0; i < len && *argc < n; i += strlen(buf + i) + 1)
+		argv[(*argc)++] = buf + i;
+	argv[*argc] = NULL;
+	return argv;
+}
+
+/* A call before our constructor. The allocator's pass (the loader calls
+ * it before libc is ready); so do other threads' (one thread starts, and
+ * the loader runs constructors on the main thread). */
+long hj_dispatch_early(int id, long *a, hj_invoke_fn invoke)
+{
+	int state = __atomic_load_n(&start_state, __ATOMIC_ACQUIRE);
+	if (state == 0 && !(hj_calls[id].groups & G_ALLOC) && environ && syscall(SYS_gettid) == syscall(SYS_getpid)) {
+		int argc;
+		char **argv = early_argv(&argc);
+		if (start_once(argc, argv))
+			state = 2;
+	}
+	return state == 2 ? hj_dispatch(id, a, invoke) : invoke(a);
+}
+
+/* glibc passes argc, argv and envp to the constructors of loaded objects. */
+__attribute__((constructor)) static void hj_start(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	start_once(argc, argv);
 }
 
 /* ---- the end of a process: exit() (the destructor) or _exit/_Exit (the

@@ -821,6 +821,14 @@ static void t_posix_spawnp(void)
 }
 
 static void t_system(void) { errno = 0; int r = system("true"); rep_int(r, errno); }
+static void t_popen(void)
+{
+	errno = 0;
+	FILE *r = popen("true", "r");
+	rep_ptr(r, errno);
+	if (r)
+		pclose(r);
+}
 static void t_kill(void) { errno = 0; int r = kill(getpid(), 0); rep_int(r, errno); }
 static void t_getpid(void) { errno = 0; pid_t r = getpid(); rep_int(r, errno); }
 static void t_getppid(void) { errno = 0; pid_t r = getppid(); rep_int(r, errno); }
@@ -846,7 +854,7 @@ static const struct { const char *name; void (*run)(void); } tests[] = {
 	T(time), T(gettimeofday), T(clock_gettime), T(nanosleep), T(clock_nanosleep),
 	T(sleep), T(usleep),
 	T(fork), T(vfork), T(execve), T(execv), T(execvp), T(execvpe), T(execl), T(execlp),
-	T(execle), T(posix_spawn), T(posix_spawnp), T(system), T(kill), T(getpid), T(getppid), T(exit_group),
+	T(execle), T(posix_spawn), T(posix_spawnp), T(system), T(popen), T(kill), T(getpid), T(getppid), T(exit_group),
 };
 
 int main(int argc, char **argv)
