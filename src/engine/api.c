@@ -190,10 +190,7 @@ static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
 	case K_TIMERP:
 		if (!v || !done)
 			return mrb_nil_value();
-		v = (long)*(timer_t *)v;	/* as timer_settime's timerid reads */
-		if ((unsigned long)v > (unsigned long)MRB_INT_MAX)
-			return mrb_float_value(mrb, (double)(unsigned long)v);
-		return mrb_int_value(mrb, v);
+		return mrb_int_value(mrb, (long)*(timer_t *)v);	/* as timer_settime's timerid reads */
 	case K_UINT: case K_HEX: case K_PTR: case K_STAT: case K_POLLFD:
 	case K_OFFP: case K_PIDP: case K_MSGHDR_IN: case K_MSGHDR_OUT:
 		if ((unsigned long)v > (unsigned long)MRB_INT_MAX)
