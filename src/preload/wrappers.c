@@ -17,7 +17,7 @@
 #include <poll.h>
 #include <pthread.h>		/* pthread_cond_timedwait */
 #include <semaphore.h>
-#include <signal.h>		/* kill */
+#include <signal.h>		/* kill, sigtimedwait */
 #include <spawn.h>		/* posix_spawn */
 #include <stdarg.h>
 #include <stdio.h>		/* fopen, freopen */

@@ -31,8 +31,9 @@
 # - absolute deadlines, which the program computed from its fake clock:
 #   clock_nanosleep TIMER_ABSTIME, pthread_cond_timedwait (on the clock the
 #   condition variable was made with), pthread_cond_clockwait,
-#   sem_timedwait, sem_clockwait, timerfd_settime and timer_settime with
-#   their ABSTIME flag. Each becomes the real moment at which the fake
+#   sem_timedwait, sem_clockwait, the timed and clock forms of
+#   pthread_mutex_*lock, pthread_rwlock_*lock and pthread_*join_np,
+#   timerfd_settime and timer_settime with their ABSTIME flag. Each becomes the real moment at which the fake
 #   clock will read it: now + (deadline - fake now) / f. So a deadline one
 #   fake second ahead is one real second ahead (1/f under xN) whatever the
 #   date, and one in the fake past has passed. A frozen clock never gets
@@ -40,7 +41,8 @@
 #   libfaketime does; never for ever, and never not at all;
 # - relative waits, shortened by f: sleep, usleep, nanosleep, relative
 #   clock_nanosleep, alarm (whole seconds, rounded up), the timeouts of
-#   select, pselect, poll, ppoll, epoll_wait, epoll_pwait(2), and the
+#   select, pselect, poll, ppoll, epoll_wait, epoll_pwait(2),
+#   sigtimedwait, and the
 #   values and intervals of timers; what they report as left (select's
 #   timeout, alarm's, timerfd_gettime, timer_gettime) is lengthened by f;
 # - file times: before utimensat and futimens (NULL times and UTIME_NOW
@@ -210,7 +212,7 @@ module Hijack
           end
 
           # timeouts as a struct; NULL (forever) and zero stay
-          Hijack.on(:select, :pselect, :ppoll, :epoll_pwait2) do |c|
+          Hijack.on(:select, :pselect, :ppoll, :epoll_pwait2, :sigtimedwait) do |c|
             if scaled && (t = c.timeout) && t > 0
               c.timeout = t / f
             end
@@ -351,13 +353,15 @@ module Hijack
           end
         end
 
-        Hijack.on(:pthread_cond_clockwait, :sem_clockwait) do |c|
+        Hijack.on(:pthread_cond_clockwait, :sem_clockwait, :pthread_mutex_clocklock,
+                  :pthread_rwlock_clockrdlock, :pthread_rwlock_clockwrlock, :pthread_clockjoin_np) do |c|
           if (wall || scaled) && (r = c.abstime)
             c.abstime = real_deadline.call(c.clockid, r)
           end
         end
 
-        Hijack.on(:sem_timedwait) do |c|
+        Hijack.on(:sem_timedwait, :pthread_mutex_timedlock, :pthread_rwlock_timedrdlock,
+                  :pthread_rwlock_timedwrlock, :pthread_timedjoin_np) do |c|
           if (wall || scaled) && (r = c.abstime)
             c.abstime = real_deadline.call(0, r)
           end

@@ -790,6 +790,39 @@ static void t_sem_clockwait(void)
 	rep_int(r, errno);
 }
 
+/* locks that are free and a thread that has ended: no wait */
+static const struct timespec far = { 1L << 40, 0 };
+static void t_pthread_mutex_timedlock(void) { pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER; rep_errnum(pthread_mutex_timedlock(&m, &far)); }
+static void t_pthread_mutex_clocklock(void) { pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER; rep_errnum(pthread_mutex_clocklock(&m, CLOCK_MONOTONIC, &far)); }
+static void t_pthread_rwlock_timedrdlock(void) { pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER; rep_errnum(pthread_rwlock_timedrdlock(&l, &far)); }
+static void t_pthread_rwlock_timedwrlock(void) { pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER; rep_errnum(pthread_rwlock_timedwrlock(&l, &far)); }
+static void t_pthread_rwlock_clockrdlock(void) { pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER; rep_errnum(pthread_rwlock_clockrdlock(&l, CLOCK_MONOTONIC, &far)); }
+static void t_pthread_rwlock_clockwrlock(void) { pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER; rep_errnum(pthread_rwlock_clockwrlock(&l, CLOCK_MONOTONIC, &far)); }
+
+static void *nothing(void *arg) { return arg; }
+static void join(int clock)
+{
+	pthread_t th;
+	must(pthread_create(&th, NULL, nothing, NULL) == 0, "pthread_create");
+	int r = clock ? pthread_clockjoin_np(th, NULL, CLOCK_MONOTONIC, &far) : pthread_timedjoin_np(th, NULL, &far);
+	rep_errnum(r);
+}
+static void t_pthread_timedjoin_np(void) { join(0); }
+static void t_pthread_clockjoin_np(void) { join(1); }
+
+static void t_sigtimedwait(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	syscall(SYS_kill, getpid(), SIGUSR1);	/* pending: no wait */
+	struct timespec ts = { 1, 0 };
+	errno = 0;
+	int r = sigtimedwait(&set, NULL, &ts);
+	rep_int(r, errno);
+}
+
 static const struct itimerspec in_1s = { { 0, 0 }, { 1, 0 } };
 
 static void t_timerfd_settime(void)
@@ -1002,7 +1035,10 @@ static const struct { const char *name; void (*run)(void); } tests[] = {
 	T(sleep), T(usleep), T(alarm), T(ftime), T(timespec_get), T(pthread_cond_timedwait),
 	T(pthread_cond_clockwait), T(sem_timedwait), T(sem_clockwait), T(timerfd_settime),
 	T(timerfd_gettime), T(timer_create), T(timer_settime), T(timer_gettime), T(pselect),
-	T(ppoll), T(epoll_pwait), T(epoll_pwait2),
+	T(ppoll), T(epoll_pwait), T(epoll_pwait2), T(pthread_mutex_timedlock),
+	T(pthread_mutex_clocklock), T(pthread_rwlock_timedrdlock), T(pthread_rwlock_timedwrlock),
+	T(pthread_rwlock_clockrdlock), T(pthread_rwlock_clockwrlock), T(pthread_timedjoin_np),
+	T(pthread_clockjoin_np), T(sigtimedwait),
 	T(fork), T(vfork), T(execve), T(execv), T(execvp), T(execvpe), T(execl), T(execlp),
 	T(execle), T(posix_spawn), T(posix_spawnp), T(system), T(kill), T(getpid), T(getppid),
 };

@@ -27,7 +27,7 @@ t_deadlines_moved() {
 	build || return
 	local m spec out
 	for spec in '+10d' '-10d' "$FROZEN" '@2001-02-03 04:05:06'; do
-		for m in cond condmono clockwait sem semclock tfdabs tfdmono timer; do
+		for m in cond condmono clockwait sem semclock tfdabs tfdmono timer mutex mutexmono rwlock join; do
 			out=$(run "$spec" ./waits $m 1)
 			within "$m under '$spec': real seconds" 0.9 10 "${out% *}"
 			check_eq "$m under '$spec': timed out" ok "${out#* }"
@@ -40,8 +40,8 @@ t_deadlines_moved() {
 t_waits_x10() {
 	build || return
 	local m out
-	for m in cond condmono clockwait sem semclock tfdabs tfdmono timer tfdrel tfdint timerrel \
-		select pselect ppoll epoll_pwait epoll_pwait2; do
+	for m in cond condmono clockwait sem semclock tfdabs tfdmono timer mutex mutexmono rwlock join \
+		tfdrel tfdint timerrel select pselect ppoll epoll_pwait epoll_pwait2 sigtimedwait; do
 		out=$(run x10 ./waits $m 2)
 		within "$m under x10: real seconds" 0.15 1.5 "${out% *}"
 		check_eq "$m under x10: timed out" ok "${out#* }"

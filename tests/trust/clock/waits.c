@@ -9,10 +9,13 @@
  * clockwait (pthread_cond_clockwait, CLOCK_REALTIME), sem (sem_timedwait),
  * semclock (sem_clockwait, CLOCK_REALTIME), tfdabs (a CLOCK_REALTIME
  * timerfd, TFD_TIMER_ABSTIME), tfdmono (the same on CLOCK_MONOTONIC),
- * timer (timer_create CLOCK_REALTIME, timer_settime TIMER_ABSTIME).
+ * timer (timer_create CLOCK_REALTIME, timer_settime TIMER_ABSTIME),
+ * mutex, rwlock, join (pthread_mutex_timedlock, pthread_rwlock_timedwrlock,
+ * pthread_timedjoin_np: CLOCK_REALTIME), mutexmono (pthread_mutex_clocklock
+ * on CLOCK_MONOTONIC).
  * Timeouts (relative): tfdrel, tfdint (a timerfd firing every SECONDS/2,
  * read until it fired twice), timerrel, select, pselect, ppoll,
- * epoll_pwait, epoll_pwait2, alarm (whole seconds).
+ * epoll_pwait, epoll_pwait2, sigtimedwait, alarm (whole seconds).
  * Readings: ftime, timespec_get print the seconds they read; tfdget arms
  * a timerfd for SECONDS and prints what timerfd_gettime says is left. */
 #define _GNU_SOURCE
@@ -132,6 +135,27 @@ static const char *timer(const char *mode, double s)
 	return "ok";
 }
 
+/* locks held and a thread that never ends: each wait times out */
+static void *forever(void *arg) { for (;;) pause(); return arg; }
+static const char *lock(const char *mode, double s)
+{
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+	bool mono = !strcmp(mode, "mutexmono");
+	struct timespec d = ahead(mono ? CLOCK_MONOTONIC : CLOCK_REALTIME, s);
+	if (!strcmp(mode, "rwlock")) {
+		pthread_rwlock_rdlock(&rw);
+		return timed_out(pthread_rwlock_timedwrlock(&rw, &d));
+	}
+	if (!strcmp(mode, "join")) {
+		pthread_t th;
+		pthread_create(&th, NULL, forever, NULL);
+		return timed_out(pthread_timedjoin_np(th, NULL, &d));
+	}
+	pthread_mutex_lock(&mu);
+	return timed_out(mono ? pthread_mutex_clocklock(&mu, CLOCK_MONOTONIC, &d) : pthread_mutex_timedlock(&mu, &d));
+}
+
 static void ring(int sig) { (void)sig; }
 
 int main(int argc, char **argv)
@@ -159,6 +183,15 @@ int main(int argc, char **argv)
 		res = tfd(m, s);
 	} else if (!strncmp(m, "timer", 5)) {
 		res = timer(m, s);
+	} else if (!strncmp(m, "mutex", 5) || !strcmp(m, "rwlock") || !strcmp(m, "join")) {
+		res = lock(m, s);
+	} else if (!strcmp(m, "sigtimedwait")) {
+		sigset_t ss;
+		sigemptyset(&ss);
+		sigaddset(&ss, SIGUSR2);
+		sigprocmask(SIG_BLOCK, &ss, NULL);
+		struct timespec ts = rel(s);
+		res = sigtimedwait(&ss, NULL, &ts) == -1 && errno == EAGAIN ? "ok" : "a signal came";
 	} else if (!strcmp(m, "select")) {
 		struct timeval tv = { (time_t)s, (long)((s - (time_t)s) * 1e6) };
 		res = select(0, NULL, NULL, NULL, &tv) == 0 ? "ok" : strerror(errno);
