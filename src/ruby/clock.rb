@@ -33,18 +33,19 @@
 #   condition variable was made with), pthread_cond_clockwait,
 #   sem_timedwait, sem_clockwait, the timed and clock forms of
 #   pthread_mutex_*lock, pthread_rwlock_*lock and pthread_*join_np,
-#   timerfd_settime and timer_settime with their ABSTIME flag. Each becomes the real moment at which the fake
-#   clock will read it: now + (deadline - fake now) / f. So a deadline one
-#   fake second ahead is one real second ahead (1/f under xN) whatever the
-#   date, and one in the fake past has passed. A frozen clock never gets
-#   to a deadline ahead of it: the wait lasts the difference, at speed, as
-#   libfaketime does; never for ever, and never not at all;
+#   timerfd_settime and timer_settime with their ABSTIME flag. Each
+#   becomes the real moment at which the fake clock will read it:
+#   now + (deadline - fake now) / f. So a deadline one fake second ahead
+#   is one real second ahead (1/f under xN) whatever the date, and one in
+#   the fake past has passed. A frozen clock never gets to a deadline
+#   ahead of it: the wait lasts the difference, at speed, as libfaketime
+#   does; never for ever, and never not at all;
 # - relative waits, shortened by f: sleep, usleep, nanosleep, relative
 #   clock_nanosleep, alarm (whole seconds, rounded up), the timeouts of
-#   select, pselect, poll, ppoll, epoll_wait, epoll_pwait(2),
-#   sigtimedwait, and the
-#   values and intervals of timers; what they report as left (select's
-#   timeout, alarm's, timerfd_gettime, timer_gettime) is lengthened by f;
+#   select, pselect, poll, ppoll, epoll_wait, epoll_pwait(2) and
+#   sigtimedwait, and the values and intervals of timers; what they
+#   report as left (select's timeout, alarm's, timerfd_gettime,
+#   timer_gettime) is lengthened by f;
 # - file times: before utimensat and futimens (NULL times and UTIME_NOW
 #   entries become the fake now), and after the stat family (see
 #   install_files).
@@ -405,8 +406,11 @@ module Hijack
         # within the run it was written (t + seconds since the start), not
         # t for all: `make` compares files with each other, and files
         # written one after the other must keep their order for it to
-        # rebuild the right ones. What is on disk is left alone: the
-        # kernel's stamps stay real for other programs.
+        # rebuild the right ones (make warns of clock skew then: those
+        # files are ahead of the frozen clock). What is on disk is left
+        # alone: the kernel's stamps stay real for other programs. A stamp
+        # set by the program that falls in the window too (an offset back
+        # by less than the run has lasted) is taken for the kernel's.
         @install_files = lambda do
           Hijack.after(:stat, :lstat, :fstat, :fstatat, :statx) do |c|
             if wall && (ts = c.stat_times)
