@@ -13,7 +13,7 @@
  * mutex, rwlock, join (pthread_mutex_timedlock, pthread_rwlock_timedwrlock,
  * pthread_timedjoin_np: CLOCK_REALTIME), mutexmono (pthread_mutex_clocklock
  * on CLOCK_MONOTONIC).
- * Timeouts (relative): tfdrel, tfdint (a timerfd firing every SECONDS/2,
+ * Timeouts (relative): tfdrel (a CLOCK_MONOTONIC timerfd), tfdint (a timerfd firing every SECONDS/2,
  * read until it fired twice), timerrel, select, pselect, ppoll,
  * epoll_pwait, epoll_pwait2, sigtimedwait, alarm (whole seconds).
  * Readings: ftime, timespec_get print the seconds they read; tfdget arms
@@ -90,7 +90,7 @@ static const char *sem(const char *mode, double s)
 
 static const char *tfd(const char *mode, double s)
 {
-	clockid_t id = !strcmp(mode, "tfdmono") ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+	clockid_t id = !strcmp(mode, "tfdmono") || !strcmp(mode, "tfdrel") ? CLOCK_MONOTONIC : CLOCK_REALTIME;
 	int fd = timerfd_create(id, 0), flags = 0, want = 1;
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
 	if (!strcmp(mode, "tfdrel") || !strcmp(mode, "tfdget")) {
