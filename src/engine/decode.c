@@ -1245,9 +1245,9 @@ void hj_decode_ret(struct hj_buf *b, struct hj_call *c, bool json)
 		return;
 	}
 	hj_printf(b, "%ld", r);
-	if ((c->id == HJ_poll || c->id == HJ_select) && r == 0)
+	if ((c->id == HJ_poll || c->id == HJ_select || c->id == HJ_ppoll || c->id == HJ_pselect) && r == 0)
 		hj_puts(b, " (Timeout)");
-	else if (c->id == HJ_poll && r > 0 && c->a[0]) {
+	else if ((c->id == HJ_poll || c->id == HJ_ppoll) && r > 0 && c->a[0]) {
 		hj_puts(b, " (");
 		pollfds(b, (const struct pollfd *)c->a[0], (unsigned long)c->a[1], true);
 		hj_puts(b, ")");
