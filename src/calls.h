@@ -22,6 +22,11 @@ enum hj_kind {
 	K_SIGNAL, K_CLOCK, K_SOCKADDR, K_SOCKADDR_OUT, K_STAT, K_TIMES,
 	K_TIMESPEC, K_TIMESPEC_OUT, K_TIMEVAL, K_TIMEVAL_OUT, K_FDPAIR,
 	K_POLLFD, K_OFFP, K_PIDP, K_ARGV, K_ENVP,
+	K_ITIMERSPEC,		/* [interval, value], Float seconds */
+	K_ITIMERSPEC_OUT,	/* the same, filled by the call */
+	K_TIMEB_OUT,		/* ftime's struct timeb: Float seconds */
+	K_COND,			/* a pthread_cond_t: Ruby reads the clock it waits on */
+	K_TIMERP,		/* timer_create's timer_t *: Ruby reads the new timer */
 };
 
 /* What the result means, and what failing the call returns. */

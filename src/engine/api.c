@@ -7,12 +7,14 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timeb.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -162,6 +164,33 @@ static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
 				: mrb_float_value(mrb, (double)ts[k].tv_sec + ts[k].tv_nsec / 1e9);
 		return mrb_ary_new_from_values(mrb, 2, pair);
 	}
+	case K_ITIMERSPEC: case K_ITIMERSPEC_OUT: {
+		if (!v || (ai->kind == K_ITIMERSPEC_OUT && !done))
+			return mrb_nil_value();
+		const struct itimerspec *its = (const void *)v;
+		mrb_value pair[2] = {
+			mrb_float_value(mrb, (double)its->it_interval.tv_sec + its->it_interval.tv_nsec / 1e9),
+			mrb_float_value(mrb, (double)its->it_value.tv_sec + its->it_value.tv_nsec / 1e9),
+		};
+		return mrb_ary_new_from_values(mrb, 2, pair);
+	}
+	case K_TIMEB_OUT: {
+		if (!v || !done)
+			return mrb_nil_value();
+		const struct timeb *tb = (const void *)v;
+		return mrb_float_value(mrb, (double)tb->time + tb->millitm / 1e3);
+	}
+	case K_COND:
+		/* the clock its deadlines are on (pthread_condattr_setclock),
+		 * as glibc keeps it: a flag in __wrefs */
+		if (!v)
+			return mrb_nil_value();
+		return mrb_int_value(mrb, __atomic_load_n(&((pthread_cond_t *)v)->__data.__wrefs, __ATOMIC_RELAXED) & 2
+				     ? CLOCK_MONOTONIC : CLOCK_REALTIME);
+	case K_TIMERP:
+		if (!v || !done)
+			return mrb_nil_value();
+		return mrb_int_value(mrb, (long)*(timer_t *)v);	/* as timer_settime's timerid reads */
 	case K_UINT: case K_HEX: case K_PTR: case K_STAT: case K_POLLFD:
 	case K_OFFP: case K_PIDP: case K_MSGHDR_IN: case K_MSGHDR_OUT:
 		if ((unsigned long)v > (unsigned long)MRB_INT_MAX)
@@ -272,6 +301,52 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 		c->a[i] = (long)own(c, i, &ts, sizeof ts);
 		return;
 	}
+	case K_TIMEVAL: {
+		/* select's timeout: the kernel writes what is left into the
+		 * program's own struct, so a new value goes there too */
+		if (mrb_nil_p(v)) {
+			c->a[i] = 0;
+			return;
+		}
+		struct timespec ts = float_timespec(mrb_as_float(mrb, v));
+		struct timeval tv = { ts.tv_sec, ts.tv_nsec / 1000 };
+		if (c->a[i])
+			*(struct timeval *)c->a[i] = tv;
+		else
+			c->a[i] = (long)own(c, i, &tv, sizeof tv);
+		return;
+	}
+	case K_ITIMERSPEC: case K_ITIMERSPEC_OUT: {
+		mrb_value ary = mrb_ensure_array_type(mrb, v);
+		if (RARRAY_LEN(ary) != 2)
+			mrb_raisef(mrb, E_ARGUMENT_ERROR, "%s= takes [interval, value]", ai->name);
+		struct itimerspec its = {
+			float_timespec(mrb_as_float(mrb, RARRAY_PTR(ary)[0])),
+			float_timespec(mrb_as_float(mrb, RARRAY_PTR(ary)[1])),
+		};
+		if (ai->kind == K_ITIMERSPEC) {
+			c->a[i] = (long)own(c, i, &its, sizeof its);
+			return;
+		}
+		if (!c->after)
+			mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= on %s works in after blocks", ai->name, hj_calls[c->id].name);
+		if (c->a[i])
+			*(struct itimerspec *)c->a[i] = its;
+		return;
+	}
+	case K_TIMEB_OUT:
+		if (!c->after)
+			mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= on %s works in after blocks", ai->name, hj_calls[c->id].name);
+		if (c->a[i]) {
+			struct timespec ts = float_timespec(mrb_as_float(mrb, v));
+			struct timeb *tb = (struct timeb *)c->a[i];
+			tb->time = ts.tv_sec;
+			tb->millitm = (unsigned short)(ts.tv_nsec / 1000000);
+		}
+		return;
+	case K_COND: case K_TIMERP:
+		mrb_raisef(mrb, E_RUNTIME_ERROR, "%s of %s cannot be set", ai->name, hj_calls[c->id].name);
+		return;
 	case K_TIMESPEC_OUT: case K_TIMEVAL_OUT:
 		/* what the program reads back: written into its own struct */
 		if (!c->after)
@@ -483,6 +558,72 @@ static mrb_value call_fd_path(mrb_state *mrb, mrb_value self)
 		if (ci->args[i].kind == K_FD || (ci->args[i].kind == K_DIRFD && (int)c->a[i] >= 0))
 			return hj_fd_path((int)c->a[i], buf, sizeof buf) ? mrb_str_new_cstr(mrb, buf) : mrb_nil_value();
 	return mrb_nil_value();
+}
+
+/* The struct a stat-like call fills, as an array of its timestamps
+ * (atime, mtime, ctime; statx: and btime when present); NULL if none. */
+static int stat_stamps(struct hj_call *c, struct timespec **ts, struct statx_timestamp **sx)
+{
+	if (!c->after || hj_is_failure(c))
+		return 0;
+	if (c->id == HJ_statx) {
+		struct statx *st = (struct statx *)c->a[4];
+		if (!st)
+			return 0;
+		sx[0] = &st->stx_atime, sx[1] = &st->stx_mtime, sx[2] = &st->stx_ctime, sx[3] = &st->stx_btime;
+		return st->stx_mask & STATX_BTIME ? 4 : 3;
+	}
+	const struct hj_call_info *ci = &hj_calls[c->id];
+	for (int i = 0; i < ci->nargs; i++) {
+		if (ci->args[i].kind != K_STAT || !c->a[i])
+			continue;
+		struct stat *st = (struct stat *)c->a[i];
+		ts[0] = &st->st_atim, ts[1] = &st->st_mtim, ts[2] = &st->st_ctim;
+		return 3;
+	}
+	return 0;
+}
+
+/* call.stat_times: [atime, mtime, ctime(, btime)] of what a stat-like call
+ * returned, Float seconds; nil before it returned, or if it failed. */
+static mrb_value call_stat_times(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	struct timespec *ts[4] = { 0 };
+	struct statx_timestamp *sx[4] = { 0 };
+	int n = stat_stamps(c, ts, sx);
+	if (!n)
+		return mrb_nil_value();
+	mrb_value v[4];
+	for (int k = 0; k < n; k++)
+		v[k] = mrb_float_value(mrb, ts[k] ? (double)ts[k]->tv_sec + ts[k]->tv_nsec / 1e9
+					       : (double)sx[k]->tv_sec + sx[k]->tv_nsec / 1e9);
+	return mrb_ary_new_from_values(mrb, n, v);
+}
+
+/* call.stat_times = [atime, mtime, ...]: what the program reads; a nil
+ * entry (or a missing one) leaves that stamp as it is. */
+static mrb_value call_set_stat_times(mrb_state *mrb, mrb_value self)
+{
+	struct hj_call *c = cur(mrb, self);
+	mrb_value ary;
+	mrb_get_args(mrb, "A", &ary);
+	struct timespec *ts[4] = { 0 };
+	struct statx_timestamp *sx[4] = { 0 };
+	int n = stat_stamps(c, ts, sx);
+	if (!n)
+		mrb_raise(mrb, E_RUNTIME_ERROR, "stat_times= works in after blocks of stat-like calls that succeeded");
+	for (int k = 0; k < n && k < RARRAY_LEN(ary); k++) {
+		mrb_value t = RARRAY_PTR(ary)[k];
+		if (mrb_nil_p(t))
+			continue;
+		struct timespec x = float_timespec(mrb_as_float(mrb, t));
+		if (ts[k])
+			*ts[k] = x;
+		else
+			sx[k]->tv_sec = x.tv_sec, sx[k]->tv_nsec = (uint32_t)x.tv_nsec;
+	}
+	return ary;
 }
 
 /* call.abspath(arg = first path argument): that path made absolute
@@ -941,6 +1082,8 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_method(mrb, cls, "pid", call_pid, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "tid", call_tid, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "fd_path", call_fd_path, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "stat_times", call_stat_times, MRB_ARGS_NONE());
+	mrb_define_method(mrb, cls, "stat_times=", call_set_stat_times, MRB_ARGS_REQ(1));
 	mrb_define_method(mrb, cls, "abspath", call_abspath, MRB_ARGS_OPT(1));
 	mrb_define_method(mrb, cls, "entry", call_entry, MRB_ARGS_NONE());
 	mrb_define_method(mrb, cls, "retry", call_retry, MRB_ARGS_NONE());

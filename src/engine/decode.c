@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <sys/timeb.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -258,6 +259,7 @@ static const struct xlat clocks[] = {
 	X(CLOCK_BOOTTIME_ALARM), { 10, "CLOCK_SGI_CYCLE" }, X(CLOCK_TAI),
 };
 static const struct xlat timer_flags[] = { X(TIMER_ABSTIME) };
+static const struct xlat timerfd_flags[] = { { 1, "TFD_TIMER_ABSTIME" }, { 2, "TFD_TIMER_CANCEL_ON_SET" } };
 static const struct xlat rename_flags[] = { { 1, "RENAME_NOREPLACE" }, { 2, "RENAME_EXCHANGE" }, { 4, "RENAME_WHITEOUT" } };
 static const struct xlat falloc_flags[] = {
 	{ 0x1, "FALLOC_FL_KEEP_SIZE" }, { 0x2, "FALLOC_FL_PUNCH_HOLE" },
@@ -447,6 +449,15 @@ static void date_comment(struct hj_buf *b, long sec, long nsec)
 	if (nsec)
 		hj_printf(b, ".%09ld", nsec);
 	hj_puts(b, "+0000 */");
+}
+
+static void itimerspec_text(struct hj_buf *b, const struct itimerspec *its)
+{
+	hj_puts(b, "{it_interval=");
+	timespec_text(b, &its->it_interval);
+	hj_puts(b, ", it_value=");
+	timespec_text(b, &its->it_value);
+	hj_puts(b, "}");
 }
 
 static void utime_times(struct hj_buf *b, const struct timespec *ts)
@@ -846,8 +857,10 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		unsigned long u = w ? (unsigned long)v : (unsigned)v;
 		if (id == HJ_renameat2)
 			FLAGS(b, rename_flags, u, "RENAME_???");
-		else if (id == HJ_clock_nanosleep)
+		else if (id == HJ_clock_nanosleep || id == HJ_timer_settime)
 			FLAGS(b, timer_flags, u, "TIMER_???");
+		else if (id == HJ_timerfd_settime)
+			FLAGS(b, timerfd_flags, u, "TFD_TIMER_???");
 		else if (id == HJ_fallocate)
 			FLAGS(b, falloc_flags, u, "FALLOC_FL_???");
 		else if (id == HJ_statx)
@@ -1057,6 +1070,25 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		hj_printf(b, "{tv_sec=%ld, tv_usec=%ld}", (long)tv->tv_sec, (long)tv->tv_usec);
 		return TXT;
 	}
+	case K_ITIMERSPEC: case K_ITIMERSPEC_OUT:
+		if (!p || (ai->kind == K_ITIMERSPEC_OUT && !done))
+			break;
+		itimerspec_text(b, p);
+		return TXT;
+	case K_TIMEB_OUT: {
+		const struct timeb *tb = p;
+		if (!p || !done)
+			break;
+		hj_printf(b, "{time=%ld, millitm=%u}", (long)tb->time, (unsigned)tb->millitm);
+		return TXT;
+	}
+	case K_TIMERP:
+		if (!p || !done)
+			break;
+		hj_printf(b, "[%ld]", (long)*(const timer_t *)p);
+		return RAW;
+	case K_COND:
+		break;
 	case K_FDPAIR:
 		if (!p || !done)
 			break;
@@ -1213,9 +1245,9 @@ void hj_decode_ret(struct hj_buf *b, struct hj_call *c, bool json)
 		return;
 	}
 	hj_printf(b, "%ld", r);
-	if ((c->id == HJ_poll || c->id == HJ_select) && r == 0)
+	if ((c->id == HJ_poll || c->id == HJ_select || c->id == HJ_ppoll || c->id == HJ_pselect) && r == 0)
 		hj_puts(b, " (Timeout)");
-	else if (c->id == HJ_poll && r > 0 && c->a[0]) {
+	else if ((c->id == HJ_poll || c->id == HJ_ppoll) && r > 0 && c->a[0]) {
 		hj_puts(b, " (");
 		pollfds(b, (const struct pollfd *)c->a[0], (unsigned long)c->a[1], true);
 		hj_puts(b, ")");

@@ -33,6 +33,8 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t room, int flags, stru
 { CHECK(n, room); return recvfrom(fd, buf, n, flags, addr, alen); }
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t room)
 { CHECK(n, room / sizeof *fds); return poll(fds, n, timeout); }
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask, size_t room)
+{ CHECK(n, room / sizeof *fds); return ppoll(fds, n, timeout, mask); }
 
 /* glibc before 2.33 exported stat() as these, with a version argument
  * that is 1 (the kernel's struct stat) on x86_64. */

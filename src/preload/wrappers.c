@@ -15,7 +15,9 @@
 #include <fcntl.h>		/* open, openat, creat, fcntl, fallocate */
 #include <netdb.h>		/* getaddrinfo */
 #include <poll.h>
-#include <signal.h>		/* kill */
+#include <pthread.h>		/* pthread_cond_timedwait */
+#include <semaphore.h>
+#include <signal.h>		/* kill, sigtimedwait */
 #include <spawn.h>		/* posix_spawn */
 #include <stdarg.h>
 #include <stdio.h>		/* fopen, freopen */
@@ -27,6 +29,8 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/timeb.h>		/* ftime */
+#include <sys/timerfd.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -34,6 +38,9 @@
 
 #include "../engine/engine.h"
 #include "../engine/ownfd.h"
+
+/* ftime is deprecated, yet programs still call it: wrap it all the same. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 /* accept4 is declared under __USE_GNU only, which <sys/socket.h> lost. */
 int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);

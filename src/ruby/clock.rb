@@ -22,15 +22,33 @@
 #   monotonic = epoch_mono + (real - epoch_mono) * f   (never offset nor frozen)
 #
 # Hooks, installed on first configuration (and the sleep ones on the first
-# speed other than 1): after clock_gettime (the realtime family: REALTIME,
-# REALTIME_COARSE, REALTIME_ALARM, TAI; the monotonic family: MONOTONIC,
-# MONOTONIC_RAW, MONOTONIC_COARSE, BOOTTIME, BOOTTIME_ALARM; CPU-time
-# clocks are left alone), gettimeofday and time (*tloc too); before
-# clock_nanosleep (a relative request shortened by f; a TIMER_ABSTIME
-# deadline, which the program computed from the fake clock, mapped back to
-# the real one), sleep, usleep, nanosleep, and the timeouts of poll and
-# epoll_wait (shortened by f); before utimensat and futimens (NULL times
-# and UTIME_NOW entries become the fake now).
+# speed other than 1, the file ones on the first moved wall clock):
+# - readings: after clock_gettime (the realtime family: REALTIME,
+#   REALTIME_COARSE, REALTIME_ALARM, TAI; the monotonic family: MONOTONIC,
+#   MONOTONIC_RAW, MONOTONIC_COARSE, BOOTTIME, BOOTTIME_ALARM; CPU-time
+#   clocks are left alone), gettimeofday, time (*tloc too), ftime and
+#   timespec_get (glibc reads the clock inside them, where no hook sees);
+# - absolute deadlines, which the program computed from its fake clock:
+#   clock_nanosleep TIMER_ABSTIME, pthread_cond_timedwait (on the clock the
+#   condition variable was made with), pthread_cond_clockwait,
+#   sem_timedwait, sem_clockwait, the timed and clock forms of
+#   pthread_mutex_*lock, pthread_rwlock_*lock and pthread_*join_np,
+#   timerfd_settime and timer_settime with their ABSTIME flag. Each
+#   becomes the real moment at which the fake clock will read it:
+#   now + (deadline - fake now) / f. So a deadline one fake second ahead
+#   is one real second ahead (1/f under xN) whatever the date, and one in
+#   the fake past has passed. A frozen clock never gets to a deadline
+#   ahead of it: the wait lasts the difference, at speed, as libfaketime
+#   does; never for ever, and never not at all;
+# - relative waits, shortened by f: sleep, usleep, nanosleep, relative
+#   clock_nanosleep, alarm (whole seconds, rounded up), the timeouts of
+#   select, pselect, poll, ppoll, epoll_wait, epoll_pwait(2) and
+#   sigtimedwait, and the values and intervals of timers; what they
+#   report as left (select's timeout, alarm's, timerfd_gettime,
+#   timer_gettime) is lengthened by f;
+# - file times: before utimensat and futimens (NULL times and UTIME_NOW
+#   entries become the fake now), and after the stat family (see
+#   install_files).
 #
 # The hooks read the state from local variables they share with @set (an
 # upvar costs one VM instruction, an instance variable more): clock_gettime
@@ -43,6 +61,7 @@ module Hijack
     @f = 1.0        # speed
     @set = nil      # pushes the state into the hooks; nil until installed
     @sleeps = false # the sleep hooks are installed
+    @files = false  # the stat hooks are installed
 
     class << self
       def freeze(t)
@@ -139,6 +158,10 @@ module Hijack
         end
         frozen = !@frozen.nil?
         wall = frozen || @base != @er || @f != 1.0
+        if wall && !@files
+          @files = true
+          @install_files.call
+        end
         # frozen is a speed of 0 from t
         @set.call(wall, frozen ? @frozen : @base, frozen ? 0.0 : @f, @f)
         self
@@ -182,10 +205,49 @@ module Hijack
           end
 
           # timeouts in milliseconds; -1 (forever) and 0 stay
-          Hijack.on(:poll, :epoll_wait) do |c|
+          Hijack.on(:poll, :epoll_wait, :epoll_pwait) do |c|
             if scaled && (ms = c.timeout) > 0
               ms = (ms / f).round
               c.timeout = ms < 1 ? 1 : ms
+            end
+          end
+
+          # timeouts as a struct; NULL (forever) and zero stay
+          Hijack.on(:select, :pselect, :ppoll, :epoll_pwait2, :sigtimedwait) do |c|
+            if scaled && (t = c.timeout) && t > 0
+              c.timeout = t / f
+            end
+          end
+
+          # Linux writes what is left of select's timeout back: in fake time
+          Hijack.after(:select) do |c|
+            if scaled && (t = c.timeout) && t > 0
+              c.timeout = t * f
+            end
+          end
+
+          # alarm counts whole seconds: a shortened one rounds up, so that
+          # it still rings (never cancels it, as 0 would)
+          Hijack.on(:alarm) do |c|
+            if scaled && (s = c.seconds) > 0
+              c.seconds = (s / f).ceil
+            end
+          end
+
+          Hijack.after(:alarm) do |c|
+            c.result = (c.result * f).round if scaled && c.result > 0
+          end
+
+          # what is left of a timer, and its interval, in fake time
+          Hijack.after(:timerfd_gettime, :timer_gettime) do |c|
+            if scaled && (v = c.curr_value)
+              c.curr_value = [v[0] * f, v[1] * f]
+            end
+          end
+
+          Hijack.after(:timerfd_settime, :timer_settime) do |c|
+            if scaled && (v = c.old_value)
+              c.old_value = [v[0] * f, v[1] * f]
             end
           end
         end
@@ -222,21 +284,146 @@ module Hijack
           end
         end
 
+        # The real moment for a deadline on the program's clock id: when
+        # that clock, as the program sees it, will read r.
+        real_deadline = lambda do |id, r|
+          if id == 0 || id == 5 || id == 8 || id == 11
+            return r unless wall
+            now = Time.now.to_f
+            d = now + (r - (base + (now - er) * wf)) / f   # frozen: wf is 0
+          elsif id == 1 || id > 3 && id < 10
+            return r unless scaled
+            d = em + (r - em) / f
+          else
+            return r   # CPU-time clocks run as they run
+          end
+          d > 0 ? d : 0.0   # long past; a negative time is EINVAL
+        end
+
+        # The clock a timer fd counts on (timerfd_create's clockid, in its
+        # fdinfo); realtime when unknown.
+        timerfd_clock = lambda do |fd|
+          id = 0
+          begin
+            File.open("/proc/self/fdinfo/#{fd}") do |io|
+              while (l = io.gets)
+                id = l.split(":")[1].to_i if l.start_with?("clockid:")
+              end
+            end
+          rescue StandardError
+          end
+          id
+        end
+        timers = {}   # timer_t => the clock timer_create gave it
+
+        # A timer's new value: an absolute one mapped as a deadline, a
+        # relative one and the interval shortened by the speed; 0 disarms.
+        set_timer = lambda do |c, id|
+          v = c.new_value
+          return unless v
+          interval, value = v
+          if value > 0
+            if c.flags & 1 != 0
+              value = real_deadline.call(id, value)
+              value = 1e-9 if value <= 0   # passed: fire now, not disarm
+            elsif scaled
+              value /= f
+              value = 1e-9 if value <= 0
+            end
+          end
+          if scaled && interval > 0
+            interval /= f
+            interval = 1e-9 if interval <= 0
+          end
+          c.new_value = [interval, value] if [interval, value] != v
+        end
+
         Hijack.on(:clock_nanosleep) do |c|
           if (wall || scaled) && (r = c.request)
             if c.flags & 1 == 0   # relative
               c.request = r / f if scaled
             else                  # TIMER_ABSTIME: a deadline on the fake clock
-              id = c.clockid
-              if id == 0 || id == 5 || id == 8 || id == 11
-                if wf == 0.0      # frozen: wait the difference, at speed
-                  c.request = Time.now.to_f + (r - base) / f
-                elsif wall
-                  c.request = er + (r - base) / wf
+              c.request = real_deadline.call(c.clockid, r)
+            end
+          end
+        end
+
+        Hijack.on(:pthread_cond_timedwait) do |c|
+          if (wall || scaled) && (r = c.abstime)
+            c.abstime = real_deadline.call(c.cond, r)
+          end
+        end
+
+        Hijack.on(:pthread_cond_clockwait, :sem_clockwait, :pthread_mutex_clocklock,
+                  :pthread_rwlock_clockrdlock, :pthread_rwlock_clockwrlock, :pthread_clockjoin_np) do |c|
+          if (wall || scaled) && (r = c.abstime)
+            c.abstime = real_deadline.call(c.clockid, r)
+          end
+        end
+
+        Hijack.on(:sem_timedwait, :pthread_mutex_timedlock, :pthread_rwlock_timedrdlock,
+                  :pthread_rwlock_timedwrlock, :pthread_timedjoin_np) do |c|
+          if (wall || scaled) && (r = c.abstime)
+            c.abstime = real_deadline.call(0, r)
+          end
+        end
+
+        Hijack.on(:timerfd_settime) do |c|
+          if wall || scaled
+            set_timer.call(c, c.flags & 1 != 0 ? timerfd_clock.call(c.fd) : 0)
+          end
+        end
+
+        Hijack.after(:timer_create) do |c|
+          timers[c.timerid] = c.clockid if c.result == 0
+        end
+
+        Hijack.on(:timer_settime) do |c|
+          set_timer.call(c, timers[c.timerid] || 0) if wall || scaled
+        end
+
+        # glibc reads the clock inside these through its own internal
+        # calls, which no hook sees: the result is made fake here
+        Hijack.after(:ftime) do |c|
+          if wall && c.result == 0 && c.tp
+            c.tp = base + (Time.now.to_f - er) * wf
+          end
+        end
+
+        Hijack.after(:timespec_get) do |c|
+          if wall && c.base == 1 && c.result == 1   # TIME_UTC
+            c.ts = base + (Time.now.to_f - er) * wf
+          end
+        end
+
+        # File times the kernel stamps (a write's mtime, a create's
+        # ctime) are real; the program must see the fake ones. A stamp
+        # that falls inside this run, between its real start and the real
+        # now, was made by the kernel during the run and is shown as the
+        # fake clock read then. Stamps from before the run and the ones a
+        # program set itself (touch, cp -p: the fake time, already) are
+        # shown as they are on disk. Frozen, a file still shows when
+        # within the run it was written (t + seconds since the start), not
+        # t for all: `make` compares files with each other, and files
+        # written one after the other must keep their order for it to
+        # rebuild the right ones (make warns of clock skew then: those
+        # files are ahead of the frozen clock). What is on disk is left
+        # alone: the kernel's stamps stay real for other programs. A stamp
+        # set by the program that falls in the window too (an offset back
+        # by less than the run has lasted) is taken for the kernel's.
+        @install_files = lambda do
+          Hijack.after(:stat, :lstat, :fstat, :fstatat, :statx) do |c|
+            if wall && (ts = c.stat_times)
+              now = Time.now.to_f
+              speed = wf == 0.0 ? 1.0 : wf
+              moved = false
+              ts = ts.map do |t|
+                if t >= er && t <= now
+                  moved = true
+                  base + (t - er) * speed
                 end
-              elsif scaled && (id == 1 || id > 3 && id < 10)
-                c.request = em + (r - em) / f
               end
+              c.stat_times = ts if moved
             end
           end
         end

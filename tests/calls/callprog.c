@@ -23,7 +23,9 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <semaphore.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +40,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timeb.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -721,6 +725,207 @@ static void t_clock_nanosleep(void) { int r = clock_nanosleep(CLOCK_MONOTONIC, 0
 static void t_sleep(void) { errno = 0; unsigned r = sleep(1); rep_unslept((long)r, errno); }
 static void t_usleep(void) { errno = 0; int r = usleep(1000); rep_int(r, errno); }
 
+static void t_alarm(void)
+{
+	errno = 0;
+	unsigned r = alarm(1);
+	int e = errno;
+	syscall(SYS_alarm, 0);	/* cancelled outside the hook */
+	rep_unslept((long)r, e);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void t_ftime(void) { struct timeb tb; errno = 0; int r = ftime(&tb); rep_int(r, errno); }
+#pragma GCC diagnostic pop
+static void t_timespec_get(void) { struct timespec ts; errno = 0; int r = timespec_get(&ts, TIME_UTC); rep_int(r, errno); }
+
+/* A condition variable signalled by a thread once the waiter waits (it
+ * holds the mutex until then), so that the wait returns 0. */
+static pthread_mutex_t cv_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static void *cv_signal(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&cv_mutex);
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&cv_mutex);
+	return NULL;
+}
+
+static void cond_wait(int clockwait)
+{
+	struct timespec d;
+	syscall(SYS_clock_gettime, CLOCK_REALTIME, &d);
+	d.tv_sec += 20;
+	pthread_t th;
+	pthread_mutex_lock(&cv_mutex);
+	must(pthread_create(&th, NULL, cv_signal, NULL) == 0, "pthread_create");
+	int r = clockwait ? pthread_cond_clockwait(&cv, &cv_mutex, CLOCK_REALTIME, &d)
+			  : pthread_cond_timedwait(&cv, &cv_mutex, &d);
+	pthread_mutex_unlock(&cv_mutex);
+	pthread_join(th, NULL);
+	rep_errnum(r);
+}
+static void t_pthread_cond_timedwait(void) { cond_wait(0); }
+static void t_pthread_cond_clockwait(void) { cond_wait(1); }
+
+static void t_sem_timedwait(void)
+{
+	sem_t sem;
+	sem_init(&sem, 0, 1);
+	struct timespec d = { 0, 0 };	/* a token is there: no wait */
+	errno = 0;
+	int r = sem_timedwait(&sem, &d);
+	rep_int(r, errno);
+}
+
+static void t_sem_clockwait(void)
+{
+	sem_t sem;
+	sem_init(&sem, 0, 1);
+	struct timespec d = { 0, 0 };
+	errno = 0;
+	int r = sem_clockwait(&sem, CLOCK_MONOTONIC, &d);
+	rep_int(r, errno);
+}
+
+/* locks that are free and a thread that has ended: no wait */
+static const struct timespec far = { 1L << 40, 0 };
+static void t_pthread_mutex_timedlock(void) { pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER; rep_errnum(pthread_mutex_timedlock(&m, &far)); }
+static void t_pthread_mutex_clocklock(void) { pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER; rep_errnum(pthread_mutex_clocklock(&m, CLOCK_MONOTONIC, &far)); }
+static void t_pthread_rwlock_timedrdlock(void) { pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER; rep_errnum(pthread_rwlock_timedrdlock(&l, &far)); }
+static void t_pthread_rwlock_timedwrlock(void) { pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER; rep_errnum(pthread_rwlock_timedwrlock(&l, &far)); }
+static void t_pthread_rwlock_clockrdlock(void) { pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER; rep_errnum(pthread_rwlock_clockrdlock(&l, CLOCK_MONOTONIC, &far)); }
+static void t_pthread_rwlock_clockwrlock(void) { pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER; rep_errnum(pthread_rwlock_clockwrlock(&l, CLOCK_MONOTONIC, &far)); }
+
+static void *nothing(void *arg) { return arg; }
+static void join(int clock)
+{
+	pthread_t th;
+	must(pthread_create(&th, NULL, nothing, NULL) == 0, "pthread_create");
+	int r = clock ? pthread_clockjoin_np(th, NULL, CLOCK_MONOTONIC, &far) : pthread_timedjoin_np(th, NULL, &far);
+	rep_errnum(r);
+}
+static void t_pthread_timedjoin_np(void) { join(0); }
+static void t_pthread_clockjoin_np(void) { join(1); }
+
+static void t_sigtimedwait(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	syscall(SYS_kill, getpid(), SIGUSR1);	/* pending: no wait */
+	struct timespec ts = { 1, 0 };
+	errno = 0;
+	int r = sigtimedwait(&set, NULL, &ts);
+	rep_int(r, errno);
+}
+
+static const struct itimerspec in_1s = { { 0, 0 }, { 1, 0 } };
+
+static void t_timerfd_settime(void)
+{
+	int fd = (int)syscall(SYS_timerfd_create, CLOCK_MONOTONIC, 0);
+	must(fd >= 0, "timerfd_create");
+	errno = 0;
+	int r = timerfd_settime(fd, 0, &in_1s, NULL);
+	rep_int(r, errno);
+}
+
+static void t_timerfd_gettime(void)
+{
+	int fd = (int)syscall(SYS_timerfd_create, CLOCK_MONOTONIC, 0);
+	must(fd >= 0, "timerfd_create");
+	struct itimerspec its;
+	errno = 0;
+	int r = timerfd_gettime(fd, &its);
+	rep_int(r, errno);
+}
+
+static struct sigevent no_signal = { .sigev_notify = SIGEV_NONE };
+
+static void t_timer_create(void) { timer_t t; errno = 0; int r = timer_create(CLOCK_MONOTONIC, &no_signal, &t); rep_int(r, errno); }
+
+static void t_timer_settime(void)
+{
+	timer_t t;
+	must(timer_create(CLOCK_MONOTONIC, &no_signal, &t) == 0, "timer_create");
+	errno = 0;
+	int r = timer_settime(t, 0, &in_1s, NULL);
+	rep_int(r, errno);
+}
+
+static void t_timer_gettime(void)
+{
+	timer_t t;
+	must(timer_create(CLOCK_MONOTONIC, &no_signal, &t) == 0, "timer_create");
+	struct itimerspec its;
+	errno = 0;
+	int r = timer_gettime(t, &its);
+	rep_int(r, errno);
+}
+
+/* a pipe with a byte in it: each wait returns at once, ready */
+static int ready_pipe(void)
+{
+	int p[2];
+	raw_pipe(p);
+	must(syscall(SYS_write, p[1], "x", 1) == 1, "write");
+	return p[0];
+}
+
+static void t_pselect(void)
+{
+	int fd = ready_pipe();
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(fd, &rd);
+	struct timespec ts = { 0, 0 };
+	errno = 0;
+	int r = pselect(fd + 1, &rd, NULL, NULL, &ts, NULL);
+	rep_int(r, errno);
+}
+
+static void t_ppoll(void)
+{
+	struct pollfd pfd = { .fd = ready_pipe(), .events = POLLIN };
+	struct timespec ts = { 0, 0 };
+	errno = 0;
+	int r = ppoll(&pfd, 1, &ts, NULL);
+	rep_int(r, errno);
+}
+
+static int ready_epoll(void)
+{
+	int fd = ready_pipe();
+	int ep = (int)syscall(SYS_epoll_create1, 0);
+	must(ep >= 0, "epoll_create1");
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	must(syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, fd, &ev) == 0, "epoll_ctl");
+	return ep;
+}
+
+static void t_epoll_pwait(void)
+{
+	int ep = ready_epoll();
+	struct epoll_event out[4];
+	errno = 0;
+	int r = epoll_pwait(ep, out, 4, 0, NULL);
+	rep_int(r, errno);
+}
+
+static void t_epoll_pwait2(void)
+{
+	int ep = ready_epoll();
+	struct epoll_event out[4];
+	struct timespec ts = { 0, 0 };
+	errno = 0;
+	int r = epoll_pwait2(ep, out, 4, &ts, NULL);
+	rep_int(r, errno);
+}
+
 /* ---- process ---- */
 
 static void t_fork(void)
@@ -852,7 +1057,13 @@ static const struct { const char *name; void (*run)(void); } tests[] = {
 	T(setsockopt), T(getsockopt), T(getaddrinfo), T(poll), T(select), T(epoll_wait),
 	T(malloc), T(calloc), T(realloc), T(free), T(posix_memalign), T(aligned_alloc),
 	T(time), T(gettimeofday), T(clock_gettime), T(nanosleep), T(clock_nanosleep),
-	T(sleep), T(usleep),
+	T(sleep), T(usleep), T(alarm), T(ftime), T(timespec_get), T(pthread_cond_timedwait),
+	T(pthread_cond_clockwait), T(sem_timedwait), T(sem_clockwait), T(timerfd_settime),
+	T(timerfd_gettime), T(timer_create), T(timer_settime), T(timer_gettime), T(pselect),
+	T(ppoll), T(epoll_pwait), T(epoll_pwait2), T(pthread_mutex_timedlock),
+	T(pthread_mutex_clocklock), T(pthread_rwlock_timedrdlock), T(pthread_rwlock_timedwrlock),
+	T(pthread_rwlock_clockrdlock), T(pthread_rwlock_clockwrlock), T(pthread_timedjoin_np),
+	T(pthread_clockjoin_np), T(sigtimedwait),
 	T(fork), T(vfork), T(execve), T(execv), T(execvp), T(execvpe), T(execl), T(execlp),
 	T(execle), T(posix_spawn), T(posix_spawnp), T(system), T(popen), T(kill), T(getpid), T(getppid), T(exit_group),
 };

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <sys/timeb.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -441,6 +442,25 @@ static void process_clock(void)
 	T("gettimeofday({tv_sec=1795321570, tv_usec=946752}, NULL) = 0", gettimeofday, 0, 0, L(&tv), 0);
 	B("gettimeofday(0x7ffd0000, NULL)", gettimeofday, 0x7ffd0000, 0);
 	T("sleep(5) = 2", sleep, 2, 0, 5);
+	struct itimerspec its = { { 0, 500000000 }, { 1795321570, 0 } };
+	T("timerfd_settime(3, TFD_TIMER_ABSTIME, {it_interval={tv_sec=0, tv_nsec=500000000}, it_value={tv_sec=1795321570, tv_nsec=0}}, NULL) = 0",
+	  timerfd_settime, 0, 0, 3, 1, L(&its), 0);
+	T("timerfd_gettime(3, {it_interval={tv_sec=0, tv_nsec=500000000}, it_value={tv_sec=1795321570, tv_nsec=0}}) = 0",
+	  timerfd_gettime, 0, 0, 3, L(&its));
+	B("timerfd_gettime(3, 0x7ffd0000)", timerfd_gettime, 3, 0x7ffd0000);
+	long timer = 0;
+	T("timer_create(CLOCK_REALTIME, NULL, [0]) = 0", timer_create, 0, 0, CLOCK_REALTIME, 0, L(&timer));
+	T("timer_settime(0, TIMER_ABSTIME, {it_interval={tv_sec=0, tv_nsec=500000000}, it_value={tv_sec=1795321570, tv_nsec=0}}, NULL) = 0",
+	  timer_settime, 0, 0, 0, TIMER_ABSTIME, L(&its), 0);
+	T("pthread_cond_timedwait(0x7fff5196c130, 0x7fff5196c170, {tv_sec=1500, tv_nsec=906169940}) = 110 ETIMEDOUT (Connection timed out)",
+	  pthread_cond_timedwait, ETIMEDOUT, 0, 0x7fff5196c130, 0x7fff5196c170, L(&ts));
+	T("sem_timedwait(0x7fff5196c130, {tv_sec=1500, tv_nsec=906169940}) = -1 ETIMEDOUT (Connection timed out)",
+	  sem_timedwait, -1, ETIMEDOUT, 0x7fff5196c130, L(&ts));
+	struct timeb tb = { 1795321570, 946, 0, 0 };
+	T("ftime({time=1795321570, millitm=946}) = 0", ftime, 0, 0, L(&tb));
+	T("ppoll(NULL, 0, {tv_sec=0, tv_nsec=1000}, NULL) = 0 (Timeout)", ppoll, 0, 0, 0, 0, L(&ns), 0);
+	struct pollfd ready = { .fd = 3, .events = POLLIN, .revents = POLLIN };
+	T("ppoll([{fd=3, events=POLLIN}], 1, NULL, NULL) = 1 ([{fd=3, revents=POLLIN}])", ppoll, 1, 0, L(&ready), 1, 0, 0);
 	pid_t pid = 1234;
 	T("posix_spawn([1234], \"/bin/true\", NULL, NULL, [\"true\"], NULL) = 0",
 	  posix_spawn, 0, 0, L(&pid), L("/bin/true"), 0, 0, L(((char *[]){ "true", NULL })), 0);
