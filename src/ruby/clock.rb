@@ -55,6 +55,9 @@
 # is the hottest call there is.
 module Hijack
   module Clock
+    # the kernel stamps files from its coarse clock, up to a tick behind
+    # the fine clock the run's start was read from
+    COARSE_TICK = 0.02
     @er, @em = Hijack.epoch
     @frozen = nil   # Float: the wall clock stays there
     @base = @er     # the fake wall clock at the start of the run
@@ -418,7 +421,8 @@ module Hijack
               speed = wf == 0.0 ? 1.0 : wf
               moved = false
               ts = ts.map do |t|
-                if t >= er && t <= now
+                # (a file made at once must not seem older than the run)
+                if t >= er - COARSE_TICK && t <= now
                   moved = true
                   base + (t - er) * speed
                 end
