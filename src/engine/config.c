@@ -8,7 +8,8 @@
  *   HIJACK_BYTECODE the launcher's compiled scripts and evals, used while they exist
  *   HIJACK_EPOCH    "REALTIME_NS MONOTONIC_NS" at the start of the run, set by its first process
  *   HIJACK_RECORD   --record file        HIJACK_REPLAY  --replay file
- *   HIJACK_PROC     this process's name in the tree, for record and replay */
+ *   HIJACK_PROC     this process's name in the tree, for record and replay
+ *   HIJACK_HOOK_TIMEOUT  --hook-timeout   HIJACK_VM_MEMORY  --vm-memory */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,16 @@ bool hj_config_load(char *err, size_t errlen)
 		char val[64];
 		snprintf(val, sizeof val, "%llu %llu", (unsigned long long)hj_cfg.epoch_real, (unsigned long long)hj_cfg.epoch_mono);
 		setenv("HIJACK_EPOCH", val, 1);
+	}
+	v = hj_env("HIJACK_HOOK_TIMEOUT");
+	if (!hj_parse_seconds(v && *v ? v : HJ_HOOK_TIMEOUT_DEFAULT, &hj_cfg.hook_timeout_ns)) {
+		snprintf(err, errlen, "HIJACK_HOOK_TIMEOUT=%s: not a duration (2, 2s, 500ms; 0: none)", v);
+		return false;
+	}
+	v = hj_env("HIJACK_VM_MEMORY");
+	if (!hj_parse_bytes(v && *v ? v : HJ_VM_MEMORY_DEFAULT, &hj_cfg.vm_memory)) {
+		snprintf(err, errlen, "HIJACK_VM_MEMORY=%s: not a size (64M, 1G; 0: none)", v);
+		return false;
 	}
 	hj_proc_init();
 	if ((v = hj_env("HIJACK_RECORD")) && *v)

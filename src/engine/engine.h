@@ -65,6 +65,8 @@ struct hj_config {
 	int root_pid;
 	uint64_t epoch_real, epoch_mono;	/* the run's start, ns, the same tree-wide */
 	const char *record;		/* --record FILE */
+	uint64_t hook_timeout_ns;	/* --hook-timeout; 0: none */
+	uint64_t vm_memory;		/* --vm-memory, bytes; 0: none */
 };
 extern struct hj_config hj_cfg;
 /* Reads HIJACK_* into hj_cfg, the trace set and injections. */
@@ -74,6 +76,11 @@ void hj_follow_init(const char *library, char **envp);
 void hj_follow_exec(struct hj_call *c);
 /* Carries entry ("NAME=value") into exec'd children, replacing NAME's. */
 void hj_follow_carry(const char *entry);
+/* runaway.c: "64M", "1G" (k, M, G, T: powers of 1024); "2", "2s", "500ms" */
+bool hj_parse_bytes(const char *s, uint64_t *out);
+bool hj_parse_seconds(const char *s, uint64_t *ns);
+#define HJ_HOOK_TIMEOUT_DEFAULT "5s"
+#define HJ_VM_MEMORY_DEFAULT "256M"
 
 /* ---- shortcuts.c: --time, --redirect... checked, and made Ruby ---- */
 bool hj_time_spec(const char *spec, char *ruby, size_t n, char *err, size_t errlen);

@@ -19,12 +19,14 @@
 
 #include "engine.h"
 #include "lock.h"
+#include "runaway.h"
 #include "vm.h"
 
 mrb_state *hj_mrb;
 static hj_lock_t vm_lock;
 static HJ_TLS int vm_owner;	/* this thread holds vm_lock */
 static bool vm_torn;		/* forked while a hook was running: the child's VM is mid-call */
+static bool vm_off;		/* a hook was stopped mid-instruction: never entered again */
 static void vm_lock_take(void) { hj_lock(&vm_lock); vm_owner = 1; }
 static void vm_lock_drop(void) { vm_owner = 0; hj_unlock(&vm_lock); }
 static mrb_value blocks;	/* Array: every hook block, indexed by rule->proc */
@@ -164,7 +166,8 @@ bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, i
 	hj_busy++;
 	vm_lock_take();	/* hooks that Hijack.on makes live wait for the load */
 	bool ok = true;
-	hj_mrb = mrb_open();
+	hj_watch_init();
+	hj_mrb = mrb_open_allocf(hj_counting_allocf, NULL);
 	if (!hj_mrb) {
 		fprintf(stderr, "hijack: cannot start the Ruby VM\n");
 		vm_lock_drop();
@@ -211,24 +214,60 @@ static mrb_value yield_body(mrb_state *mrb, void *p)
 
 /* Reports a handler's first error only: a hook on write that raises
  * would otherwise print once per write. */
-static void report(struct hj_rule *r, mrb_value exc)
+static void report(struct hj_rule *r, mrb_value exc, bool refused)
 {
 	char msg[1024], line[1200];
 	hj_vm_describe(hj_mrb, exc, msg, sizeof msg);
 	if (r->reported)
 		return;
 	r->reported = true;
-	int n = snprintf(line, sizeof line, "hijack: error in hook at %s: %s; the call goes on as without it\n", r->where, msg);
+	int n;
+	if (refused && mrb_obj_ptr(exc) == hj_mrb->nomem_err)
+		n = snprintf(line, sizeof line, "hijack: hook at %s allocated past the VM's limit of %llu MB (--vm-memory) "
+			     "and was stopped; the call goes on as without it\n",
+			     r->where, (unsigned long long)(hj_cfg.vm_memory >> 20));
+	else
+		n = snprintf(line, sizeof line, "hijack: error in hook at %s: %s; the call goes on as without it\n", r->where, msg);
+	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* "As if the block were absent": undo what it did to c. */
+static void undo(struct hj_call *c, const struct hj_call *saved, const long *saved_a)
+{
+	for (int k = 0; k < HJ_MAXARGS; k++)
+		if (c->owned[k] != saved->owned[k]) {
+			free(c->owned[k]);
+			c->owned[k] = saved->owned[k];
+		}
+	memcpy(c->a, saved_a, sizeof(long) * HJ_MAXARGS);
+	*c = *saved;
+}
+
+/* A hook stopped by the watchdog (runaway.c) lands here, on its own
+ * thread, with the VM mid-instruction: it is never entered again. */
+static void stopped(struct hj_call *c, const struct hj_call *saved, const long *saved_a, struct hj_rule *r)
+{
+	vm_off = true;
+	undo(c, saved, saved_a);
+	char line[400];
+	int n = snprintf(line, sizeof line, "hijack: hook at %s ran past %g s and was stopped; the VM is off in "
+			 "this process from here (its hooks pass through); the call goes on as without it\n",
+			 r->where, (double)hj_cfg.hook_timeout_ns / 1e9);
 	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 {
-	if (vm_owner || vm_torn)	/* a signal handler inside a hook, or a torn child */
+	if (vm_owner || vm_torn || vm_off)	/* a signal handler inside a hook, or a torn child */
 		return;
 	vm_lock_take();
+	if (vm_off) {		/* stopped while we waited */
+		vm_lock_drop();
+		return;
+	}
 	mrb_state *mrb = hj_mrb;
 	int ai = mrb_gc_arena_save(mrb);
+	int busy = hj_busy;
 	mrb_value call = hj_api_call_begin(mrb, c);
 	for (int i = 0; i < n; i++) {
 		struct yield_args y = { mrb_ary_ref(mrb, blocks, rules[i]->proc), call };
@@ -236,17 +275,22 @@ void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 		long saved_a[HJ_MAXARGS];
 		memcpy(saved_a, c->a, sizeof saved_a);
 		mrb_bool failed = FALSE;
+		hj_vm_refused = false;
+		/* no mask saved (a system call a hook): the handler leaves the
+		 * mask alone (SA_NODEFER, empty sa_mask) */
+		if (sigsetjmp(hj_stop_point, 0)) {
+			hj_busy = busy;
+			hj_watch_end();
+			stopped(c, &saved, saved_a, rules[i]);
+			vm_lock_drop();
+			return;
+		}
+		hj_watch_begin(rules[i]->where);
 		mrb_value exc = mrb_protect_error(mrb, yield_body, &y, &failed);
+		hj_watch_end();
 		if (failed) {
-			/* "as if the block were absent": undo what it did */
-			for (int k = 0; k < HJ_MAXARGS; k++)
-				if (c->owned[k] != saved.owned[k]) {
-					free(c->owned[k]);
-					c->owned[k] = saved.owned[k];
-				}
-			memcpy(c->a, saved_a, sizeof saved_a);
-			*c = saved;
-			report(rules[i], exc);
+			undo(c, &saved, saved_a);
+			report(rules[i], exc, hj_vm_refused);
 		}
 		mrb_gc_arena_restore(mrb, ai);
 	}
@@ -259,7 +303,7 @@ void hj_vm_at_exit(void)
 {
 	/* exit() from a signal handler that interrupted a hook: the VM is
 	 * mid-call, its at_exit blocks cannot run */
-	if (!hj_mrb || vm_owner || vm_torn)
+	if (!hj_mrb || vm_owner || vm_torn || vm_off)
 		return;
 	hj_busy++;
 	vm_lock_take();
@@ -301,6 +345,7 @@ void hj_vm_after_fork(void)
 		vm_torn = true;
 	vm_owner = 0;
 	atomic_store(&vm_lock.state, 0);
+	hj_watch_forked();
 	hj_busy--;
 }
 
