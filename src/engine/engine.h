@@ -164,6 +164,8 @@ void hj_vm_after_fork(void);
 void hj_vm_list_hooks(FILE *out);
 bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, char *err, size_t errlen);
 char *hj_vm_slurp(const char *path, size_t *len);
+const char *hj_vm_slurp_error(void);	/* why hj_vm_slurp returned NULL */
+bool hj_vm_bytecode_ok(const char *code, size_t len);
 
 /* ---- trace.c: output ---- */
 void hj_trace_call(struct hj_call *c);

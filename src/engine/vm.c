@@ -2,9 +2,11 @@
  * hooks under the VM lock, and reporting Ruby errors as file:line. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mruby.h>
@@ -76,6 +78,7 @@ static bool load_one(const char *name, const char *code, size_t len, bool byteco
 	mrbc_context *cx = mrbc_context_new(mrb);
 	mrbc_filename(mrb, cx, name);
 	cx->capture_errors = TRUE;
+	cx->no_optimize = len > HJ_PEEPHOLE_MAX;
 	if (bytecode)
 		mrb_load_irep_buf_cxt(mrb, code, len, cx);
 	else
@@ -97,6 +100,9 @@ static bool load_one(const char *name, const char *code, size_t len, bool byteco
 			else
 				snprintf(msg, sizeof msg, "%s: %s", name, s);
 			mrb->exc = NULL;
+		} else if (bytecode && mrb_obj_class(mrb, exc) == mrb_exc_get(mrb, "ScriptError")) {
+			snprintf(msg, sizeof msg, "%s: not valid mruby bytecode (truncated, damaged, or from another mruby)", name);
+			mrb->exc = NULL;
 		} else {
 			hj_vm_describe(mrb, exc, msg, sizeof msg);
 		}
@@ -107,39 +113,82 @@ static bool load_one(const char *name, const char *code, size_t len, bool byteco
 	return ok;
 }
 
+/* A script's text. Not a regular file (a directory, /dev/zero, a FIFO
+ * that would block), or one past HJ_FILE_MAX, is refused: NULL, with
+ * the reason in slurp_why, or errno. */
+static const char *slurp_why;
+
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	slurp_why = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
+	struct stat st;
 	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-	do {
-		if (n + 4096 > cap) {
-			char *nb = realloc(buf, cap = cap * 2 + 8192);
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		slurp_why = S_ISDIR(st.st_mode) ? "is a directory, not a script" : "not a regular file";
+		goto out;
+	}
+	size_t n = 0, cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if (st.st_size > HJ_FILE_MAX)
+		goto too_big;
+	buf = malloc(cap + 1);
+	for (ssize_t r; buf && (r = read(fd, buf + n, cap - n)) != 0; n += (size_t)r) {
+		if (r < 0) {
+			if (errno == EINTR)
+				r = 0;
+			else
+				goto fail;
+		}
+		if (n + (size_t)r > HJ_FILE_MAX)
+			goto too_big;	/* it grew */
+		if (n + (size_t)r == cap) {
+			char *nb = realloc(buf, (cap *= 2) + 1);
 			if (!nb)
-				break;
+				goto fail;
 			buf = nb;
 		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r > 0);
-	fclose(f);
-	if (buf)
-		buf[n] = 0;
+	}
+	if (!buf)
+		goto out;
+	buf[n] = 0;
 	*len = n;
+	close(fd);
+	return buf;
+too_big:
+	slurp_why = "larger than " HJ_FILE_MAX_TEXT ", too large for a script";
+fail:
+	free(buf);
+	buf = NULL;
+out:
+	{
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
 	return buf;
 }
+
+/* Why slurp returned NULL. */
+const char *hj_vm_slurp_error(void) { return slurp_why ? slurp_why : strerror(errno); }
 
 static bool load_file(const char *path)
 {
 	size_t len;
 	char *code = slurp(path, &len);
 	if (!code) {
-		fprintf(stderr, "hijack: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "hijack: %s: %s\n", path, hj_vm_slurp_error());
 		return false;
 	}
 	bool bytecode = len >= 4 && !memcmp(code, "RITE", 4);
+	if (!bytecode && len > HJ_SCRIPT_MAX) {
+		fprintf(stderr, "hijack: %s: %s\n", path, HJ_SCRIPT_TOO_BIG);
+		free(code);
+		return false;
+	}
 	bool ok = load_one(path, code, len, bytecode);
 	free(code);
 	return ok;
@@ -389,6 +438,10 @@ static bool has_bigint(const mrb_irep *irep)
  * a bare core VM. */
 bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, char *err, size_t errlen)
 {
+	if (len > HJ_SCRIPT_MAX) {
+		snprintf(err, errlen, "%s: %s", name, HJ_SCRIPT_TOO_BIG);
+		return false;
+	}
 	mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
 	if (!mrb) {
 		snprintf(err, errlen, "cannot start the Ruby VM");
@@ -397,6 +450,7 @@ bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, ch
 	mrbc_context *cx = mrbc_context_new(mrb);
 	mrbc_filename(mrb, cx, name);
 	cx->capture_errors = TRUE;	/* we print the error, with the file */
+	cx->no_optimize = len > HJ_PEEPHOLE_MAX;
 	struct mrb_parser_state *p = mrb_parse_nstring(mrb, code, len, cx);
 	bool ok = p && p->nerr == 0;
 	if (!p)
@@ -422,3 +476,16 @@ bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, ch
 
 /* A script file's text, for hj_vm_compile; NULL (errno set) if unreadable. */
 char *hj_vm_slurp(const char *path, size_t *len) { return slurp(path, len); }
+
+/* Whether code is bytecode this mruby reads (its header, sizes and CRC). */
+bool hj_vm_bytecode_ok(const char *code, size_t len)
+{
+	mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
+	if (!mrb)
+		return false;
+	mrb_irep *irep = mrb_read_irep_buf(mrb, code, len);
+	if (irep)
+		mrb_irep_decref(mrb, irep);
+	mrb_close(mrb);
+	return irep != NULL;
+}

@@ -119,12 +119,15 @@ static bool compile_file(const char *path, const char **out)
 	size_t len;
 	char *code = hj_vm_slurp(path, &len);
 	if (!code) {
-		fprintf(stderr, "hijack: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "hijack: %s: %s\n", path, hj_vm_slurp_error());
 		return false;
 	}
 	bool ok = true;
-	if (len >= 4 && !memcmp(code, "RITE", 4))
+	if (len >= 4 && !memcmp(code, "RITE", 4)) {
 		*out = NULL;
+		if (!(ok = hj_vm_bytecode_ok(code, len)))
+			fprintf(stderr, "hijack: %s: not valid mruby bytecode (truncated, damaged, or from another mruby)\n", path);
+	}
 	else
 		ok = compile(path, code, len, *out);
 	free(code);
