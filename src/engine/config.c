@@ -37,9 +37,12 @@ bool hj_config_load(char *err, size_t errlen)
 	hj_cfg.json = (v = hj_env("HIJACK_JSON")) && *v == '1';
 	hj_cfg.follow = !((v = hj_env("HIJACK_FOLLOW")) && *v == '0');
 	hj_cfg.root_pid = (v = hj_env("HIJACK_ROOT_PID")) ? atoi(v) : 0;
-	if ((v = hj_env("HIJACK_SEED")) && *v)
-		hj_cfg.seed = strtoull(v, NULL, 0);
-	else
+	if ((v = hj_env("HIJACK_SEED")) && *v) {
+		if (!hj_parse_u64(v, &hj_cfg.seed)) {
+			snprintf(err, errlen, "HIJACK_SEED=%s: not a number from 0 to 18446744073709551615", v);
+			return false;
+		}
+	} else
 		hj_cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if ((v = hj_env("HIJACK_SUMMARY"))) {
 		hj_cfg.summary = true;

@@ -78,6 +78,9 @@ void hj_follow_exec(struct hj_call *c);
 void hj_follow_carry(const char *entry);
 /* runaway.c: "64M", "1G" (k, M, G, T: powers of 1024); "2", "2s", "500ms" */
 bool hj_parse_bytes(const char *s, uint64_t *out);
+/* Whole numbers, refused (false) when they do not fit: no sign for u64 */
+bool hj_parse_u64(const char *s, uint64_t *out);
+bool hj_parse_long(const char *s, long *out);
 bool hj_parse_seconds(const char *s, uint64_t *ns);
 #define HJ_HOOK_TIMEOUT_DEFAULT "5s"
 #define HJ_VM_MEMORY_DEFAULT "256M"

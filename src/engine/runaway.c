@@ -62,6 +62,36 @@
 
 /* ---- numbers with units ---- */
 
+/* A whole number that fits 64 bits: decimal, or hex with 0x; no sign, no
+ * spaces (strtoull takes "-1" and " 1", and gives ULLONG_MAX past the top). */
+bool hj_parse_u64(const char *s, uint64_t *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A signed number that fits a long (64 bits): decimal or 0x hex. */
+bool hj_parse_long(const char *s, long *out)
+{
+	const char *digits = s + (*s == '-' || *s == '+');
+	if (!isdigit((unsigned char)*digits))
+		return false;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
 bool hj_parse_bytes(const char *s, uint64_t *out)
 {
 	if (!isdigit((unsigned char)*s))

@@ -274,10 +274,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'S': {
-			char *end;
-			strtoull(optarg, &end, 0);
-			if (!*optarg || *end)
-				return usage_error("--seed %s: not a number", optarg);
+			uint64_t v;
+			if (!hj_parse_u64(optarg, &v))
+				return usage_error("--seed %s: not a number from 0 to 18446744073709551615", optarg);
 			seed = optarg;
 			break;
 		}
