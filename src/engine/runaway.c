@@ -420,6 +420,15 @@ void hj_watch_init(void)
 	my_tid = 0;
 }
 
+/* At the VM's start, before the program runs: a program's signal handler
+ * that jumps out of a hook (alarm and siglongjmp timeouts) cannot land in
+ * pthread_create. A forked child starts its own at its first hook. */
+void hj_watch_start(void)
+{
+	if (hj_cfg.hook_timeout_ns && !watch_started)
+		watch_start();
+}
+
 void hj_watch_forked(void)
 {
 	hj_watch_init();
