@@ -6,6 +6,7 @@
  * write), so "1.3 write 17 error=ENOSPC" names one call of one run, and
  * the same call of the next run of the same program. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -61,7 +62,7 @@ static bool parse_line(char *line, struct fault *f, char *who, size_t wholen, ch
 {
 	char name[64], what[80], seqs[32], extra[2];
 	uint64_t seq = 0;
-	if (sscanf(line, "%127s %63s %31s %79s %1s", who, name, seqs, what, extra) != 4) {
+	if (sscanf(line, "%127s %63s %31s %79s %1s", who, name, seqs, what, extra) != 4 || !isdigit((unsigned char)seqs[0])) {
 		snprintf(err, errlen, "expected 'PROCESS CALL SEQ error=ERRNO' or '... retval=N', got '%.80s'", line);
 		return false;
 	}
