@@ -28,7 +28,8 @@
  *   over: mruby reaches libc only through calls that return before the
  *   loop goes on, and nothing in libc calls back into the loop. Elsewhere
  *   (in malloc, in a system call) it declines and the watchdog tries again
- *   a little later. The VM is left mid-instruction, so it is never entered
+ *   a little later; a system call it interrupted fails with EINTR (no
+ *   SA_RESTART), so a hook blocked in one ends by an ordinary exception. The VM is left mid-instruction, so it is never entered
  *   again in this process: its hooks pass through from there, said once.
  *   The handler runs with SA_NODEFER and an empty mask, so jumping out of
  *   it leaves the thread's signal mask as the program set it.
@@ -190,6 +191,7 @@ static bool watch_started;
 static pid_t vm_pid;			/* the process the watchdog belongs to */
 static HJ_TLS pid_t my_tid;
 const char *hj_hook_where;		/* the running hook's file:line */
+bool hj_hook_interrupted;		/* the running hook was sent a stop it declined */
 
 sigjmp_buf hj_stop_point;		/* in hj_vm_run, for the hook running now */
 static atomic_int stop_sig;		/* the signal in flight, 0 if none */
@@ -285,6 +287,7 @@ static void on_stop_signal(int sig, siginfo_t *si, void *uc)
 		atomic_store(&stop_acked, 1);
 		siglongjmp(hj_stop_point, 1);
 	}
+	hj_hook_interrupted = true;
 	atomic_store(&stop_acked, 1);
 	errno = saved;
 }
@@ -324,7 +327,10 @@ static void say(const char *fmt, const char *where, double seconds)
  * handler ran (it may have declined). */
 static bool try_stop(pid_t tid, unsigned gen)
 {
-	struct sigaction old, ours = { .sa_sigaction = on_stop_signal, .sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART };
+	/* no SA_RESTART: a hook blocked in a system call (a read from a
+	 * FIFO) gets EINTR, which mruby raises as Errno::EINTR: it ends the
+	 * ordinary way, and the VM stays on */
+	struct sigaction old, ours = { .sa_sigaction = on_stop_signal, .sa_flags = SA_SIGINFO | SA_NODEFER };
 	sigemptyset(&ours.sa_mask);
 	int sig = pick_signal(tid, &old);
 	if (!sig)
@@ -379,7 +385,7 @@ static void *watchdog(void *arg)
 			if (!told && mono_ns() - seen_at >= limit + 1000000000u) {
 				told = true;
 				say("hijack: hook at %s ran past %g s and cannot be stopped where it is (inside a "
-				    "library call, or its thread blocks signals); waiting for it\n",
+				    "library call that goes on, or its thread blocks signals); waiting for it\n",
 				    hj_hook_where ? hj_hook_where : "?", (double)limit / 1e9);
 			}
 			nap_ns(20000000);
@@ -445,6 +451,7 @@ void hj_watch_begin(const char *where)
 	if (hj_unlikely(!my_tid))
 		my_tid = (pid_t)syscall(SYS_gettid);
 	hj_hook_where = where;
+	hj_hook_interrupted = false;
 	atomic_store(&hook_tid, my_tid);
 	atomic_fetch_add(&hook_gen, 1);
 	if (hj_unlikely(atomic_load(&watch_asleep))) {

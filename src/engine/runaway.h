@@ -8,6 +8,7 @@
 /* realloc-like, counting the VM's live bytes; NULL past --vm-memory */
 void *hj_counting_allocf(mrb_state *mrb, void *p, size_t size, void *ud);
 extern bool hj_vm_refused;		/* an allocation was refused */
+extern bool hj_hook_interrupted;	/* the watchdog interrupted the hook running now */
 /* Where a stopped hook lands: set in hj_vm_run before each hook, by the
  * thread holding the VM lock. */
 extern sigjmp_buf hj_stop_point;

@@ -265,7 +265,7 @@ static mrb_value yield_body(mrb_state *mrb, void *p)
 
 /* Reports a handler's first error only: a hook on write that raises
  * would otherwise print once per write. */
-static void report(struct hj_rule *r, mrb_value exc, bool refused)
+static void report(struct hj_rule *r, mrb_value exc, bool refused, bool interrupted)
 {
 	char msg[1024], line[1200];
 	hj_vm_describe(hj_mrb, exc, msg, sizeof msg);
@@ -277,6 +277,9 @@ static void report(struct hj_rule *r, mrb_value exc, bool refused)
 		n = snprintf(line, sizeof line, "hijack: hook at %s allocated past the VM's limit of %llu MB (--vm-memory) "
 			     "and was stopped; the call goes on as without it\n",
 			     r->where, (unsigned long long)(hj_cfg.vm_memory >> 20));
+	else if (interrupted)
+		n = snprintf(line, sizeof line, "hijack: hook at %s ran past %g s and was interrupted (%s); the call goes on "
+			     "as without it\n", r->where, (double)hj_cfg.hook_timeout_ns / 1e9, msg);
 	else
 		n = snprintf(line, sizeof line, "hijack: error in hook at %s: %s; the call goes on as without it\n", r->where, msg);
 	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
@@ -341,7 +344,7 @@ void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 		hj_watch_end();
 		if (failed) {
 			undo(c, &saved, saved_a);
-			report(rules[i], exc, hj_vm_refused);
+			report(rules[i], exc, hj_vm_refused, hj_hook_interrupted);
 		}
 		mrb_gc_arena_restore(mrb, ai);
 	}

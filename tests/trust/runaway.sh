@@ -40,6 +40,13 @@ t_loop_in_hook() {
 	hj --hook-timeout 1 -s s.rb -o log.txt -- sh -c 'echo one; echo two'
 	check_eq "while true: output intact" "$(printf 'one\ntwo')" "$out"
 	check_has "while true: reported" 's\.rb:1.*ran past' "$(cat log.txt)"
+	# blocked in a system call (a FIFO with no writer): interrupted, EINTR
+	mkfifo fifo
+	printf '%s\n' "Hijack.on(:write) { |c| File.open('$PWD/fifo').read }" > s.rb
+	hj --hook-timeout 1 -s s.rb -o log.txt -- sh -c 'echo one; echo two'
+	check_eq "blocked hook: exit status" 0 "$rc"
+	check_eq "blocked hook: output intact" "$(printf 'one\ntwo')" "$out"
+	check_has "blocked hook: reported" 's\.rb:1 ran past 1 s and was interrupted' "$(cat log.txt)"
 	# a bad value is refused
 	hj --hook-timeout soon -s s.rb -- true
 	check_eq "--hook-timeout soon: exit status" 2 "$rc"
