@@ -325,12 +325,14 @@ static void say(const char *fmt, const char *where, double seconds)
 
 /* One attempt to stop hook number gen, running on tid: true if the
  * handler ran (it may have declined). */
-static bool try_stop(pid_t tid, unsigned gen)
+static bool try_stop(pid_t tid, unsigned gen, bool restart)
 {
-	/* no SA_RESTART: a hook blocked in a system call (a read from a
-	 * FIFO) gets EINTR, which mruby raises as Errno::EINTR: it ends the
-	 * ordinary way, and the VM stays on */
-	struct sigaction old, ours = { .sa_sigaction = on_stop_signal, .sa_flags = SA_SIGINFO | SA_NODEFER };
+	/* Without SA_RESTART, a hook blocked in a system call (a read from a
+	 * FIFO) gets EINTR, which mruby raises: it ends the ordinary way, and
+	 * the VM stays on. The first tries restart: should the hook end just
+	 * as the signal goes out, the program's own call is not disturbed. */
+	struct sigaction old, ours = { .sa_sigaction = on_stop_signal,
+				       .sa_flags = SA_SIGINFO | SA_NODEFER | (restart ? SA_RESTART : 0) };
 	sigemptyset(&ours.sa_mask);
 	int sig = pick_signal(tid, &old);
 	if (!sig)
@@ -381,7 +383,7 @@ static void *watchdog(void *arg)
 			}
 		} else if (now - seen_at >= limit) {
 			/* the same hook, still running */
-			try_stop(tid, gen);
+			try_stop(tid, gen, now - seen_at < limit + 200000000u);
 			if (!told && mono_ns() - seen_at >= limit + 1000000000u) {
 				told = true;
 				say("hijack: hook at %s ran past %g s and cannot be stopped where it is (inside a "
