@@ -482,15 +482,26 @@ bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, ch
 /* A script file's text, for hj_vm_compile; NULL (errno set) if unreadable. */
 char *hj_vm_slurp(const char *path, size_t *len) { return slurp(path, len); }
 
-/* Whether code is bytecode this mruby reads (its header, sizes and CRC). */
+/* Whether code is bytecode this mruby reads: the header, the size it
+ * gives (exactly the file's), the END section last, and what mruby's own
+ * reader checks. mruby 3 dropped the checksum: bytes damaged inside a
+ * file of the right size and shape can still pass (a .mrb is trusted code,
+ * like a shared library). */
 bool hj_vm_bytecode_ok(const char *code, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)code;
+	static const char end[8] = { 'E', 'N', 'D', 0, 0, 0, 0, 8 };
+	if (len < 20 + 8 || memcmp(code, "RITE03", 6) ||
+	    ((size_t)u[8] << 24 | (size_t)u[9] << 16 | (size_t)u[10] << 8 | u[11]) != len ||
+	    memcmp(code + len - 8, end, 8))
+		return false;
 	mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
 	if (!mrb)
 		return false;
 	mrb_irep *irep = mrb_read_irep_buf(mrb, code, len);
-	if (irep)
-		mrb_irep_decref(mrb, irep);
+	if (!irep)	/* mruby 3.1 leaves a half-read irep to the GC, whose free crashes: the VM is left as it is */
+		return false;
+	mrb_irep_decref(mrb, irep);
 	mrb_close(mrb);
-	return irep != NULL;
+	return true;
 }
