@@ -361,10 +361,23 @@ void hj_vm_at_exit(void)
 		return;
 	hj_busy++;
 	vm_lock_take();
-	for (mrb_int i = RARRAY_LEN(at_exits) - 1; i >= 0; i--) {
+	int busy = hj_busy;
+	for (volatile mrb_int i = RARRAY_LEN(at_exits) - 1; i >= 0 && !vm_off; i--) {
 		struct yield_args y = { mrb_ary_ref(hj_mrb, at_exits, i), mrb_nil_value() };
 		mrb_bool failed = FALSE;
+		if (sigsetjmp(hj_stop_point, 0)) {	/* it ran past --hook-timeout: see hj_vm_run */
+			hj_busy = busy;
+			hj_watch_end();
+			vm_off = true;
+			char line[200];
+			int n = snprintf(line, sizeof line, "hijack: an at_exit block ran past %g s and was stopped\n",
+					 (double)hj_cfg.hook_timeout_ns / 1e9);
+			hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+			break;
+		}
+		hj_watch_begin("at_exit");
 		mrb_value exc = mrb_protect_error(hj_mrb, yield_body, &y, &failed);
+		hj_watch_end();
 		if (failed) {
 			char msg[1024], line[1200];
 			hj_vm_describe(hj_mrb, exc, msg, sizeof msg);

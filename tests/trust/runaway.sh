@@ -47,6 +47,13 @@ t_loop_in_hook() {
 	check_eq "blocked hook: exit status" 0 "$rc"
 	check_eq "blocked hook: output intact" "$(printf 'one\ntwo')" "$out"
 	check_has "blocked hook: reported" 's\.rb:1 ran past 1 s and was interrupted' "$(cat log.txt)"
+	# an at_exit block that loops: the program still ends, with its status
+	printf '#include <unistd.h>\nint main(void) { write(1, "one\\n", 4); return 4; }\n' > ex.c
+	cc -o ex ex.c || fail "cc"
+	printf '%s\n' 'Hijack.on(:write) { |c| 1 }' 'Hijack.at_exit { loop {} }' > s.rb
+	hj --hook-timeout 1 -s s.rb -o log.txt -- ./ex
+	check_eq "looping at_exit: status and output" "4 one" "$rc $out"
+	check_has "looping at_exit: reported" 'at_exit block ran past 1 s and was stopped' "$(cat log.txt)"
 	# a bad value is refused
 	hj --hook-timeout soon -s s.rb -- true
 	check_eq "--hook-timeout soon: exit status" 2 "$rc"
