@@ -8,7 +8,8 @@
  *   HIJACK_BYTECODE the launcher's compiled scripts and evals, used while they exist
  *   HIJACK_EPOCH    "REALTIME_NS MONOTONIC_NS" at the start of the run, set by its first process
  *   HIJACK_RECORD   --record file        HIJACK_REPLAY  --replay file
- *   HIJACK_PROC     this process's name in the tree, for record and replay */
+ *   HIJACK_PROC     this process's name in the tree, for record and replay
+ *   HIJACK_HOOK_TIMEOUT  --hook-timeout   HIJACK_VM_MEMORY  --vm-memory */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +37,12 @@ bool hj_config_load(char *err, size_t errlen)
 	hj_cfg.json = (v = hj_env("HIJACK_JSON")) && *v == '1';
 	hj_cfg.follow = !((v = hj_env("HIJACK_FOLLOW")) && *v == '0');
 	hj_cfg.root_pid = (v = hj_env("HIJACK_ROOT_PID")) ? atoi(v) : 0;
-	if ((v = hj_env("HIJACK_SEED")) && *v)
-		hj_cfg.seed = strtoull(v, NULL, 0);
-	else
+	if ((v = hj_env("HIJACK_SEED")) && *v) {
+		if (!hj_parse_u64(v, &hj_cfg.seed)) {
+			snprintf(err, errlen, "HIJACK_SEED=%s: not a number from 0 to 18446744073709551615", v);
+			return false;
+		}
+	} else
 		hj_cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if ((v = hj_env("HIJACK_SUMMARY"))) {
 		hj_cfg.summary = true;
@@ -75,6 +79,16 @@ bool hj_config_load(char *err, size_t errlen)
 		char val[64];
 		snprintf(val, sizeof val, "%llu %llu", (unsigned long long)hj_cfg.epoch_real, (unsigned long long)hj_cfg.epoch_mono);
 		hj_env_set("HIJACK_EPOCH", val);
+	}
+	v = hj_env("HIJACK_HOOK_TIMEOUT");
+	if (!hj_parse_seconds(v && *v ? v : HJ_HOOK_TIMEOUT_DEFAULT, &hj_cfg.hook_timeout_ns)) {
+		snprintf(err, errlen, "HIJACK_HOOK_TIMEOUT=%s: not a duration (2, 2s, 500ms; 0: none)", v);
+		return false;
+	}
+	v = hj_env("HIJACK_VM_MEMORY");
+	if (!hj_parse_bytes(v && *v ? v : HJ_VM_MEMORY_DEFAULT, &hj_cfg.vm_memory)) {
+		snprintf(err, errlen, "HIJACK_VM_MEMORY=%s: not a size (64M, 1G; 0: none)", v);
+		return false;
 	}
 	hj_proc_init();
 	if ((v = hj_env("HIJACK_RECORD")) && *v)

@@ -82,6 +82,8 @@ struct hj_config {
 	int root_pid;
 	uint64_t epoch_real, epoch_mono;	/* the run's start, ns, the same tree-wide */
 	const char *record;		/* --record FILE */
+	uint64_t hook_timeout_ns;	/* --hook-timeout; 0: none */
+	uint64_t vm_memory;		/* --vm-memory, bytes; 0: none */
 };
 extern struct hj_config hj_cfg;
 /* Reads HIJACK_* into hj_cfg, the trace set and injections. */
@@ -97,6 +99,14 @@ void hj_follow_exec_done(struct hj_call *c);
  * hj_dispatch_early (weak: the launcher, which shares this code, has none) */
 extern unsigned char hj_started;
 long hj_dispatch_early(int id, long *a, hj_invoke_fn invoke) __attribute__((weak));
+/* runaway.c: "64M", "1G" (k, M, G, T: powers of 1024); "2", "2s", "500ms" */
+bool hj_parse_bytes(const char *s, uint64_t *out);
+/* Whole numbers, refused (false) when they do not fit: no sign for u64 */
+bool hj_parse_u64(const char *s, uint64_t *out);
+bool hj_parse_long(const char *s, long *out);
+bool hj_parse_seconds(const char *s, uint64_t *ns);
+#define HJ_HOOK_TIMEOUT_DEFAULT "5s"
+#define HJ_VM_MEMORY_DEFAULT "256M"
 
 /* ---- shortcuts.c: --time, --redirect... checked, and made Ruby ---- */
 bool hj_time_spec(const char *spec, char *ruby, size_t n, char *err, size_t errlen);
@@ -224,6 +234,8 @@ void hj_vm_after_fork(void);
 void hj_vm_list_hooks(FILE *out);
 bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, char *err, size_t errlen);
 char *hj_vm_slurp(const char *path, size_t *len);
+const char *hj_vm_slurp_error(void);	/* why hj_vm_slurp returned NULL */
+bool hj_vm_bytecode_ok(const char *code, size_t len);
 
 /* ---- trace.c: output ---- */
 void hj_trace_call(struct hj_call *c);

@@ -2,6 +2,7 @@
  * call sets as strace's -e trace= takes them; errno and signal names;
  * the seeded random source. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <signal.h>
@@ -56,7 +57,7 @@ int hj_errno_lookup(const char *name)
 {
 	char *end;
 	long n = strtol(name, &end, 10);
-	if (*name && !*end)
+	if (isdigit((unsigned char)*name) && !*end)
 		return n > 0 && n < 4096 ? (int)n : -1;
 	for (size_t i = 0; i < sizeof errnos / sizeof errnos[0]; i++)
 		if (!strcmp(errnos[i].name, name))
@@ -68,7 +69,7 @@ int hj_signal_lookup(const char *name)
 {
 	char *end;
 	long n = strtol(name, &end, 10);
-	if (*name && !*end)
+	if (isdigit((unsigned char)*name) && !*end)
 		return n > 0 && n < NSIG ? (int)n : -1;
 	if (!strncmp(name, "SIG", 3))
 		name += 3;
@@ -165,8 +166,11 @@ static unsigned char wants[HJ_NCALLS];
 static bool parse_uint(const char **s, unsigned *out)
 {
 	char *end;
+	if (!isdigit((unsigned char)**s))	/* strtoul takes "-1" and " 1" */
+		return false;
+	errno = 0;
 	unsigned long v = strtoul(*s, &end, 10);
-	if (end == *s || v < 1 || v > 65535)
+	if (errno || v < 1 || v > 65535)
 		return false;
 	*out = (unsigned)v;
 	*s = end;
@@ -202,6 +206,8 @@ static bool parse_when(const char *s, struct hj_inject *inj)
 static bool parse_delay(const char *s, uint64_t *ns)
 {
 	char *end;
+	if (!isdigit((unsigned char)*s) && *s != '.')	/* no sign, space, "nan" or "inf" */
+		return false;
 	double v = strtod(s, &end);
 	double unit = 1e3;
 	if (end == s || v < 0)
@@ -263,11 +269,9 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 				goto bad;
 			}
 		} else if (!strcmp(kv, "retval")) {
-			char *end;
-			inj->retval = strtol(val, &end, 0);
 			inj->has_retval = true;
-			if (!*val || *end) {
-				snprintf(err, errlen, "--inject %s: retval '%s' is not a number", spec, val);
+			if (!hj_parse_long(val, &inj->retval)) {
+				snprintf(err, errlen, "--inject %s: retval '%s' is not a number that fits 64 bits", spec, val);
 				goto bad;
 			}
 		} else if (!strcmp(kv, "signal")) {
@@ -295,7 +299,8 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 		} else if (!strcmp(kv, "probability")) {
 			char *end;
 			inj->probability = strtod(val, &end);
-			if (!*val || *end || !(inj->probability >= 0 && inj->probability <= 1)) {
+			if (!(isdigit((unsigned char)*val) || *val == '.') || *end ||
+			    !(inj->probability >= 0 && inj->probability <= 1)) {
 				snprintf(err, errlen, "--inject %s: probability '%s' is not between 0 and 1", spec, val);
 				goto bad;
 			}

@@ -6,8 +6,10 @@
  * write), so "1.3 write 17 error=ENOSPC" names one call of one run, and
  * the same call of the next run of the same program. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +57,9 @@ unsigned long hj_call_seq(int id) { return __atomic_add_fetch(&seqs[id], 1, __AT
 
 static bool parse_line(char *line, struct fault *f, char *who, size_t wholen, char *err, size_t errlen)
 {
-	char name[64], what[80], extra[2];
-	unsigned long seq;
-	if (sscanf(line, "%127s %63s %lu %79s %1s", who, name, &seq, what, extra) != 4 || seq == 0) {
+	char name[64], what[80], seqs[32], extra[2];
+	uint64_t seq = 0;
+	if (sscanf(line, "%127s %63s %31s %79s %1s", who, name, seqs, what, extra) != 4 || !isdigit((unsigned char)seqs[0])) {
 		snprintf(err, errlen, "expected 'PROCESS CALL SEQ error=ERRNO' or '... retval=N', got '%.80s'", line);
 		return false;
 	}
@@ -70,23 +72,22 @@ static bool parse_line(char *line, struct fault *f, char *who, size_t wholen, ch
 		snprintf(err, errlen, "unknown call '%s'", name);
 		return false;
 	}
-	f->seq = seq;
-	char *end;
+	if (!hj_parse_u64(seqs, &seq) || seq == 0 || seq > ULONG_MAX) {
+		snprintf(err, errlen, "'%s' is not a call's sequence number (1 to %lu)", seqs, ULONG_MAX);
+		return false;
+	}
+	f->seq = (unsigned long)seq;
 	if (!strncmp(what, "error=", 6)) {
 		f->error = true;
-		f->value = hj_errno_lookup(what + 6);
+		f->value = hj_errno_lookup(what + 6);	/* a name, or a number from 1 to 4095 */
 		if (f->value <= 0) {
-			f->value = strtol(what + 6, &end, 10);
-			if (*end || f->value <= 0) {
-				snprintf(err, errlen, "unknown errno '%s'", what + 6);
-				return false;
-			}
+			snprintf(err, errlen, "unknown errno '%s'", what + 6);
+			return false;
 		}
 	} else if (!strncmp(what, "retval=", 7)) {
 		f->error = false;
-		f->value = strtol(what + 7, &end, 0);
-		if (!what[7] || *end) {
-			snprintf(err, errlen, "retval '%s' is not a number", what + 7);
+		if (!hj_parse_long(what + 7, &f->value)) {
+			snprintf(err, errlen, "retval '%s' is not a number that fits 64 bits", what + 7);
 			return false;
 		}
 	} else {

@@ -112,14 +112,21 @@ bool hj_time_spec(const char *spec, char *ruby, size_t n, char *err, size_t errl
 					s++;
 					break;
 				}
-			ok = add(ruby, n, "Hijack::Clock.offset(%.9g)", sign * v);
+			/* the fake clock stays between 1900 and 9999, as dates do */
+			double now = (double)time(NULL);
+			if (now + sign * v < -2208988800.0 || now + sign * v > 253402300799.0) {
+				snprintf(err, errlen, "--time '%s': out of range (the fake clock must stay between "
+					 "the years 1900 and 9999)", spec);
+				return false;
+			}
+			ok = add(ruby, n, "Hijack::Clock.offset(%.17g)", sign * v);
 		}
 	}
 	if (ok) {
 		while (*s == ' ')
 			s++;
 		if (*s == 'x') {
-			ok = parse_number(s + 1, &v, &s) && v > 0 && v <= 1e6 &&
+			ok = parse_number(s + 1, &v, &s) && v >= 1e-6 && v <= 1e6 &&
 			     add(ruby, n, "%sHijack::Clock.scale(%.9g)", ruby[0] ? "; " : "", v);
 			while (ok && *s == ' ')
 				s++;

@@ -2,6 +2,7 @@
  * hooks under the VM lock, and reporting Ruby errors as file:line. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,14 @@
 #include "engine.h"
 #include "lock.h"
 #include "ownfd.h"
+#include "runaway.h"
 #include "vm.h"
 
 mrb_state *hj_mrb;
 static hj_lock_t vm_lock;
 static HJ_TLS int vm_owner;	/* this thread holds vm_lock */
 static bool vm_torn;		/* forked while a hook was running: the child's VM is mid-call */
+static bool vm_off;		/* a hook was stopped mid-instruction: never entered again */
 static void vm_lock_take(void) { hj_lock(&vm_lock); vm_owner = 1; }
 static void vm_lock_drop(void) { vm_owner = 0; hj_unlock(&vm_lock); }
 static mrb_value blocks;	/* Array: every hook block, indexed by rule->proc */
@@ -79,6 +82,7 @@ static bool load_one(const char *name, const char *code, size_t len, bool byteco
 	mrbc_context *cx = mrbc_context_new(mrb);
 	mrbc_filename(mrb, cx, name);
 	cx->capture_errors = TRUE;
+	cx->no_optimize = len > HJ_PEEPHOLE_MAX;
 	if (bytecode)
 		mrb_load_irep_buf_cxt(mrb, code, len, cx);
 	else
@@ -100,6 +104,9 @@ static bool load_one(const char *name, const char *code, size_t len, bool byteco
 			else
 				snprintf(msg, sizeof msg, "%s: %s", name, s);
 			mrb->exc = NULL;
+		} else if (bytecode && mrb_obj_class(mrb, exc) == mrb_exc_get(mrb, "ScriptError")) {
+			snprintf(msg, sizeof msg, "%s: not valid mruby bytecode (truncated, damaged, or from another mruby)", name);
+			mrb->exc = NULL;
 		} else {
 			hj_vm_describe(mrb, exc, msg, sizeof msg);
 		}
@@ -110,39 +117,82 @@ static bool load_one(const char *name, const char *code, size_t len, bool byteco
 	return ok;
 }
 
+/* A script's text. Not a regular file (a directory, /dev/zero, a FIFO
+ * that would block), or one past HJ_FILE_MAX, is refused: NULL, with
+ * the reason in slurp_why, or errno. */
+static const char *slurp_why;
+
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	slurp_why = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
+	struct stat st;
 	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-	do {
-		if (n + 4096 > cap) {
-			char *nb = realloc(buf, cap = cap * 2 + 8192);
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		slurp_why = S_ISDIR(st.st_mode) ? "is a directory, not a script" : "not a regular file";
+		goto out;
+	}
+	size_t n = 0, cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if (st.st_size > HJ_FILE_MAX)
+		goto too_big;
+	buf = malloc(cap + 1);
+	for (ssize_t r; buf && (r = read(fd, buf + n, cap - n)) != 0; n += (size_t)r) {
+		if (r < 0) {
+			if (errno == EINTR)
+				r = 0;
+			else
+				goto fail;
+		}
+		if (n + (size_t)r > HJ_FILE_MAX)
+			goto too_big;	/* it grew */
+		if (n + (size_t)r == cap) {
+			char *nb = realloc(buf, (cap *= 2) + 1);
 			if (!nb)
-				break;
+				goto fail;
 			buf = nb;
 		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r > 0);
-	fclose(f);
-	if (buf)
-		buf[n] = 0;
+	}
+	if (!buf)
+		goto out;
+	buf[n] = 0;
 	*len = n;
+	close(fd);
+	return buf;
+too_big:
+	slurp_why = "larger than " HJ_FILE_MAX_TEXT ", too large for a script";
+fail:
+	free(buf);
+	buf = NULL;
+out:
+	{
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
 	return buf;
 }
+
+/* Why slurp returned NULL. */
+const char *hj_vm_slurp_error(void) { return slurp_why ? slurp_why : hj_strerror(errno); }
 
 static bool load_file(const char *path)
 {
 	size_t len;
 	char *code = slurp(path, &len);
 	if (!code) {
-		fprintf(stderr, "hijack: %s: %s\n", path, hj_strerror(errno));
+		fprintf(stderr, "hijack: %s: %s\n", path, hj_vm_slurp_error());
 		return false;
 	}
 	bool bytecode = len >= 4 && !memcmp(code, "RITE", 4);
+	if (!bytecode && len > HJ_SCRIPT_MAX) {
+		fprintf(stderr, "hijack: %s: %s\n", path, HJ_SCRIPT_TOO_BIG);
+		free(code);
+		return false;
+	}
 	bool ok = load_one(path, code, len, bytecode);
 	free(code);
 	return ok;
@@ -254,7 +304,8 @@ bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, i
 	hj_busy++;
 	vm_lock_take();	/* hooks that Hijack.on makes live wait for the load */
 	bool ok = true;
-	hj_mrb = mrb_open();
+	hj_watch_init();
+	hj_mrb = mrb_open_allocf(hj_counting_allocf, NULL);
 	if (!hj_mrb) {
 		fprintf(stderr, "hijack: cannot start the Ruby VM\n");
 		vm_lock_drop();
@@ -282,6 +333,8 @@ bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, i
 	for (char *save, *p = strtok_r(copy, "\x1e", &save); ok && p; p = strtok_r(NULL, "\x1e", &save))
 		ok = load_one("-e", p, strlen(p), false);
 	free(copy);
+	if (ok && hj_rule_count())
+		hj_watch_start();
 	vm_lock_drop();
 	hj_busy--;
 	return ok;
@@ -305,24 +358,63 @@ static mrb_value yield_body(mrb_state *mrb, void *p)
 
 /* Reports a handler's first error only: a hook on write that raises
  * would otherwise print once per write. */
-static void report(struct hj_rule *r, mrb_value exc)
+static void report(struct hj_rule *r, mrb_value exc, bool refused, bool interrupted)
 {
 	char msg[1024], line[1200];
 	hj_vm_describe(hj_mrb, exc, msg, sizeof msg);
 	if (r->reported)
 		return;
 	r->reported = true;
-	int n = snprintf(line, sizeof line, "hijack: error in hook at %s: %s; the call goes on as without it\n", r->where, msg);
+	int n;
+	if (refused && mrb_obj_ptr(exc) == hj_mrb->nomem_err)
+		n = snprintf(line, sizeof line, "hijack: hook at %s allocated past the VM's limit of %llu MB (--vm-memory) "
+			     "and was stopped; the call goes on as without it\n",
+			     r->where, (unsigned long long)(hj_cfg.vm_memory >> 20));
+	else if (interrupted)
+		n = snprintf(line, sizeof line, "hijack: hook at %s ran past %g s and was interrupted (%s); the call goes on "
+			     "as without it\n", r->where, (double)hj_cfg.hook_timeout_ns / 1e9, msg);
+	else
+		n = snprintf(line, sizeof line, "hijack: error in hook at %s: %s; the call goes on as without it\n", r->where, msg);
+	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* "As if the block were absent": undo what it did to c. */
+static void undo(struct hj_call *c, const struct hj_call *saved, const long *saved_a)
+{
+	for (int k = 0; k < HJ_MAXARGS; k++)
+		if (c->owned[k] != saved->owned[k]) {
+			free(c->owned[k]);
+			c->owned[k] = saved->owned[k];
+		}
+	memcpy(c->a, saved_a, sizeof(long) * HJ_MAXARGS);
+	*c = *saved;
+}
+
+/* A hook stopped by the watchdog (runaway.c) lands here, on its own
+ * thread, with the VM mid-instruction: it is never entered again. */
+static void stopped(struct hj_call *c, const struct hj_call *saved, const long *saved_a, struct hj_rule *r)
+{
+	vm_off = true;
+	undo(c, saved, saved_a);
+	char line[400];
+	int n = snprintf(line, sizeof line, "hijack: hook at %s ran past %g s and was stopped; the VM is off in "
+			 "this process from here (its hooks pass through); the call goes on as without it\n",
+			 r->where, (double)hj_cfg.hook_timeout_ns / 1e9);
 	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 {
-	if (vm_owner || vm_torn)	/* a signal handler inside a hook, or a torn child */
+	if (vm_owner || vm_torn || vm_off)	/* a signal handler inside a hook, or a torn child */
 		return;
 	vm_lock_take();
+	if (vm_off) {		/* stopped while we waited */
+		vm_lock_drop();
+		return;
+	}
 	mrb_state *mrb = hj_mrb;
 	int ai = mrb_gc_arena_save(mrb);
+	int busy = hj_busy;
 	mrb_value call = hj_api_call_begin(mrb, c);
 	for (int i = 0; i < n; i++) {
 		struct yield_args y = { mrb_ary_ref(mrb, blocks, rules[i]->proc), call };
@@ -330,17 +422,22 @@ void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 		long saved_a[HJ_MAXARGS];
 		memcpy(saved_a, c->a, sizeof saved_a);
 		mrb_bool failed = FALSE;
+		hj_vm_refused = false;
+		/* no mask saved (a system call a hook): the handler leaves the
+		 * mask alone (SA_NODEFER, empty sa_mask) */
+		if (sigsetjmp(hj_stop_point, 0)) {
+			hj_busy = busy;
+			hj_watch_end();
+			stopped(c, &saved, saved_a, rules[i]);
+			vm_lock_drop();
+			return;
+		}
+		hj_watch_begin(rules[i]->where);
 		mrb_value exc = mrb_protect_error(mrb, yield_body, &y, &failed);
+		hj_watch_end();
 		if (failed) {
-			/* "as if the block were absent": undo what it did */
-			for (int k = 0; k < HJ_MAXARGS; k++)
-				if (c->owned[k] != saved.owned[k]) {
-					free(c->owned[k]);
-					c->owned[k] = saved.owned[k];
-				}
-			memcpy(c->a, saved_a, sizeof saved_a);
-			*c = saved;
-			report(rules[i], exc);
+			undo(c, &saved, saved_a);
+			report(rules[i], exc, hj_vm_refused, hj_hook_interrupted);
 		}
 		mrb_gc_arena_restore(mrb, ai);
 	}
@@ -353,14 +450,27 @@ void hj_vm_at_exit(void)
 {
 	/* exit() from a signal handler that interrupted a hook: the VM is
 	 * mid-call, its at_exit blocks cannot run */
-	if (!hj_mrb || vm_owner || vm_torn)
+	if (!hj_mrb || vm_owner || vm_torn || vm_off)
 		return;
 	hj_busy++;
 	vm_lock_take();
-	for (mrb_int i = RARRAY_LEN(at_exits) - 1; i >= 0; i--) {
+	int busy = hj_busy;
+	for (volatile mrb_int i = RARRAY_LEN(at_exits) - 1; i >= 0 && !vm_off; i--) {
 		struct yield_args y = { mrb_ary_ref(hj_mrb, at_exits, i), mrb_nil_value() };
 		mrb_bool failed = FALSE;
+		if (sigsetjmp(hj_stop_point, 0)) {	/* it ran past --hook-timeout: see hj_vm_run */
+			hj_busy = busy;
+			hj_watch_end();
+			vm_off = true;
+			char line[200];
+			int n = snprintf(line, sizeof line, "hijack: an at_exit block ran past %g s and was stopped\n",
+					 (double)hj_cfg.hook_timeout_ns / 1e9);
+			hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+			break;
+		}
+		hj_watch_begin("at_exit");
 		mrb_value exc = mrb_protect_error(hj_mrb, yield_body, &y, &failed);
+		hj_watch_end();
 		if (failed) {
 			char msg[1024], line[1200];
 			hj_vm_describe(hj_mrb, exc, msg, sizeof msg);
@@ -395,6 +505,7 @@ void hj_vm_after_fork(void)
 		vm_torn = true;
 	vm_owner = 0;
 	atomic_store(&vm_lock.state, 0);
+	hj_watch_forked();
 	hj_busy--;
 }
 
@@ -438,6 +549,10 @@ static bool has_bigint(const mrb_irep *irep)
  * a bare core VM. */
 bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, char *err, size_t errlen)
 {
+	if (len > HJ_SCRIPT_MAX) {
+		snprintf(err, errlen, "%s: %s", name, HJ_SCRIPT_TOO_BIG);
+		return false;
+	}
 	mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
 	if (!mrb) {
 		snprintf(err, errlen, "cannot start the Ruby VM");
@@ -446,6 +561,7 @@ bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, ch
 	mrbc_context *cx = mrbc_context_new(mrb);
 	mrbc_filename(mrb, cx, name);
 	cx->capture_errors = TRUE;	/* we print the error, with the file */
+	cx->no_optimize = len > HJ_PEEPHOLE_MAX;
 	struct mrb_parser_state *p = mrb_parse_nstring(mrb, code, len, cx);
 	bool ok = p && p->nerr == 0;
 	if (!p)
@@ -471,3 +587,27 @@ bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, ch
 
 /* A script file's text, for hj_vm_compile; NULL (errno set) if unreadable. */
 char *hj_vm_slurp(const char *path, size_t *len) { return slurp(path, len); }
+
+/* Whether code is bytecode this mruby reads: the header, the size it
+ * gives (exactly the file's), the END section last, and what mruby's own
+ * reader checks. mruby 3 dropped the checksum: bytes damaged inside a
+ * file of the right size and shape can still pass (a .mrb is trusted code,
+ * like a shared library). */
+bool hj_vm_bytecode_ok(const char *code, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)code;
+	static const char end[8] = { 'E', 'N', 'D', 0, 0, 0, 0, 8 };
+	if (len < 20 + 8 || memcmp(code, "RITE03", 6) ||
+	    ((size_t)u[8] << 24 | (size_t)u[9] << 16 | (size_t)u[10] << 8 | u[11]) != len ||
+	    memcmp(code + len - 8, end, 8))
+		return false;
+	mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
+	if (!mrb)
+		return false;
+	mrb_irep *irep = mrb_read_irep_buf(mrb, code, len);
+	if (!irep)	/* mruby 3.1 leaves a half-read irep to the GC, whose free crashes: the VM is left as it is */
+		return false;
+	mrb_irep_decref(mrb, irep);
+	mrb_close(mrb);
+	return true;
+}

@@ -43,6 +43,10 @@ static const char usage[] =
 	"      --seed N        seed for every random decision\n"
 	"      --no-follow     do not carry the hooks into child processes\n"
 	"      --quiet         do not report rules that never fired\n"
+	"      --hook-timeout SECONDS  a hook that runs longer is stopped and reported, and the\n"
+	"                      VM is off in that process from then (default " HJ_HOOK_TIMEOUT_DEFAULT "; 500ms, 2s; 0: none)\n"
+	"      --vm-memory BYTES  the most the VM may allocate; past it the hook is stopped and\n"
+	"                      reported (default " HJ_VM_MEMORY_DEFAULT "; k, M, G suffixes; 0: none)\n"
 	"\n"
 	"recipes (before the scripts):\n"
 	"      --time SPEC     fake clock: '2001-02-03 04:05:06' frozen, '@2001-02-03 04:05:06'\n"
@@ -125,14 +129,16 @@ static bool compile_file_to(const char *path, const char **out, FILE *f)
 	size_t len;
 	char *code = hj_vm_slurp(path, &len);
 	if (!code) {
-		fprintf(stderr, "hijack: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "hijack: %s: %s\n", path, hj_vm_slurp_error());
 		return false;
 	}
 	bool ok = true;
 	if (len >= 4 && !memcmp(code, "RITE", 4)) {
 		if (out)
 			*out = NULL;
-		if (f)
+		if (!(ok = hj_vm_bytecode_ok(code, len)))
+			fprintf(stderr, "hijack: %s: not valid mruby bytecode (truncated, damaged, or from another mruby)\n", path);
+		else if (f)
 			ok = fwrite(code, 1, len, f) == len;
 	} else {
 		ok = f ? compile_to(path, code, len, f) : compile(path, code, len, out ? *out : NULL);
@@ -366,10 +372,13 @@ static int cmd_run(int argc, char **argv)
 		{ "time", required_argument, 0, 'T' }, { "redirect", required_argument, 0, 'R' },
 		{ "readonly", required_argument, 0, 'W' }, { "hide", required_argument, 0, 'H' },
 		{ "deny", required_argument, 0, 'D' }, { "record", required_argument, 0, 'r' },
-		{ "replay", required_argument, 0, 'p' }, { "quiet", no_argument, 0, 'Q' }, { 0, 0, 0, 0 },
+		{ "replay", required_argument, 0, 'p' }, { "quiet", no_argument, 0, 'Q' },
+		{ "hook-timeout", required_argument, 0, 'K' }, { "vm-memory", required_argument, 0, 'M' },
+		{ 0, 0, 0, 0 },
 	};
 	char *shortcuts = NULL, *record = NULL, *replay = NULL, ruby[8192];
 	char *scripts = NULL, *evals = NULL, *injects = NULL, *trace = NULL, *output = NULL, *seed = NULL;
+	char *hook_timeout = NULL, *vm_memory = NULL;
 	bool json = false, summary = false, follow = true, quiet = false;
 	char *shortcut_names = NULL;	/* each shortcut's option text: its code's file name */
 	char err[512];
@@ -401,10 +410,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'S': {
-			char *end;
-			strtoull(optarg, &end, 0);
-			if (!*optarg || *end)
-				return usage_error("--seed %s: not a number", optarg);
+			uint64_t v;
+			if (!hj_parse_u64(optarg, &v))
+				return usage_error("--seed %s: not a number from 0 to 18446744073709551615", optarg);
 			seed = optarg;
 			break;
 		}
@@ -459,6 +467,22 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'Q': quiet = true; break;
+		case 'K': {
+			uint64_t ns;
+			if (!hj_parse_seconds(optarg, &ns))
+				return usage_error("--hook-timeout %s: not a duration (2, 2s, 500ms; 0: none)", optarg);
+			hook_timeout = optarg;
+			break;
+		}
+		case 'M': {
+			uint64_t bytes;
+			if (!hj_parse_bytes(optarg, &bytes))
+				return usage_error("--vm-memory %s: not a size (64M, 1G; 0: none)", optarg);
+			if (bytes && bytes < 4 << 20)
+				return usage_error("--vm-memory %s: the VM needs 4M at least", optarg);
+			vm_memory = optarg;
+			break;
+		}
 		case 'h': fputs(usage, stdout); return 0;
 		case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -622,6 +646,10 @@ static int cmd_run(int argc, char **argv)
 			setenv("HIJACK_SUMMARY", sumdir, 1);
 		if (seed)
 			setenv("HIJACK_SEED", seed, 1);
+		if (hook_timeout)
+			setenv("HIJACK_HOOK_TIMEOUT", hook_timeout, 1);
+		if (vm_memory)
+			setenv("HIJACK_VM_MEMORY", vm_memory, 1);
 		if (!follow)
 			setenv("HIJACK_FOLLOW", "0", 1);
 		if (output) {
