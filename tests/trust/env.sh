@@ -89,7 +89,7 @@ t_env_as_bare() {
 	env | grep -v '^_=\|^HIJACK_' | sort > env.txt
 	hj -- env
 	differs "env"
-	hj -s /dev/null -e 'Hijack.on(:getppid) { }' -t -o log.txt --inject 'getppid:error=EPERM:when=99' --seed 3 -- env
+	: > empty.rb; hj -s empty.rb -e 'Hijack.on(:getppid) { }' -t -o log.txt --inject 'getppid:error=EPERM:when=99' --seed 3 -- env
 	differs "env, every option set"
 	hj -- sh -c env
 	differs "sh -c env"
