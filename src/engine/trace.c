@@ -49,7 +49,9 @@ static int output(void)
 	if (fd_env && syscall(SYS_fcntl, atoi(fd_env), F_GETFD) >= 0) {
 		fd = atoi(fd_env);
 	} else if (hj_cfg.output) {
-		long opened = syscall(SYS_openat, AT_FDCWD, hj_cfg.output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		char name[4096];
+		long opened = syscall(SYS_openat, AT_FDCWD, hj_output_path(name, sizeof name),
+				      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (opened >= 0) {
 			long high = syscall(SYS_fcntl, opened, F_DUPFD_CLOEXEC, 600);
 			if (high >= 0) {
@@ -81,8 +83,19 @@ void hj_output_write(const char *s, size_t n)
 
 void hj_note_fork(void) { multi = true; }
 
+void hj_output_forked(void)
+{
+	if (!hj_cfg.output_separately)
+		return;
+	int fd = __atomic_exchange_n(&out_fd, -1, __ATOMIC_ACQ_REL);
+	if (fd > 2)
+		syscall(SYS_close, fd);	/* the parent's FILE.PID */
+}
+
 static void prefix(struct hj_buf *b)
 {
+	if (hj_cfg.output_separately)
+		return;	/* -ff: the file says whose it is */
 	if (multi || (hj_cfg.root_pid && hj_cfg.root_pid != getpid()))
 		hj_printf(b, "[pid %5d] ", getpid());
 }

@@ -186,8 +186,87 @@ static char *absolute(const char *path)
 	return out;
 }
 
-static pid_t child;
-static void forward(int sig) { if (child > 0) kill(child, sig); }
+/* ---- signals: the launcher stands for the program ----
+ * Every signal that would kill or stop the launcher is passed on to the
+ * program, so that `kill -SIG launcher` is `kill -SIG program`; the
+ * launcher itself dies of none of them, and stops when the program stops. */
+static volatile pid_t child;
+
+static bool forwardable(int sig)
+{
+	switch (sig) {
+	case SIGKILL: case SIGSTOP:	/* cannot be caught */
+	case SIGCHLD: case SIGURG:	/* ignored by default, and about us */
+		return false;
+	}
+	return true;
+}
+
+static void forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	int saved = errno;
+	pid_t pid = child;
+	if (pid <= 0)
+		goto out;
+	/* the terminal sends ^C, ^\, ^Z, SIGWINCH to its foreground group:
+	 * the program, in ours, has its own already */
+	if (si->si_code == SI_KERNEL && getpgid(pid) == getpgrp())
+		goto out;
+	/* our own SIGPIPE or SIGXFSZ (a write of ours failed), or the
+	 * program signalling its parent: nothing to pass on */
+	if (si->si_code <= 0 && (si->si_pid == getpid() || si->si_pid == pid))
+		goto out;
+	/* a real fault of the launcher (not sent with kill): die of it */
+	if (si->si_code > 0 && si->si_code != SI_KERNEL &&
+	    (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS)) {
+		signal(sig, SIG_DFL);
+		goto out;
+	}
+	kill(pid, sig);
+out:
+	errno = saved;
+}
+
+/* Installs forward() for every signal we can pass on, also those we were
+ * started ignoring (a background job ignores SIGINT): the program, which
+ * keeps them ignored, may catch them itself. caught and ignored say what
+ * the child sets back before its exec. */
+static void forward_signals(sigset_t *caught, sigset_t *ignored)
+{
+	struct sigaction fwd = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART }, old;
+	sigfillset(&fwd.sa_mask);
+	sigemptyset(caught);
+	sigemptyset(ignored);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!forwardable(sig) || (sig > SIGSYS && sig < SIGRTMIN))	/* glibc's own */
+			continue;
+		if (sigaction(sig, &fwd, &old) != 0)
+			continue;
+		sigaddset(caught, sig);
+		if (old.sa_handler == SIG_IGN)
+			sigaddset(ignored, sig);
+	}
+}
+
+/* The program stopped (^Z, SIGSTOP, SIGTTIN...): stop as it did, so the
+ * shell sees the job stopped; SIGCONT to us resumes it (forward). */
+static void stop_like(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	sigset_t one, prev;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	if (sig == SIGSTOP) {
+		raise(SIGSTOP);
+		return;
+	}
+	sigaction(sig, &dfl, &old);
+	sigprocmask(SIG_UNBLOCK, &one, &prev);
+	raise(sig);	/* an orphaned group ignores it: then we wait on */
+	sigprocmask(SIG_SETMASK, &prev, NULL);
+	sigaction(sig, &old, NULL);
+}
 
 /* Adds up the counts each process left in dir, prints the table. */
 static void summarize(const char *dir, int out)
@@ -219,6 +298,44 @@ static void summarize(const char *dir, int out)
 	free(all);
 }
 
+/* strace's -e QUALIFIER=VALUE. 0: taken (trace or inject set), 1: not
+ * strace's (Ruby code, for -e), 2: strace's but not ours (said why). */
+static int strace_expr(const char *arg, char **trace, char **injects)
+{
+	static const char *refused[] = { "abbrev", "verbose", "raw", "signal", "signals", "read", "reads",
+		"write", "writes", "status", "quiet", "silent", "silence", "decode-fds", "decode-fd",
+		"decode-pids", "decode-pid", "kvm", "trace-fds", "trace-fd", "fd", "fds", "secontext" };
+	size_t key = strspn(arg, "abcdefghijklmnopqrstuvwxyz-");
+	if (!key || arg[key] != '=')
+		return 1;
+	const char *val = arg + key + 1;
+	char err[512];
+	if ((key == 5 && !strncmp(arg, "trace", 5)) || (key == 1 && arg[0] == 't')) {
+		if (*val && strcmp(val, "all") &&
+		    !hj_set_parse(val, (uint64_t[(HJ_NCALLS + 63) / 64]){ 0 }, err, sizeof err))
+			return usage_error("-e %s: %s", arg, err);
+		*trace = (char *)(!strcmp(val, "all") ? "" : val);
+		return 0;
+	}
+	if ((key == 6 && !strncmp(arg, "inject", 6)) || (key == 5 && !strncmp(arg, "fault", 5))) {
+		char spec[4096];
+		/* strace's fault= is inject= whose error defaults to ENOSYS */
+		bool bare = arg[0] == 'f' && !strstr(val, "error=") && !strstr(val, "retval=");
+		snprintf(spec, sizeof spec, "%s%s", val, bare ? ":error=ENOSYS" : "");
+		struct hj_inject *inj = hj_inject_parse(spec, err, sizeof err);
+		if (!inj)
+			return usage_error("-e %s: %s", arg, err);
+		hj_inject_free(inj);
+		append(injects, spec, '\x1e');
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (strlen(refused[i]) == key && !strncmp(arg, refused[i], key))
+			return usage_error("-e %.*s=: strace's, not supported by hijack "
+					   "(-e takes trace=SET, inject=SPEC, fault=SPEC, or Ruby code)", (int)key, arg);
+	return 1;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -230,17 +347,28 @@ static int cmd_run(int argc, char **argv)
 		{ "time", required_argument, 0, 'T' }, { "redirect", required_argument, 0, 'R' },
 		{ "readonly", required_argument, 0, 'W' }, { "hide", required_argument, 0, 'H' },
 		{ "deny", required_argument, 0, 'D' }, { "record", required_argument, 0, 'r' },
-		{ "replay", required_argument, 0, 'p' }, { 0, 0, 0, 0 },
+		{ "replay", required_argument, 0, 'p' },
+		/* strace's long spellings of -f and -ff */
+		{ "follow-forks", no_argument, 0, 'f' }, { "output-separately", no_argument, 0, 'P' },
+		{ 0, 0, 0, 0 },
 	};
 	char *shortcuts = NULL, *record = NULL, *replay = NULL, ruby[8192];
 	char *scripts = NULL, *evals = NULL, *injects = NULL, *trace = NULL, *output = NULL, *seed = NULL;
 	bool json = false, summary = false, follow = true;
+	int forks = 0;	/* -f: accepted (following is the default); -ff: FILE.PID */
 	char err[512];
 	int c;
 	opterr = 0;
 	optind = 1;
 	/* '+': options end at COMMAND, whose own options are its business */
-	while ((c = getopt_long(argc, argv, "+:s:e:t::co:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:s:e:t::co:f", opts, NULL)) != -1) {
+		if (c == 'e') {	/* strace's -e trace=SET, -e inject=SPEC; else Ruby */
+			int r = strace_expr(optarg, &trace, &injects);
+			if (r == 2)
+				return 2;
+			if (r == 0)
+				continue;
+		}
 		switch (c) {
 		case 's': {
 			char *abs = absolute(optarg);
@@ -272,6 +400,8 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'F': follow = false; break;
+		case 'f': forks++; break;
+		case 'P': forks = 2; break;
 		case 'T':
 			if (!hj_time_spec(optarg, ruby, sizeof ruby, err, sizeof err))
 				return usage_error("%s", err);
@@ -389,7 +519,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (it runs all the same)\n", argv[optind], why);
 
 	int out = 2;
-	if (output) {
+	bool separately = forks > 1 && output;	/* -ff without -o is -f, as in strace */
+	if (output && (!separately || summary)) {	/* -ff: FILE only holds the summary */
 		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (out < 0) {
 			fprintf(stderr, "hijack: %s: %s\n", output, strerror(errno));
@@ -402,22 +533,23 @@ static int cmd_run(int argc, char **argv)
 		return remove_dir(bcdir), 2;
 	}
 
-	struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward }, old_int, old_quit;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	sigaction(SIGTERM, &fwd, NULL);
-	sigaction(SIGHUP, &fwd, NULL);
-
-	child = fork();
-	if (child < 0) {
+	/* signals wait (blocked) until the child's pid is known */
+	sigset_t caught, ignored, all, mask;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &mask);
+	forward_signals(&caught, &ignored);
+	pid_t pid = fork();
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		fprintf(stderr, "hijack: fork: %s\n", strerror(errno));
 		return remove_dir(bcdir), 2;
 	}
-	if (child == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
+	if (pid == 0) {
+		/* the program starts with the dispositions and mask we had */
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sigismember(&caught, sig) == 1)
+				signal(sig, sigismember(&ignored, sig) == 1 ? SIG_IGN : SIG_DFL);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		const char *pre = getenv("LD_PRELOAD");
 		char *preload = strdup(lib);
 		if (pre && *pre)
@@ -457,6 +589,8 @@ static int cmd_run(int argc, char **argv)
 			char *abs = absolute(output);
 			setenv("HIJACK_OUTPUT", abs, 1);
 			free(abs);
+			if (separately)
+				setenv("HIJACK_OUTPUT_SEPARATELY", "1", 1);
 		} else {
 			/* our stderr, kept for the trace even if the program moves its own */
 			int fd = fcntl(2, F_DUPFD, 700);
@@ -470,9 +604,19 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hijack: %s: %s\n", argv[optind], strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
-	int ws;
-	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
-		;
+	child = pid;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	int ws = 0;
+	for (;;) {
+		if (waitpid(pid, &ws, WUNTRACED) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!WIFSTOPPED(ws))
+			break;
+		stop_like(WSTOPSIG(ws));
+	}
 	if (summary)
 		summarize(sumdir, out);
 	remove_dir(bcdir);
