@@ -98,7 +98,10 @@ bool hj_set_parse(const char *spec, uint64_t *set, char *err, size_t errlen)
 		int ids[HJ_MAXEXPAND], nids = 0;
 		if (!strcmp(tok, "all") || !strcmp(tok, "%all")) {
 			groups = ~0u;
-		} else if (*tok == '%') {
+		} else if (!strcmp(tok, "none") || !strcmp(tok, "%none")) {
+			continue;	/* strace's: nothing */
+		} else if (*tok == '%' || (hj_call_lookup(tok) < 0 && hj_group_lookup(tok))) {
+			/* strace also takes a group without its % (trace=file) */
 			groups = hj_group_lookup(tok);
 			if (!groups) {
 				if (optional)

@@ -139,6 +139,11 @@ t_strace_e_forms() {
 	check_has "-e inject=: cat says so" 'cat: /etc/hostname: Permission denied' "$out"
 	out=$(timeout 30 "$HIJACK" run -e 'fault=openat:when=1:path=*hostname' -- cat /etc/hostname 2>&1)
 	check_has "-e fault=: ENOSYS by default, as strace" 'Function not implemented' "$out"
+	out=$(timeout 30 "$HIJACK" run -e trace=file -- cat /etc/hostname 2>&1)
+	check_has "-e trace=file: strace's group without %" '^openat\(AT_FDCWD, "/etc/hostname"' "$out"
+	check_lacks "-e trace=file: no read" '^read\(' "$out"
+	out=$(timeout 30 "$HIJACK" run -e trace=none -- cat /etc/hostname 2>&1)
+	check_eq "-e trace=none: nothing traced" "$(cat /etc/hostname)" "$out"
 	out=$(timeout 30 "$HIJACK" run -e signal=all -- true 2>&1)
 	check_eq "-e signal=: a usage error" 2 "$?"
 	check_has "-e signal=: said why" "^hijack: -e signal=: strace's, not supported" "$out"
