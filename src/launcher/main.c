@@ -644,17 +644,25 @@ static int cmd_run(int argc, char **argv)
 	}
 	child = pid;
 	sigprocmask(SIG_SETMASK, &mask, NULL);
-	int ws = 0;
+	/* the end is seen without reaping (WNOWAIT): forward() stops before
+	 * the pid is free to be another process's */
 	for (;;) {
-		if (waitpid(pid, &ws, WUNTRACED) < 0) {
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED | WNOWAIT) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (!WIFSTOPPED(ws))
+		if (si.si_code != CLD_STOPPED)
 			break;
-		stop_like(WSTOPSIG(ws));
+		int sig = si.si_status;
+		waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG);	/* taken */
+		stop_like(sig);
 	}
+	child = 0;
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
 	if (summary)
 		summarize(sumdir, out);
 	remove_dir(bcdir);
