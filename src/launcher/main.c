@@ -663,6 +663,12 @@ static int cmd_run(int argc, char **argv)
 	int ws = 0;
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
+	/* the summary, written from a background job to a terminal with
+	 * tostop, stops us as it would any program (caught, SIGTTOU would
+	 * make the write try again for ever) */
+	static const int job_control[] = { SIGTSTP, SIGTTIN, SIGTTOU };
+	for (size_t i = 0; i < sizeof job_control / sizeof job_control[0]; i++)
+		signal(job_control[i], sigismember(&ignored, job_control[i]) == 1 ? SIG_IGN : SIG_DFL);
 	if (summary)
 		summarize(sumdir, out);
 	remove_dir(bcdir);
