@@ -32,7 +32,32 @@ static const struct { const char *sym; int id; } twins[] = {
 #undef TWIN
 };
 
-int hj_call_lookup(const char *name)
+/* Names strace prints (x86_64, and the 32-bit names users know) for
+ * system calls that hijack sees as the libc functions making them: the
+ * first is the call the name means alone (a --replay line, a summary),
+ * all of them are what it takes in a set. Checked against strace on
+ * glibc 2.36: stat, lstat, fstat and fstatat all show as newfstatat,
+ * faccessat as faccessat2, select as pselect6, fork as clone. */
+#define ALIAS(strace_name, ...) { #strace_name, { __VA_ARGS__ }, sizeof((int[]){ __VA_ARGS__ }) / sizeof(int) },
+static const struct { const char *name; int ids[HJ_MAXEXPAND]; int n; } aliases[] = {
+	ALIAS(newfstatat, HJ_fstatat, HJ_stat, HJ_lstat, HJ_fstat)
+	ALIAS(faccessat2, HJ_faccessat)
+	ALIAS(_llseek, HJ_lseek)
+	ALIAS(llseek, HJ_lseek)
+	ALIAS(mmap2, HJ_mmap)
+	ALIAS(pselect6, HJ_select)
+	ALIAS(clone, HJ_fork)
+	ALIAS(clone3, HJ_posix_spawn, HJ_posix_spawnp, HJ_system)
+	ALIAS(oldfstat, HJ_fstat)
+	ALIAS(oldstat, HJ_stat)
+	ALIAS(oldlstat, HJ_lstat)
+	/* glibc's open() is the openat system call: strace users' openat
+	 * takes it too */
+	ALIAS(openat, HJ_openat, HJ_open)
+};
+#undef ALIAS
+
+static int own_lookup(const char *name)
 {
 	for (int i = 0; i < HJ_NCALLS; i++)
 		if (!strcmp(hj_calls[i].name, name))
@@ -41,6 +66,26 @@ int hj_call_lookup(const char *name)
 		if (!strcmp(twins[i].sym, name))
 			return twins[i].id;
 	return -1;
+}
+
+int hj_call_lookup(const char *name)
+{
+	int id = own_lookup(name);
+	for (size_t i = 0; id < 0 && i < sizeof aliases / sizeof aliases[0]; i++)
+		if (!strcmp(aliases[i].name, name))
+			id = aliases[i].ids[0];
+	return id;
+}
+
+int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND])
+{
+	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+		if (!strcmp(aliases[i].name, name)) {
+			memcpy(ids, aliases[i].ids, sizeof aliases[i].ids);
+			return aliases[i].n;
+		}
+	ids[0] = own_lookup(name);
+	return ids[0] >= 0;
 }
 
 static const struct { const char *name; unsigned mask; } groups[] = {

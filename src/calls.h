@@ -73,8 +73,14 @@ struct hj_call_info {
 
 extern const struct hj_call_info hj_calls[HJ_NCALLS];
 
-/* Id of a call by its plain name or one of its twins, or -1. */
+/* Id of a call by its plain name, one of its twins or the name strace
+ * prints for it (newfstatat, faccessat2, pselect6...), or -1. */
 int hj_call_lookup(const char *name);
+/* Every call a name stands for in a set (-t=, --inject, Hijack.on): its
+ * own, and the libc functions that make the system call strace names
+ * (newfstatat: stat, lstat, fstat, fstatat). Returns how many (0: none). */
+#define HJ_MAXEXPAND 4
+int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND]);
 /* Bit mask of G_* for a group name ("%file", "file", "%net"), or 0. */
 unsigned hj_group_lookup(const char *name);
 const char *hj_group_name(unsigned groups);

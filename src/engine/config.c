@@ -3,6 +3,7 @@
  *   HIJACK_TRACE    trace set ("" for all)       HIJACK_JSON    1: JSON lines
  *   HIJACK_SUMMARY  1, or a directory for the launcher to add up
  *   HIJACK_OUTPUT   file for trace, logs, summary   HIJACK_OUTPUT_FD  inherited fd for them
+ *   HIJACK_OUTPUT_SEPARATELY  1: -ff, each process writes HIJACK_OUTPUT.PID
  *   HIJACK_INJECT   --inject specs, '\x1e'-separated   HIJACK_SEED   HIJACK_FOLLOW=0
  *   HIJACK_ROOT_PID the first traced process
  *   HIJACK_BYTECODE the launcher's compiled scripts and evals, used while they exist
@@ -34,6 +35,7 @@ bool hj_config_load(char *err, size_t errlen)
 {
 	const char *v;
 	hj_cfg.output = hj_env("HIJACK_OUTPUT");
+	hj_cfg.output_separately = (v = hj_env("HIJACK_OUTPUT_SEPARATELY")) && *v == '1';
 	hj_cfg.json = (v = hj_env("HIJACK_JSON")) && *v == '1';
 	hj_cfg.follow = !((v = hj_env("HIJACK_FOLLOW")) && *v == '0');
 	hj_cfg.root_pid = (v = hj_env("HIJACK_ROOT_PID")) ? atoi(v) : 0;

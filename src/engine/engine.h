@@ -84,8 +84,14 @@ struct hj_config {
 	const char *record;		/* --record FILE */
 	uint64_t hook_timeout_ns;	/* --hook-timeout; 0: none */
 	uint64_t vm_memory;		/* --vm-memory, bytes; 0: none */
+	bool output_separately;		/* -ff: output is FILE.PID, no pid prefix */
 };
 extern struct hj_config hj_cfg;
+/* outname.c: the trace file of this process (NULL: none named), in buf
+ * when it is made per process. */
+const char *hj_output_path(char *buf, size_t n);
+/* trace.c: a forked child writing a file of its own opens it afresh. */
+void hj_output_forked(void);
 /* Reads HIJACK_* into hj_cfg, the trace set and injections. */
 bool hj_config_load(char *err, size_t errlen);
 /* Keeps our library and settings in the environment of exec'd children. */

@@ -96,10 +96,13 @@ bool hj_set_parse(const char *spec, uint64_t *set, char *err, size_t errlen)
 		bool optional = *tok == '?';
 		tok += optional;
 		unsigned groups = 0;
-		int id = -1;
+		int ids[HJ_MAXEXPAND], nids = 0;
 		if (!strcmp(tok, "all") || !strcmp(tok, "%all")) {
 			groups = ~0u;
-		} else if (*tok == '%') {
+		} else if (!strcmp(tok, "none") || !strcmp(tok, "%none")) {
+			continue;	/* strace's: nothing */
+		} else if (*tok == '%' || (hj_call_lookup(tok) < 0 && hj_group_lookup(tok))) {
+			/* strace also takes a group without its % (trace=file) */
 			groups = hj_group_lookup(tok);
 			if (!groups) {
 				if (optional)
@@ -107,17 +110,17 @@ bool hj_set_parse(const char *spec, uint64_t *set, char *err, size_t errlen)
 				snprintf(err, errlen, "unknown group: %s (groups: %%file %%desc %%net %%memory %%clock %%process)", tok);
 				return false;
 			}
-		} else if ((id = hj_call_lookup(tok)) < 0) {
+		} else if ((nids = hj_call_expand(tok, ids)) == 0) {
 			if (optional)
 				continue;
 			snprintf(err, errlen, "unknown call: %s", tok);
 			return false;
 		}
-		/* glibc's open() is the openat system call: a set that names
-		 * openat, as strace users write it, takes open too */
-		int also = id == HJ_openat ? HJ_open : -1;
+		/* a name strace prints takes every call that makes it (calls.c) */
+		for (int k = 0; k < nids; k++)
+			mine[ids[k] / 64] |= 1ull << (ids[k] % 64);
 		for (int i = 0; i < HJ_NCALLS; i++)
-			if (i == id || i == also || (hj_calls[i].groups & groups))
+			if (hj_calls[i].groups & groups)
 				mine[i / 64] |= 1ull << (i % 64);
 	}
 	for (int i = 0; i < HJ_NCALLS; i++) {

@@ -68,7 +68,9 @@ static int resolve_output(void)
 		return 1;
 	}
 	if (hj_cfg.output) {
-		long fd = syscall(SYS_openat, AT_FDCWD, hj_cfg.output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		char name[4096];	/* -ff: FILE.PID */
+		long fd = syscall(SYS_openat, AT_FDCWD, hj_output_path(name, sizeof name),
+				  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			hj_output_errno = errno;
 			return 3;
@@ -238,10 +240,21 @@ void hj_note_fork(void)
 	forked = true;
 }
 
+void hj_output_forked(void)
+{
+	if (!hj_cfg.output_separately || __atomic_load_n(&out_state, __ATOMIC_ACQUIRE) != 1)
+		return;
+	int fd = hj_own_fd[HJ_OWN_OUTPUT];
+	hj_own_set(HJ_OWN_OUTPUT, -1);
+	if (fd > 2)
+		syscall(SYS_close, fd);	/* the parent's FILE.PID */
+	__atomic_store_n(&out_state, 0, __ATOMIC_RELEASE);	/* ours is opened at the first line */
+}
+
 static void prefix(struct hj_buf *b)
 {
-	if (!hj_cfg.follow)
-		return;
+	if (!hj_cfg.follow || hj_cfg.output_separately)
+		return;	/* -ff: the file says whose it is */
 	int live = hj_live_count();
 	if (live > 1 || (live < 0 && (forked || (hj_cfg.root_pid && hj_cfg.root_pid != getpid()))))
 		hj_printf(b, "[pid %5d] ", getpid());

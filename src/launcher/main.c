@@ -56,7 +56,45 @@ static const char usage[] =
 	"      --hide PATH          PATH appears not to exist\n"
 	"      --deny WHAT          network, exec or call names (comma separated): EACCES\n"
 	"      --record FILE        write every injected fault to FILE\n"
-	"      --replay FILE        inject exactly the faults in FILE, and no others\n";
+	"      --replay FILE        inject exactly the faults in FILE, and no others\n"
+	"\n"
+	"strace's spellings:\n"
+	"  -f                  accepted: following children is the default\n"
+	"  -ff                 with -o FILE, each process writes its trace to FILE.PID\n"
+	"                      (no pid prefix); the -c summary still goes to FILE\n"
+	"  -e trace=SET        as -t=SET      -e inject=SPEC   as --inject SPEC\n"
+	"  -e fault=SPEC       as --inject SPEC, error=ENOSYS unless it says otherwise\n"
+	"                      (another -e KEY= of strace's is refused; -e CODE is Ruby)\n"
+	"  call names: strace's as well as libc's (newfstatat, pread64, faccessat2,\n"
+	"                      pselect6, clone...); `hijack calls` lists hijack's own\n"
+	"\n"
+	"units:\n"
+	"  --inject's delay_enter=D, delay_exit=D: microseconds, as in strace, unless\n"
+	"      suffixed s, ms, us or ns (delay_enter=200000 and delay_enter=200ms agree)\n"
+	"  Ruby's call.delay(SECONDS), Hijack::Chaos.delay(..., SECONDS, jitter: SECONDS):\n"
+	"      seconds (0.2 is 200 ms)\n"
+	"\n"
+	"--record FILE: after a '#' header line, one line per injected fault,\n"
+	"  PROCESS CALL SEQ FAULT, e.g. '1.2 write 3 error=EIO': PROCESS is the\n"
+	"  process's place in the tree (1 the first, 1.2 its second child), SEQ the\n"
+	"  call's number among that process's calls of that name, FAULT\n"
+	"  error=ERRNO or retval=N. --replay takes the same file.\n"
+	"\n"
+	"exit status: the program's own; 128+N when signal N killed it; 126 when\n"
+	"  COMMAND is not executable, 127 when it is not found; 2 for a usage error\n"
+	"  or a script that fails to load. Signals sent to hijack are passed to the\n"
+	"  program; when the program stops, hijack stops, and SIGCONT resumes both.\n"
+	"\n"
+	"environment:\n"
+	"  without the launcher: LD_PRELOAD=.../libhijack.so and\n"
+	"  HIJACK_SCRIPT=FILE[:FILE...]   scripts to load (as -s)\n"
+	"  HIJACK_TRACE=SET|all           as -t        HIJACK_JSON=1       as --json\n"
+	"  HIJACK_OUTPUT=FILE             as -o        HIJACK_SUMMARY=1    as -c (each process)\n"
+	"  HIJACK_INJECT=SPEC             as --inject  HIJACK_SEED=N       as --seed\n"
+	"  HIJACK_FOLLOW=0                as --no-follow\n"
+	"  HIJACK_RECORD=FILE, HIJACK_REPLAY=FILE      as --record, --replay\n"
+	"  HIJACK_LIBRARY=PATH            the library the launcher preloads (default:\n"
+	"                                 beside it, or PREFIX/lib once installed)\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -303,8 +341,87 @@ static char *absolute(const char *path)
 	return out;
 }
 
-static pid_t child;
-static void forward(int sig) { if (child > 0) kill(child, sig); }
+/* ---- signals: the launcher stands for the program ----
+ * Every signal that would kill or stop the launcher is passed on to the
+ * program, so that `kill -SIG launcher` is `kill -SIG program`; the
+ * launcher itself dies of none of them, and stops when the program stops. */
+static volatile pid_t child;
+
+static bool forwardable(int sig)
+{
+	switch (sig) {
+	case SIGKILL: case SIGSTOP:	/* cannot be caught */
+	case SIGCHLD: case SIGURG:	/* ignored by default, and about us */
+		return false;
+	}
+	return true;
+}
+
+static void forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	int saved = errno;
+	pid_t pid = child;
+	if (pid <= 0)
+		goto out;
+	/* the terminal sends ^C, ^\, ^Z, SIGWINCH to its foreground group:
+	 * the program, in ours, has its own already */
+	if (si->si_code == SI_KERNEL && getpgid(pid) == getpgrp())
+		goto out;
+	/* our own SIGPIPE or SIGXFSZ (a write of ours failed), or the
+	 * program signalling its parent: nothing to pass on */
+	if (si->si_code <= 0 && (si->si_pid == getpid() || si->si_pid == pid))
+		goto out;
+	/* a real fault of the launcher (not sent with kill): die of it */
+	if (si->si_code > 0 && si->si_code != SI_KERNEL &&
+	    (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS)) {
+		signal(sig, SIG_DFL);
+		goto out;
+	}
+	kill(pid, sig);
+out:
+	errno = saved;
+}
+
+/* Installs forward() for every signal we can pass on, also those we were
+ * started ignoring (a background job ignores SIGINT): the program, which
+ * keeps them ignored, may catch them itself. caught and ignored say what
+ * the child sets back before its exec. */
+static void forward_signals(sigset_t *caught, sigset_t *ignored)
+{
+	struct sigaction fwd = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART }, old;
+	sigfillset(&fwd.sa_mask);
+	sigemptyset(caught);
+	sigemptyset(ignored);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!forwardable(sig) || (sig > SIGSYS && sig < SIGRTMIN))	/* glibc's own */
+			continue;
+		if (sigaction(sig, &fwd, &old) != 0)
+			continue;
+		sigaddset(caught, sig);
+		if (old.sa_handler == SIG_IGN)
+			sigaddset(ignored, sig);
+	}
+}
+
+/* The program stopped (^Z, SIGSTOP, SIGTTIN...): stop as it did, so the
+ * shell sees the job stopped; SIGCONT to us resumes it (forward). */
+static void stop_like(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	sigset_t one, prev;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	if (sig == SIGSTOP) {
+		raise(SIGSTOP);
+		return;
+	}
+	sigaction(sig, &dfl, &old);
+	sigprocmask(SIG_UNBLOCK, &one, &prev);
+	raise(sig);	/* an orphaned group ignores it: then we wait on */
+	sigprocmask(SIG_SETMASK, &prev, NULL);
+	sigaction(sig, &old, NULL);
+}
 
 /* Adds up the counts each process left in the run directory's
  * HJ_COUNTS_DIR (a file each, see src/engine/summary.c), removes them
@@ -361,6 +478,44 @@ static void unfired_table(const char *dir, const char *injects)
 	free(copy);
 }
 
+/* strace's -e QUALIFIER=VALUE. 0: taken (trace or inject set), 1: not
+ * strace's (Ruby code, for -e), 2: strace's but not ours (said why). */
+static int strace_expr(const char *arg, char **trace, char **injects)
+{
+	static const char *refused[] = { "abbrev", "verbose", "raw", "signal", "signals", "read", "reads",
+		"write", "writes", "status", "quiet", "silent", "silence", "decode-fds", "decode-fd",
+		"decode-pids", "decode-pid", "kvm", "trace-fds", "trace-fd", "fd", "fds", "secontext" };
+	size_t key = strspn(arg, "abcdefghijklmnopqrstuvwxyz-");
+	if (!key || arg[key] != '=')
+		return 1;
+	const char *val = arg + key + 1;
+	char err[512];
+	if ((key == 5 && !strncmp(arg, "trace", 5)) || (key == 1 && arg[0] == 't')) {
+		if (*val && strcmp(val, "all") &&
+		    !hj_set_parse(val, (uint64_t[(HJ_NCALLS + 63) / 64]){ 0 }, err, sizeof err))
+			return usage_error("-e %s: %s", arg, err);
+		*trace = (char *)(!strcmp(val, "all") ? "" : val);
+		return 0;
+	}
+	if ((key == 6 && !strncmp(arg, "inject", 6)) || (key == 5 && !strncmp(arg, "fault", 5))) {
+		char spec[4096];
+		/* strace's fault= is inject= whose error defaults to ENOSYS */
+		bool bare = arg[0] == 'f' && !strstr(val, "error=") && !strstr(val, "retval=");
+		snprintf(spec, sizeof spec, "%s%s", val, bare ? ":error=ENOSYS" : "");
+		struct hj_inject *inj = hj_inject_parse(spec, err, sizeof err);
+		if (!inj)
+			return usage_error("-e %s: %s", arg, err);
+		hj_inject_free(inj);
+		append(injects, spec, '\x1e');
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (strlen(refused[i]) == key && !strncmp(arg, refused[i], key))
+			return usage_error("-e %.*s=: strace's, not supported by hijack "
+					   "(-e takes trace=SET, inject=SPEC, fault=SPEC, or Ruby code)", (int)key, arg);
+	return 1;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -374,6 +529,8 @@ static int cmd_run(int argc, char **argv)
 		{ "deny", required_argument, 0, 'D' }, { "record", required_argument, 0, 'r' },
 		{ "replay", required_argument, 0, 'p' }, { "quiet", no_argument, 0, 'Q' },
 		{ "hook-timeout", required_argument, 0, 'K' }, { "vm-memory", required_argument, 0, 'M' },
+		/* strace's long spellings of -f and -ff */
+		{ "follow-forks", no_argument, 0, 'f' }, { "output-separately", no_argument, 0, 'P' },
 		{ 0, 0, 0, 0 },
 	};
 	char *shortcuts = NULL, *record = NULL, *replay = NULL, ruby[8192];
@@ -381,12 +538,20 @@ static int cmd_run(int argc, char **argv)
 	char *hook_timeout = NULL, *vm_memory = NULL;
 	bool json = false, summary = false, follow = true, quiet = false;
 	char *shortcut_names = NULL;	/* each shortcut's option text: its code's file name */
+	int forks = 0;	/* -f: accepted (following is the default); -ff: FILE.PID */
 	char err[512];
 	int c;
 	opterr = 0;
 	optind = 1;
 	/* '+': options end at COMMAND, whose own options are its business */
-	while ((c = getopt_long(argc, argv, "+:s:e:t::co:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:s:e:t::co:f", opts, NULL)) != -1) {
+		if (c == 'e') {	/* strace's -e trace=SET, -e inject=SPEC; else Ruby */
+			int r = strace_expr(optarg, &trace, &injects);
+			if (r == 2)
+				return 2;
+			if (r == 0)
+				continue;
+		}
 		switch (c) {
 		case 's': {
 			char *abs = absolute(optarg);
@@ -417,6 +582,8 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'F': follow = false; break;
+		case 'f': forks++; break;
+		case 'P': forks = 2; break;
 		case 'T':
 			if (!hj_time_spec(optarg, ruby, sizeof ruby, err, sizeof err))
 				return usage_error("%s", err);
@@ -573,7 +740,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (it runs all the same)\n", argv[optind], why);
 
 	int out = 2;
-	if (output) {
+	bool separately = forks > 1 && output;	/* -ff without -o is -f, as in strace */
+	if (output && (!separately || summary)) {	/* -ff: FILE only holds the summary */
 		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);	/* after what the processes appended */
 		if (out < 0) {
 			fprintf(stderr, "hijack: %s: %s\n", output, strerror(errno));
@@ -588,24 +756,25 @@ static int cmd_run(int argc, char **argv)
 		return remove_dir(&rd), 2;
 	}
 
-	struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward }, old_int, old_quit;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	sigaction(SIGTERM, &fwd, NULL);
-	sigaction(SIGHUP, &fwd, NULL);
-
-	child = fork();
-	if (child < 0) {
+	/* signals wait (blocked) until the child's pid is known */
+	sigset_t caught, ignored, all, mask;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &mask);
+	forward_signals(&caught, &ignored);
+	pid_t pid = fork();
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		fprintf(stderr, "hijack: fork: %s\n", strerror(errno));
 		if (summary)
 			unlinkat(rd.fd, HJ_COUNTS_DIR, AT_REMOVEDIR);
 		return remove_dir(&rd), 2;
 	}
-	if (child == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
+	if (pid == 0) {
+		/* the program starts with the dispositions and mask we had */
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sigismember(&caught, sig) == 1)
+				signal(sig, sigismember(&ignored, sig) == 1 ? SIG_IGN : SIG_DFL);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		const char *pre = getenv("LD_PRELOAD");
 		char *preload = strdup(lib);
 		if (pre && *pre)
@@ -656,6 +825,8 @@ static int cmd_run(int argc, char **argv)
 			char *abs = absolute(output);
 			setenv("HIJACK_OUTPUT", abs, 1);
 			free(abs);
+			if (separately)
+				setenv("HIJACK_OUTPUT_SEPARATELY", "1", 1);
 		} else {
 			/* our stderr, kept for the trace even if the program moves
 			 * its own; known by its identity, never by number alone */
@@ -673,12 +844,36 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hijack: %s: %s\n", argv[optind], strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
+	child = pid;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	/* the end is seen without reaping (WNOWAIT): forward() stops before
+	 * the pid is free to be another process's */
+	for (;;) {
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (si.si_code != CLD_STOPPED)
+			break;
+		int sig = si.si_status;
+		waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG);	/* taken */
+		stop_like(sig);
+	}
+	child = 0;
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	/* the summary, written from a background job to a terminal with
+	 * tostop, stops us as it would any program (caught, SIGTTOU would
+	 * make the write try again for ever) */
+	static const int job_control[] = { SIGTSTP, SIGTTIN, SIGTTOU };
+	for (size_t i = 0; i < sizeof job_control / sizeof job_control[0]; i++)
+		signal(job_control[i], sigismember(&ignored, job_control[i]) == 1 ? SIG_IGN : SIG_DFL);
 	/* our stderr may be the pipe whose reader went away: the reports
 	 * below must not kill us (the program's own SIGPIPE is untouched) */
 	signal(SIGPIPE, SIG_IGN);
-	int ws;
-	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
-		;
 	lseek(out, 0, SEEK_END);	/* -o: after what the processes appended */
 	if (!quiet)
 		hj_fired_report(out, json);

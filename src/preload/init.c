@@ -27,6 +27,7 @@ static void after_fork_child(void)
 {
 	hj_vm_after_fork();
 	hj_note_fork();
+	hj_output_forked();
 	hj_proc_forked();
 	hj_summary_forked();
 	hj_note_self();

