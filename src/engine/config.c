@@ -164,6 +164,11 @@ void hj_follow_exec(struct hj_call *c)
 			e = i;
 	extern char **environ;
 	char *const *envp = e >= 0 ? (char *const *)c->a[e] : environ;
+	size_t n = 0;
+	/* an envp the kernel refuses (unreadable, no NULL at its end) is
+	 * left as it is: the call fails with EFAULT, as it does bare */
+	if (e >= 0 && envp && !hj_strvec_ok(envp, &n))
+		return;
 	int missing = 0;
 	for (int k = 0; k < ncarried; k++)
 		missing += !has(envp, carried[k]);
@@ -189,9 +194,6 @@ void hj_follow_exec(struct hj_call *c)
 		}
 		return;
 	}
-	size_t n = 0;
-	while (envp && envp[n])
-		n++;
 	/* one block: the pointers, then the merged LD_PRELOAD entry */
 	char **fresh = malloc(sizeof *fresh * (n + (size_t)ncarried + 1) + extra);
 	if (!fresh)

@@ -124,13 +124,28 @@ const char *hj_unhookable(const char *path)
 	return elf && !interp ? "is statically linked: no dynamic loader to preload us" : NULL;
 }
 
-/* Whether an exec will replace the image, so that its line can go out
- * with "= 0" first; when in doubt the line waits for the failure. */
-__attribute__((noinline)) static bool exec_will_run(int id, const char *file)
+/* The program's path argument, copied: false when the kernel would
+ * refuse it (unreadable, or no NUL within PATH_MAX). */
+static bool path_copy(const long *a, int i, char *out, size_t n)
 {
-	char buf[4096];
+	bool nul;
+	return hj_peek_str(out, n, (const char *)a[i], &nul) >= 0 && nul;
+}
+
+/* Whether an exec will replace the image, so that its line can go out
+ * with "= 0" first; when in doubt the line waits for the failure. Its
+ * arguments are read safely: one the kernel refuses makes it fail. */
+__attribute__((noinline)) static bool exec_will_run(int id, const long *a)
+{
+	char file[4096], buf[4096];
+	const struct hj_call_info *ci = &hj_calls[id];
+	if (!path_copy(a, 0, file, sizeof file))
+		return false;
+	for (int i = 1; i < ci->nargs; i++)
+		if ((ci->args[i].kind == K_ARGV || ci->args[i].kind == K_ENVP) && !hj_strvec_ok((char *const *)a[i], NULL))
+			return false;
 	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp;
-	return search ? hj_which(file, buf, sizeof buf) : file && runnable(file);
+	return search ? hj_which(file, buf, sizeof buf) : runnable(file);
 }
 
 /* Following an exec into a program we cannot enter: say so, in the
@@ -138,10 +153,11 @@ __attribute__((noinline)) static bool exec_will_run(int id, const char *file)
 __attribute__((noinline)) static void warn_unhookable(int id, const long *a)
 {
 	bool spawn = id == HJ_posix_spawn || id == HJ_posix_spawnp;
-	const char *file = (const char *)a[spawn ? 1 : 0], *why;
-	char path[4096], line[4400];
+	const char *why;
+	char file[4096], path[4096], line[4400];
 	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp || id == HJ_posix_spawnp;
-	if (!file || !(search ? hj_which(file, path, sizeof path) : snprintf(path, sizeof path, "%s", file) > 0))
+	if (!path_copy(a, spawn ? 1 : 0, file, sizeof file) ||
+	    !(search ? hj_which(file, path, sizeof path) : snprintf(path, sizeof path, "%s", file) > 0))
 		return;
 	if ((why = hj_unhookable(path))) {
 		int n = snprintf(line, sizeof line, "hijack: warning: %s %s; its calls cannot be hooked\n", path, why);
@@ -266,7 +282,7 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 		warn_unhookable(id, a);
 	if (exec && !c.decided) {
 		/* the image is about to go: its trace line and counts go first */
-		if (trace && exec_will_run(id, (const char *)a[0]))
+		if (trace && exec_will_run(id, a))
 			hj_trace_exec(&c);
 		hj_summary_flush();
 	}
@@ -287,6 +303,7 @@ again:
 			c.end = true;
 			c.err = saved_errno;
 		}
+		c.ran_ok = !hj_is_failure(&c);
 		if (timed)
 			c.dur_ns = now_ns() - t0;
 		/* buf= gave other bytes: the program hears about its own, or it

@@ -29,6 +29,7 @@ static void after_fork_child(void)
 	hj_vm_after_fork();
 	hj_note_fork();
 	hj_proc_forked();
+	hj_peek_forked();
 	if (!hj_cfg.follow)
 		memset(hj_wanted, 0, sizeof hj_wanted);
 }
