@@ -647,7 +647,8 @@ static void array_stop(struct hj_buf *b, const void *p, size_t k, size_t sz, boo
 		hj_printf(b, "%s... /* %#lx */]", sep ? ", " : "", at);
 }
 
-/* iovecs, with `data` bytes of content shown across them (-1: all) */
+/* iovecs, with `data` bytes of content shown across them (-1: all; -2:
+ * none, their addresses only, as strace shows a failed read's) */
 static void iovecs(struct hj_buf *b, const struct iovec *v, long n, long data)
 {
 	struct iovec local[MAXSTR];
@@ -667,7 +668,10 @@ static void iovecs(struct hj_buf *b, const struct iovec *v, long n, long data)
 		if (data >= 0 && (size_t)data < show)
 			show = (size_t)data;
 		hj_puts(b, k ? ", {iov_base=" : "{iov_base=");
-		mem(b, local[k].iov_base, show, MAXSTR, 0, false);
+		if (data == -2)
+			ptr(b, (long)local[k].iov_base, false);
+		else
+			mem(b, local[k].iov_base, show, MAXSTR, 0, false);
 		hj_printf(b, ", iov_len=%zu}", local[k].iov_len);
 		if (data >= 0)
 			data -= (long)show;
@@ -1049,9 +1053,9 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		return RAW;
 	}
 	case K_IOV_IN: case K_IOV_OUT:
-		if (!p || (ai->kind == K_IOV_OUT && !done))
+		if (!p || (ai->kind == K_IOV_OUT && !c->after))
 			break;
-		iovecs(b, p, arg(c, i + 1), ai->kind == K_IOV_OUT ? c->ret : -1);
+		iovecs(b, p, arg(c, i + 1), ai->kind != K_IOV_OUT ? -1 : done ? c->ret : -2);
 		return TXT;
 	case K_MSGHDR_IN: case K_MSGHDR_OUT:
 		if (!p)
