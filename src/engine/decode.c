@@ -932,8 +932,10 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 				return TXT;
 			case F_GETLK: case F_SETLK: case F_SETLKW:
 			case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-				if (!p || !COPY_OR_ADDR(b, u.fl, p, json))
-					break;
+				if (!p || !hj_peek(&u.fl, p, sizeof u.fl)) {
+					ptr(b, v, json);
+					return RAW;
+				}
 				flock_struct(b, &u.fl, done && (c->a[1] == F_GETLK || c->a[1] == F_OFD_GETLK));
 				return TXT;
 			case F_ADD_SEALS:
@@ -1172,7 +1174,7 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		return TXT;
 	}
 	case K_STAT:
-		if (!p || !done || !COPY_OR_ADDR(b, u.st, p, json))
+		if (!p || !done || !hj_peek(&u.st, p, sizeof u.st))
 			break;
 		stat_struct(b, &u.st);
 		return TXT;
