@@ -92,12 +92,15 @@ static long buf_len(struct hj_call *c, int i)
  * NULL does, and the call goes on to the kernel's own EFAULT. */
 #define STR_MAX (1 << 20)	/* a string argument longer than this reads as nil */
 
-static mrb_value str_value(mrb_state *mrb, struct hj_call *c, const char *p, size_t max)
+static mrb_value str_value(mrb_state *mrb, struct hj_call *c, int i, size_t max)
 {
+	const char *p = (const char *)c->a[i];
 	char chunk[256];
 	bool nul;
 	if (!p)
 		return mrb_nil_value();
+	if (hj_calls[c->id].args[i].kind == K_PATH)
+		return hj_path_ok(c, i) ? mrb_str_new_cstr(mrb, p) : mrb_nil_value();
 	if (hj_proven(c))	/* the kernel read it whole */
 		return mrb_str_new_cstr(mrb, p);
 	long n = hj_peek_str(chunk, sizeof chunk, p, &nul);
@@ -151,7 +154,7 @@ static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
 	bool done = c->after && !hj_is_failure(c);
 	switch (ai->kind) {
 	case K_PATH: case K_STR:
-		return str_value(mrb, c, (const char *)v, ai->kind == K_PATH ? 4096 : STR_MAX);
+		return str_value(mrb, c, i, STR_MAX);
 	case K_BUF_IN:
 		return mem_value(mrb, (const void *)v, (size_t)buf_len(c, i));
 	case K_BUF_OUT:

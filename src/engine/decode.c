@@ -1037,7 +1037,7 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 	case K_PATH: case K_STR: {
 		/* strace shows a path whole, up to PATH_MAX - 1 bytes */
 		bool whole = ai->kind == K_PATH || id == HJ_symlink || id == HJ_symlinkat;
-		str(b, p, whole ? 4095 : MAXSTR, json, hj_proven(c));
+		str(b, p, whole ? 4095 : MAXSTR, json, ai->kind == K_PATH ? hj_path_ok(c, i) : hj_proven(c));
 		return RAW;
 	}
 	case K_BUF_IN:

@@ -170,7 +170,7 @@ __attribute__((noinline)) static void warn_unhookable(int id, const long *a)
  * passes through unhooked rather than overflow it. The thread's bounds
  * are asked once; only a call off them (a signal stack) asks again. */
 #define STACK_NEEDED (24 * 1024)
-static HJ_TLS uintptr_t stack_lo, stack_hi;
+HJ_TLS uintptr_t stack_lo, stack_hi;	/* peek.c reads [sp, stack_hi) in place */
 
 static bool altstack_room(uintptr_t sp, bool *on)
 {

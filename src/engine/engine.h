@@ -36,6 +36,7 @@ struct hj_call {
 	bool retry;			/* an after block asked for the real call again */
 	bool chance;			/* a hook asked Hijack.rand: in replay, its fault is dropped */
 	bool ran_ok;			/* the real call ran and succeeded: it read its input paths */
+	uint8_t paths_ok;		/* bit i: path argument i was found readable (peek.c) */
 	long asked;			/* count the program gave, before buf= (or -1) */
 	uint64_t delay_ns;
 	uint64_t dur_ns;
@@ -198,6 +199,10 @@ long hj_strlen_safe(const char *src, size_t max, bool *nul);
 /* In the after phase of a call that succeeded: its input paths and
  * strings were read by the kernel (or libc), so they may be read directly. */
 bool hj_proven(const struct hj_call *c);
+/* Whether path argument i of c may be read in place: the kernel read it,
+ * or it was found readable with its NUL within PATH_MAX (remembered for
+ * the call's other readers). NULL, wild or unterminated: false. */
+bool hj_path_ok(struct hj_call *c, int i);
 void hj_peek_forked(void);
 /* Whether v is a NULL-terminated array of readable strings, as an exec's
  * argv and envp must be (else the kernel answers EFAULT); *count its length. */

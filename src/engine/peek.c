@@ -7,8 +7,14 @@
  * read directly what the kernel has already read for a call that
  * succeeded (see hj_proven). */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -121,7 +127,7 @@ long hj_peek_str(char *dst, size_t cap, const char *src, bool *nul)
 
 long hj_strlen_safe(const char *src, size_t max, bool *nul)
 {
-	char scratch[256];
+	char scratch[1024];
 	size_t len = 0;
 	*nul = false;
 	if (!src)
@@ -144,6 +150,125 @@ long hj_strlen_safe(const char *src, size_t max, bool *nul)
 bool hj_proven(const struct hj_call *c)
 {
 	return c->after && c->ran_ok;
+}
+
+/* The calling thread's stack from the current frame to its top is
+ * mapped: a string found there (a local buffer, argv) needs no system
+ * call. The bounds are dispatch.c's, when known. */
+extern HJ_TLS uintptr_t stack_lo, stack_hi;
+
+extern void *__libc_stack_end;
+
+/* glibc ends the main thread's stack at the page above __libc_stack_end;
+ * argv and the environment lie above it, up to the name the program was
+ * run by (AT_EXECFN), at the top of the stack's mapping. */
+static uintptr_t main_top(uintptr_t hi)
+{
+	static uintptr_t top;
+	if (hi != (((uintptr_t)__libc_stack_end & ~(PAGE - 1)) + PAGE))
+		return hi;	/* another thread's */
+	if (!top) {
+		const char *fn = (const char *)getauxval(AT_EXECFN);
+		uintptr_t end = fn ? (uintptr_t)fn + strlen(fn) + 1 : 0;
+		top = end > hi ? (end + PAGE - 1) & ~(PAGE - 1) : hi;
+	}
+	return top;
+}
+
+static bool on_stack(const char *s, size_t max, bool *nul)
+{
+	uintptr_t p = (uintptr_t)s, sp = (uintptr_t)__builtin_frame_address(0), hi = stack_hi;
+	if (hi == UINTPTR_MAX || sp < stack_lo || sp >= hi || p < sp)
+		return false;
+	if (p >= hi && p >= (hi = main_top(hi)))
+		return false;
+	*nul = memchr(s, 0, hi - p < max ? hi - p : max) != NULL;
+	return *nul || hi - p >= max;
+}
+
+/* Two more places a path usually lives are mapped for the process's
+ * whole life: the program's own image (literals) and glibc's brk heap,
+ * from the kernel's start_brk to the current break. A string found in
+ * one of them, NUL and all, needs no system call either. */
+static struct { uintptr_t lo, hi; } image[8];
+static int nimage = -1;		/* -1: not yet looked at */
+static uintptr_t heap_lo;
+
+static void known_init(void)
+{
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)getauxval(AT_PHDR);
+	size_t n = getauxval(AT_PHNUM);
+	uintptr_t bias = 0;
+	bool phdr = false;
+	int k = 0;
+	for (size_t i = 0; ph && i < n; i++)
+		if (ph[i].p_type == PT_PHDR) {
+			bias = (uintptr_t)ph - ph[i].p_vaddr;
+			phdr = true;
+		}
+	/* without PT_PHDR the load bias is not known here: no image ranges */
+	for (size_t i = 0; phdr && i < n && k < 8; i++)
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_R) && bias + ph[i].p_vaddr >= PAGE) {
+			image[k].lo = bias + ph[i].p_vaddr;
+			image[k++].hi = (bias + ph[i].p_vaddr + ph[i].p_memsz) & ~(PAGE - 1);	/* whole pages only */
+		}
+	/* start_brk is the 47th field of /proc/self/stat (after the name in
+	 * parentheses, which may hold anything) */
+	char buf[1024];
+	int fd = (int)syscall(SYS_open, "/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	long len = fd >= 0 ? syscall(SYS_read, fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	if (len > 0) {
+		buf[len] = 0;
+		char *f = strrchr(buf, ')');
+		for (int field = 2; f && field < 47; field++)
+			f = strchr(f + 1, ' ');
+		uintptr_t lo = f ? strtoul(f + 1, NULL, 10) : 0;
+		/* the brk heap lies above the program's image, or is not used */
+		for (int i = 0; i < k; i++)
+			if (lo < image[i].hi)
+				lo = 0;
+		heap_lo = lo;
+	}
+	__atomic_store_n(&nimage, k, __ATOMIC_RELEASE);
+}
+
+static bool in_known(const char *s, size_t max, bool *nul)
+{
+	uintptr_t p = (uintptr_t)s, hi = 0;
+	int n = __atomic_load_n(&nimage, __ATOMIC_ACQUIRE);
+	if (hj_unlikely(n < 0)) {
+		known_init();
+		n = nimage;
+	}
+	for (int k = 0; k < n && !hi; k++)
+		if (p >= image[k].lo && p < image[k].hi)
+			hi = image[k].hi;
+	if (!hi && heap_lo && p >= heap_lo) {
+		uintptr_t brk = (uintptr_t)sbrk(0);	/* glibc's own record: no system call */
+		if (brk != (uintptr_t)-1 && p < (brk & ~(PAGE - 1)))
+			hi = brk & ~(PAGE - 1);
+	}
+	if (!hi)
+		return false;
+	*nul = memchr(s, 0, hi - p < max ? hi - p : max) != NULL;
+	return *nul || hi - p >= max;
+}
+
+bool hj_path_ok(struct hj_call *c, int i)
+{
+	const char *s = (const char *)c->a[i];
+	bool nul;
+	if (!s)
+		return false;
+	if (hj_proven(c) || (c->paths_ok >> i & 1))
+		return true;
+	if (!on_stack(s, PATH_MAX, &nul) && !in_known(s, PATH_MAX, &nul) && hj_strlen_safe(s, PATH_MAX, &nul) < 0)
+		return false;
+	if (nul)
+		c->paths_ok |= (uint8_t)(1u << i);
+	return nul;
 }
 
 /* Whether the string at s ends within the kernel's limit for one exec

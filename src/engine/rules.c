@@ -142,22 +142,17 @@ static bool absolute(int dirfd, const char *path, char *out, size_t n)
 }
 
 /* Path argument i of c, or NULL when the kernel would refuse it
- * (unreadable, or no NUL within PATH_MAX): read in place once the call
- * succeeded (the kernel read it), else copied into copy. */
-static const char *path_arg(const struct hj_call *c, int i, char *copy, size_t n)
+ * (unreadable, or no NUL within PATH_MAX): peek.c says whether it can be
+ * read in place, and remembers it for the call's other readers. */
+static const char *path_arg(const struct hj_call *c, int i)
 {
-	const char *path = (const char *)c->a[i];
-	bool nul;
-	if (!path || hj_proven(c))
-		return path;
-	return hj_peek_str(copy, n, path, &nul) >= 0 && nul ? copy : NULL;
+	return hj_path_ok((struct hj_call *)c, i) ? (const char *)c->a[i] : NULL;
 }
 
 bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n)
 {
 	const struct hj_call_info *ci = &hj_calls[c->id];
-	char copy[4096];
-	const char *path = path_arg(c, i, copy, sizeof copy);
+	const char *path = path_arg(c, i);
 	if (!path)
 		return false;
 	if (!fd_cache_on)	/* the cwd is cached from here on: watch chdir */
@@ -217,12 +212,11 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 {
 	const struct hj_call_info *ci = &hj_calls[c->id];
 	bool has_path = false;
-	char buf[4096];		/* a path copied, or the fd's */
 	for (int i = 0; i < ci->nargs; i++) {
 		if (ci->args[i].kind != K_PATH)
 			continue;
 		has_path = true;
-		const char *path = path_arg(c, i, buf, sizeof buf);
+		const char *path = path_arg(c, i);
 		int dirfd = i > 0 && ci->args[i - 1].kind == K_DIRFD ? (int)c->a[i - 1] : AT_FDCWD;
 		if (path && globs_match(globs, n, path, dirfd))
 			return true;
@@ -231,6 +225,7 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 		return false;
 	int i = first_arg(c->id, K_FD);
 	int fd = i >= 0 ? (int)c->a[i] : c->id == HJ_readdir ? dir_fd((DIR *)c->a[0]) : -1;
+	char buf[4096];
 	return fd >= 0 && hj_fd_path(fd, buf, sizeof buf) && globs_match(globs, n, buf, AT_FDCWD);
 }
 
@@ -357,8 +352,7 @@ void hj_fd_track(struct hj_call *c)
 		for (int i = 0; i < ci->nargs && p < 0; i++)
 			if (ci->args[i].kind == K_PATH)
 				p = i;
-		char copy[4096];
-		const char *path = p >= 0 ? path_arg(c, p, copy, sizeof copy) : NULL;
+		const char *path = p >= 0 ? path_arg(c, p) : NULL;
 		if (path)
 			fd_opened((int)c->ret, p > 0 && ci->args[p - 1].kind == K_DIRFD ? (int)c->a[p - 1] : AT_FDCWD,
 				  path);

@@ -147,6 +147,14 @@ int main(int argc, char **argv)
 	char **vec = tail_vec(4);
 
 	/* paths */
+	if (want("chdir-heapend")) {
+		/* 10 bytes, no NUL, up to the end of the brk heap's last page */
+		static void *volatile keep;	/* a heap there is (the compiler drops a free(malloc())) */
+		keep = malloc(100);
+		char *end = (char *)(((unsigned long)sbrk(0) + (unsigned long)page - 1) & ~((unsigned long)page - 1));
+		memset(end - 10, 'a', 10);
+		T("chdir-heapend", chdir(end - 10));
+	}
 	T("chdir-null", chdir(NULL));
 	T("chdir-wild", chdir(wild));
 	T("chdir-none", chdir(none));
