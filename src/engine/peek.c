@@ -63,95 +63,6 @@ static long vm_copy(long nr, void *local, const void *remote, size_t n)
 	}
 }
 
-bool hj_peek(void *dst, const void *src, size_t n)
-{
-	if (!n)
-		return true;
-	if (!src)
-		return false;
-	return vm_copy(SYS_process_vm_readv, dst, src, n) == (long)n;
-}
-
-bool hj_poke(void *dst, const void *src, size_t n)
-{
-	if (!n)
-		return true;
-	if (!dst)
-		return false;
-	return vm_copy(SYS_process_vm_writev, (void *)src, dst, n) == (long)n;
-}
-
-bool hj_readable(const void *src, size_t n)
-{
-	char scratch[512];
-	const char *p = src;
-	if (!n)
-		return true;
-	if (!p)
-		return false;
-	while (n) {
-		size_t take = n < sizeof scratch ? n : sizeof scratch;
-		if (!hj_peek(scratch, p, take))
-			return false;
-		p += take;
-		n -= take;
-	}
-	return true;
-}
-
-long hj_peek_str(char *dst, size_t cap, const char *src, bool *nul)
-{
-	size_t got = 0;
-	*nul = false;
-	if (!src)
-		return -1;
-	while (got < cap) {
-		uintptr_t at = (uintptr_t)(src + got);
-		size_t take = PAGE - (at & (PAGE - 1));
-		if (take > cap - got)
-			take = cap - got;
-		long n = vm_copy(SYS_process_vm_readv, dst + got, src + got, take);
-		if (n <= 0)
-			return -1;
-		char *end = memchr(dst + got, 0, (size_t)n);
-		if (end) {
-			*nul = true;
-			return end - dst;
-		}
-		got += (size_t)n;
-		if ((size_t)n < take)
-			return -1;	/* stopped by a fault before any NUL */
-	}
-	return (long)got;
-}
-
-long hj_strlen_safe(const char *src, size_t max, bool *nul)
-{
-	char scratch[1024];
-	size_t len = 0;
-	*nul = false;
-	if (!src)
-		return -1;
-	while (len < max) {
-		size_t want = max - len < sizeof scratch ? max - len : sizeof scratch;
-		bool found;
-		long n = hj_peek_str(scratch, want, src + len, &found);
-		if (n < 0)
-			return -1;
-		len += (size_t)n;
-		if (found) {
-			*nul = true;
-			return (long)len;
-		}
-	}
-	return (long)len;
-}
-
-bool hj_proven(const struct hj_call *c)
-{
-	return c->after && c->ran_ok;
-}
-
 /* The calling thread's stack from the current frame to its top is
  * mapped: a string found there (a local buffer, argv) needs no system
  * call. The bounds are dispatch.c's, when known. */
@@ -175,15 +86,14 @@ static uintptr_t main_top(uintptr_t hi)
 	return top;
 }
 
-static bool on_stack(const char *s, size_t max, bool *nul)
+static uintptr_t stack_end(uintptr_t p)
 {
-	uintptr_t p = (uintptr_t)s, sp = (uintptr_t)__builtin_frame_address(0), hi = stack_hi;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), hi = stack_hi;
 	if (hi == UINTPTR_MAX || sp < stack_lo || sp >= hi || p < sp)
-		return false;
+		return 0;
 	if (p >= hi && p >= (hi = main_top(hi)))
-		return false;
-	*nul = memchr(s, 0, hi - p < max ? hi - p : max) != NULL;
-	return *nul || hi - p >= max;
+		return 0;
+	return hi;
 }
 
 /* Two more places a path usually lives are mapped for the process's
@@ -234,9 +144,14 @@ static void known_init(void)
 	__atomic_store_n(&nimage, k, __ATOMIC_RELEASE);
 }
 
-static bool in_known(const char *s, size_t max, bool *nul)
+/* The end of the mapped region known to hold p (the thread's stack above
+ * this frame, the program's image, the brk heap), or 0: [p, end) can be
+ * read in place. */
+static uintptr_t known_end(const void *at)
 {
-	uintptr_t p = (uintptr_t)s, hi = 0;
+	uintptr_t p = (uintptr_t)at, hi = stack_end(p);
+	if (hi)
+		return hi;
 	int n = __atomic_load_n(&nimage, __ATOMIC_ACQUIRE);
 	if (hj_unlikely(n < 0)) {
 		known_init();
@@ -250,10 +165,117 @@ static bool in_known(const char *s, size_t max, bool *nul)
 		if (brk != (uintptr_t)-1 && p < (brk & ~(PAGE - 1)))
 			hi = brk & ~(PAGE - 1);
 	}
+	return hi;
+}
+
+/* A string found whole in a known region: true, and *nul when its NUL
+ * is within max; false when it must be read the slow way. */
+static bool known_str(const char *s, size_t max, bool *nul)
+{
+	uintptr_t p = (uintptr_t)s, hi = known_end(s);
 	if (!hi)
 		return false;
 	*nul = memchr(s, 0, hi - p < max ? hi - p : max) != NULL;
 	return *nul || hi - p >= max;
+}
+
+bool hj_peek(void *dst, const void *src, size_t n)
+{
+	if (!n)
+		return true;
+	if (!src)
+		return false;
+	uintptr_t end = known_end(src);
+	if (end && end - (uintptr_t)src >= n) {
+		memcpy(dst, src, n);
+		return true;
+	}
+	return vm_copy(SYS_process_vm_readv, dst, src, n) == (long)n;
+}
+
+bool hj_poke(void *dst, const void *src, size_t n)
+{
+	if (!n)
+		return true;
+	if (!dst)
+		return false;
+	return vm_copy(SYS_process_vm_writev, (void *)src, dst, n) == (long)n;
+}
+
+bool hj_readable(const void *src, size_t n)
+{
+	char scratch[512];
+	const char *p = src;
+	if (!n)
+		return true;
+	if (!p)
+		return false;
+	while (n) {
+		size_t take = n < sizeof scratch ? n : sizeof scratch;
+		if (!hj_peek(scratch, p, take))
+			return false;
+		p += take;
+		n -= take;
+	}
+	return true;
+}
+
+long hj_peek_str(char *dst, size_t cap, const char *src, bool *nul)
+{
+	size_t got = 0;
+	*nul = false;
+	if (!src)
+		return -1;
+	if (known_str(src, cap, nul)) {
+		size_t n = *nul ? strlen(src) : cap;
+		memcpy(dst, src, n);
+		return (long)n;
+	}
+	while (got < cap) {
+		uintptr_t at = (uintptr_t)(src + got);
+		size_t take = PAGE - (at & (PAGE - 1));
+		if (take > cap - got)
+			take = cap - got;
+		long n = vm_copy(SYS_process_vm_readv, dst + got, src + got, take);
+		if (n <= 0)
+			return -1;
+		char *end = memchr(dst + got, 0, (size_t)n);
+		if (end) {
+			*nul = true;
+			return end - dst;
+		}
+		got += (size_t)n;
+		if ((size_t)n < take)
+			return -1;	/* stopped by a fault before any NUL */
+	}
+	return (long)got;
+}
+
+long hj_strlen_safe(const char *src, size_t max, bool *nul)
+{
+	char scratch[1024];
+	size_t len = 0;
+	*nul = false;
+	if (!src)
+		return -1;
+	while (len < max) {
+		size_t want = max - len < sizeof scratch ? max - len : sizeof scratch;
+		bool found;
+		long n = hj_peek_str(scratch, want, src + len, &found);
+		if (n < 0)
+			return -1;
+		len += (size_t)n;
+		if (found) {
+			*nul = true;
+			return (long)len;
+		}
+	}
+	return (long)len;
+}
+
+bool hj_proven(const struct hj_call *c)
+{
+	return c->after && c->ran_ok;
 }
 
 bool hj_path_ok(struct hj_call *c, int i)
@@ -264,7 +286,7 @@ bool hj_path_ok(struct hj_call *c, int i)
 		return false;
 	if (hj_proven(c) || (c->paths_ok >> i & 1))
 		return true;
-	if (!on_stack(s, PATH_MAX, &nul) && !in_known(s, PATH_MAX, &nul) && hj_strlen_safe(s, PATH_MAX, &nul) < 0)
+	if (!known_str(s, PATH_MAX, &nul) && hj_strlen_safe(s, PATH_MAX, &nul) < 0)
 		return false;
 	if (nul)
 		c->paths_ok |= (uint8_t)(1u << i);
@@ -281,6 +303,9 @@ struct window { char buf[1024]; uintptr_t lo, hi; };
 static bool exec_string_ok(const char *s, struct window *w)
 {
 	uintptr_t p = (uintptr_t)s;
+	bool nul;
+	if (known_str(s, ARG_MAX_LEN, &nul))
+		return nul;
 	if (p >= w->lo && p < w->hi && memchr(w->buf + (p - w->lo), 0, w->hi - p))
 		return true;
 	size_t take = PAGE - (p & (PAGE - 1));
@@ -295,7 +320,6 @@ static bool exec_string_ok(const char *s, struct window *w)
 	w->hi = p + (size_t)got;
 	if (memchr(w->buf, 0, (size_t)got))
 		return true;
-	bool nul;
 	return hj_strlen_safe(s, ARG_MAX_LEN, &nul) >= 0 && nul;
 }
 
