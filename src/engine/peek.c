@@ -50,12 +50,14 @@ static long vm_copy(long nr, void *local, const void *remote, size_t n)
 		}
 		struct iovec l = { local, n }, r = { (void *)remote, n };
 		long got = syscall(nr, pid, &l, 1ul, &r, 1ul, 0ul);
-		if (got >= 0 || errno == EFAULT || tries) {
-			if (got < 0 && errno != EFAULT) {	/* ENOSYS, EPERM: no way to check */
-				unavailable = true;
-				errno = saved;
-				return vm_copy(nr, local, remote, n);
-			}
+		if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+			/* a seccomp filter's refusal: no way to check, so read as
+			 * before (a bad pointer faults, as it would bare in libc) */
+			unavailable = true;
+			errno = saved;
+			return vm_copy(nr, local, remote, n);
+		}
+		if (got >= 0 || errno != ESRCH || tries) {
 			errno = saved;
 			return got;
 		}
