@@ -121,8 +121,9 @@ static void known_init(void)
 	/* without PT_PHDR the load bias is not known here: no image ranges */
 	for (size_t i = 0; phdr && i < n && k < 8; i++)
 		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_R) && bias + ph[i].p_vaddr >= PAGE) {
+			/* the kernel maps a segment in whole pages */
 			image[k].lo = bias + ph[i].p_vaddr;
-			image[k++].hi = (bias + ph[i].p_vaddr + ph[i].p_memsz) & ~(PAGE - 1);	/* whole pages only */
+			image[k++].hi = (bias + ph[i].p_vaddr + ph[i].p_memsz + PAGE - 1) & ~(PAGE - 1);
 		}
 	/* start_brk is the 47th field of /proc/self/stat (after the name in
 	 * parentheses, which may hold anything) */

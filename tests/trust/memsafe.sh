@@ -167,6 +167,39 @@ test_against_strace() {
 	check_eq "the lines strace prints" "$theirs" "$ours"
 }
 
-run_tests test_bare_program_runs test_plain_run test_trace test_json test_script_reads_every_argument \
+# Reading safely must not cost a system call per path on the usual path:
+# a path on the stack, in the program's image or in the brk heap is read
+# in place; only memory elsewhere is asked of the kernel.
+test_filter_costs_no_syscall() {
+	command -v strace >/dev/null || { echo "memsafe: no strace, syscall count skipped"; return; }
+	cat >paths.c <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+int main(int argc, char **argv)
+{
+	struct stat st;
+	char local[64];
+	char *heap = malloc(64);
+	strcpy(local, "/etc/hostname");
+	strcpy(heap, "/etc/hostname");
+	long bad = 0;
+	for (int i = 0; i < 500; i++)
+		bad += stat("/etc/hostname", &st) + stat(local, &st) + stat(heap, &st) + stat(argv[1], &st);
+	printf("%ld\n", bad);
+	return argc < 2;
+}
+EOF
+	cc -O1 -o paths paths.c || { fail "paths.c does not build"; return; }
+	local out n
+	out=$(timeout $T strace -f -qq -c -e trace=process_vm_readv "$HIJACK" run \
+		-e 'Hijack.on(:stat, path: "/x*") { |c| c.fail(:EIO) }' --inject 'stat:error=EIO:path=/y*' -- ./paths /etc/hostname 2>&1)
+	check_has "2000 stats ran" '^0$' "$out"
+	n=$(awk '$NF == "process_vm_readv" { print $4 }' <<<"$out")
+	check_eq "path filters on 2000 stats: safe reads that took a system call" "0" "${n:-0}"
+}
+
+run_tests test_filter_costs_no_syscall test_bare_program_runs test_plain_run test_trace test_json test_script_reads_every_argument \
 	test_path_filters test_writers_on_bad_memory test_against_strace
 summary memsafe
