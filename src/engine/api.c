@@ -89,11 +89,46 @@ static long buf_len(struct hj_call *c, int i)
 	return i + 1 < hj_calls[c->id].nargs ? c->a[i + 1] : 0;
 }
 
+/* The program's memory reaches Ruby through peek.c: what cannot be read
+ * (a bad pointer, a string with no NUL within its limit) reads as nil, as
+ * NULL does, and the call goes on to the kernel's own EFAULT. */
+#define STR_MAX (1 << 20)	/* a string argument longer than this reads as nil */
+
+static mrb_value str_value(mrb_state *mrb, struct hj_call *c, int i, size_t max)
+{
+	const char *p = (const char *)c->a[i];
+	char chunk[256];
+	bool nul;
+	if (!p)
+		return mrb_nil_value();
+	if (hj_calls[c->id].args[i].kind == K_PATH)
+		return hj_path_ok(c, i) ? mrb_str_new_cstr(mrb, p) : mrb_nil_value();
+	if (hj_proven(c))	/* the kernel read it whole */
+		return mrb_str_new_cstr(mrb, p);
+	long n = hj_peek_str(chunk, sizeof chunk, p, &nul);
+	if (n >= 0 && nul)
+		return mrb_str_new(mrb, chunk, (size_t)n);
+	if (n < 0 || (n = hj_strlen_safe(p, max, &nul)) < 0 || !nul)
+		return mrb_nil_value();
+	return mrb_str_new(mrb, p, (size_t)n);	/* every byte of it was read just now */
+}
+
+static mrb_value mem_value(mrb_state *mrb, const void *p, size_t n)
+{
+	if (!p)
+		return mrb_nil_value();
+	mrb_value s = mrb_str_new(mrb, NULL, n);
+	return hj_peek(RSTRING_PTR(s), p, n) ? s : mrb_nil_value();
+}
+
 static mrb_value str_array(mrb_state *mrb, char *const *v)
 {
-	mrb_value ary = mrb_ary_new(mrb);
-	for (; v && *v; v++)
-		mrb_ary_push(mrb, ary, mrb_str_new_cstr(mrb, *v));
+	size_t n;
+	if (!hj_strvec_ok(v, &n))
+		return mrb_nil_value();
+	mrb_value ary = mrb_ary_new_capa(mrb, (mrb_int)n);
+	for (size_t k = 0; k < n; k++)
+		mrb_ary_push(mrb, ary, mrb_str_new_cstr(mrb, v[k]));
 	return ary;
 }
 
@@ -101,8 +136,14 @@ static mrb_value iov_bytes(mrb_state *mrb, const struct iovec *iov, int n, long 
 {
 	mrb_value s = mrb_str_new(mrb, NULL, 0);
 	for (int k = 0; k < n && limit > 0; k++) {
-		long take = (long)iov[k].iov_len < limit ? (long)iov[k].iov_len : limit;
-		mrb_str_cat(mrb, s, iov[k].iov_base, (size_t)take);
+		struct iovec one;
+		if (!hj_peek(&one, iov + k, sizeof one))
+			return mrb_nil_value();
+		long take = (long)one.iov_len < limit ? (long)one.iov_len : limit;
+		mrb_int at = RSTRING_LEN(s);
+		mrb_str_resize(mrb, s, at + take);
+		if (!hj_peek(RSTRING_PTR(s) + at, one.iov_base, (size_t)take))
+			return mrb_nil_value();
 		limit -= take;
 	}
 	return s;
@@ -115,11 +156,11 @@ static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
 	bool done = c->after && !hj_is_failure(c);
 	switch (ai->kind) {
 	case K_PATH: case K_STR:
-		return v ? mrb_str_new_cstr(mrb, (const char *)v) : mrb_nil_value();
+		return str_value(mrb, c, i, STR_MAX);
 	case K_BUF_IN:
-		return v ? mrb_str_new(mrb, (const char *)v, (size_t)buf_len(c, i)) : mrb_nil_value();
+		return mem_value(mrb, (const void *)v, (size_t)buf_len(c, i));
 	case K_BUF_OUT:
-		return done && v && c->ret > 0 ? mrb_str_new(mrb, (const char *)v, (size_t)c->ret) : mrb_nil_value();
+		return done && c->ret > 0 ? mem_value(mrb, (const void *)v, (size_t)c->ret) : mrb_nil_value();
 	case K_IOV_IN:
 		return v ? iov_bytes(mrb, (const struct iovec *)v, (int)buf_len(c, i), LONG_MAX) : mrb_nil_value();
 	case K_IOV_OUT:
@@ -127,36 +168,46 @@ static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
 	case K_SOCKADDR: case K_SOCKADDR_OUT: {
 		if (!v || (ai->kind == K_SOCKADDR_OUT && !done))
 			return mrb_nil_value();
-		unsigned len = ai->kind == K_SOCKADDR ? (unsigned)buf_len(c, i)
-			     : c->a[i + 1] ? *(socklen_t *)c->a[i + 1] : 0;
+		socklen_t len = 0;
+		if (ai->kind == K_SOCKADDR)
+			len = (socklen_t)buf_len(c, i);
+		else if (!hj_peek(&len, (const void *)c->a[i + 1], sizeof len))
+			return mrb_nil_value();
+		struct sockaddr_storage sa;
+		if (len > sizeof sa)
+			len = sizeof sa;
+		if (!hj_peek(&sa, (const void *)v, len))
+			return mrb_nil_value();
 		char tmp[256];
 		struct hj_buf b = { tmp, 0, sizeof tmp };
-		hj_sockaddr_str(&b, (const void *)v, len);
+		hj_sockaddr_str(&b, &sa, len);
 		return mrb_str_new(mrb, tmp, b.len);
 	}
 	case K_ARGV: case K_ENVP:
 		return v ? str_array(mrb, (char *const *)v) : mrb_nil_value();
-	case K_FDPAIR:
-		if (!done || !v)
+	case K_FDPAIR: {
+		int fds[2];
+		if (!done || !hj_peek(fds, (const void *)v, sizeof fds))
 			return mrb_nil_value();
-		return mrb_assoc_new(mrb, mrb_int_value(mrb, ((int *)v)[0]), mrb_int_value(mrb, ((int *)v)[1]));
+		return mrb_assoc_new(mrb, mrb_int_value(mrb, fds[0]), mrb_int_value(mrb, fds[1]));
+	}
 	case K_TIMESPEC: case K_TIMESPEC_OUT: {
-		if (!v || (ai->kind == K_TIMESPEC_OUT && !done))
+		struct timespec ts;
+		if ((ai->kind == K_TIMESPEC_OUT && !done) || !hj_peek(&ts, (const void *)v, sizeof ts))
 			return mrb_nil_value();
-		const struct timespec *ts = (const void *)v;
-		return mrb_float_value(mrb, (double)ts->tv_sec + ts->tv_nsec / 1e9);
+		return mrb_float_value(mrb, (double)ts.tv_sec + ts.tv_nsec / 1e9);
 	}
 	case K_TIMEVAL: case K_TIMEVAL_OUT: {
-		if (!v || (ai->kind == K_TIMEVAL_OUT && !done))
+		struct timeval tv;
+		if ((ai->kind == K_TIMEVAL_OUT && !done) || !hj_peek(&tv, (const void *)v, sizeof tv))
 			return mrb_nil_value();
-		const struct timeval *tv = (const void *)v;
-		return mrb_float_value(mrb, (double)tv->tv_sec + tv->tv_usec / 1e6);
+		return mrb_float_value(mrb, (double)tv.tv_sec + tv.tv_usec / 1e6);
 	}
 	case K_TIMES: {
 		/* [atime, mtime]: Float seconds, :now or :omit; nil means both now */
-		if (!v)
+		struct timespec ts[2];
+		if (!hj_peek(ts, (const void *)v, sizeof ts))
 			return mrb_nil_value();
-		const struct timespec *ts = (const void *)v;
 		mrb_value pair[2];
 		for (int k = 0; k < 2; k++)
 			pair[k] = ts[k].tv_nsec == UTIME_NOW ? mrb_symbol_value(mrb_intern_lit(mrb, "now"))
@@ -288,7 +339,11 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 		v = mrb_str_to_str(mrb, v);
 		long room = hj_calls[c->id].nargs > i + 1 ? c->a[i + 1] : 0;
 		long n = RSTRING_LEN(v) < room ? RSTRING_LEN(v) : room;
-		memcpy((void *)c->a[i], RSTRING_PTR(v), (size_t)n);
+		if (n > 0 && !hj_poke((void *)c->a[i], RSTRING_PTR(v), (size_t)n)) {
+			char at[24];
+			snprintf(at, sizeof at, "%#lx", (unsigned long)c->a[i]);
+			mrb_raisef(mrb, E_RUNTIME_ERROR, "buf= cannot write the program's buffer at %s", at);
+		}
 		c->ret = n;
 		c->err = 0;
 		return;
@@ -353,10 +408,11 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 			mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= on %s works in after blocks", ai->name, hj_calls[c->id].name);
 		if (c->a[i]) {
 			struct timespec ts = float_timespec(mrb_as_float(mrb, v));
-			if (ai->kind == K_TIMESPEC_OUT)
-				*(struct timespec *)c->a[i] = ts;
-			else
-				*(struct timeval *)c->a[i] = (struct timeval){ ts.tv_sec, ts.tv_nsec / 1000 };
+			struct timeval tv = { ts.tv_sec, ts.tv_nsec / 1000 };
+			bool ok = ai->kind == K_TIMESPEC_OUT ? hj_poke((void *)c->a[i], &ts, sizeof ts)
+							     : hj_poke((void *)c->a[i], &tv, sizeof tv);
+			if (!ok)
+				mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= cannot write the program's memory", ai->name);
 		}
 		return;
 	case K_TIMES: {
@@ -506,8 +562,10 @@ static mrb_value call_set_result(mrb_state *mrb, mrb_value self)
 	mrb_int v;
 	mrb_get_args(mrb, "i", &v);
 	c->ret = (long)v;
-	if (c->id == HJ_time && c->a[0] && c->after)	/* time() stores what it returns */
-		*(time_t *)c->a[0] = (time_t)v;
+	if (c->id == HJ_time && c->a[0] && c->after) {	/* time() stores what it returns */
+		time_t t = (time_t)v;
+		hj_poke((void *)c->a[0], &t, sizeof t);
+	}
 	return mrb_int_value(mrb, v);
 }
 
@@ -552,8 +610,10 @@ static mrb_value call_fd_path(mrb_state *mrb, mrb_value self)
 	struct hj_call *c = cur(mrb, self);
 	const struct hj_call_info *ci = &hj_calls[c->id];
 	char buf[4096];
-	if (c->id == HJ_readdir)	/* the directory a DIR * reads */
-		return c->a[0] && hj_fd_path(dirfd((DIR *)c->a[0]), buf, sizeof buf) ? mrb_str_new_cstr(mrb, buf) : mrb_nil_value();
+	int fd;
+	if (c->id == HJ_readdir)	/* the directory a DIR * reads (glibc's begins with its fd) */
+		return hj_peek(&fd, (const void *)c->a[0], sizeof fd) && hj_fd_path(dirfd((DIR *)c->a[0]), buf, sizeof buf)
+		     ? mrb_str_new_cstr(mrb, buf) : mrb_nil_value();
 	for (int i = 0; i < ci->nargs; i++)
 		if (ci->args[i].kind == K_FD || (ci->args[i].kind == K_DIRFD && (int)c->a[i] >= 0))
 			return hj_fd_path((int)c->a[i], buf, sizeof buf) ? mrb_str_new_cstr(mrb, buf) : mrb_nil_value();
@@ -647,9 +707,14 @@ static mrb_value call_abspath(mrb_state *mrb, mrb_value self)
 static mrb_value call_entry(mrb_state *mrb, mrb_value self)
 {
 	struct hj_call *c = cur(mrb, self);
+	char name[256];
+	bool nul;
 	if (c->id != HJ_readdir || !c->after || !c->ret)
 		return mrb_nil_value();
-	return mrb_str_new_cstr(mrb, ((struct dirent *)c->ret)->d_name);
+	if (hj_proven(c))	/* libc's own dirent (a hook that makes one up is read safely) */
+		return mrb_str_new_cstr(mrb, ((struct dirent *)c->ret)->d_name);
+	long n = hj_peek_str(name, sizeof name, ((struct dirent *)c->ret)->d_name, &nul);
+	return n >= 0 && nul ? mrb_str_new(mrb, name, (size_t)n) : mrb_nil_value();
 }
 
 /* call.retry: in an after block, make the real call again (and run the

@@ -135,6 +135,8 @@ void hj_follow_init(void)
 struct block {
 	size_t size;
 	char **saved;		/* environ before it was swapped, or NULL */
+	long given;		/* the envp argument the program gave */
+	int slot;		/* its index in the call's arguments, or -1 */
 	char *env[];
 };
 
@@ -201,10 +203,18 @@ void hj_follow_exec(struct hj_call *c)
 	for (int i = 0; i < ci->nargs; i++)
 		if (ci->args[i].kind == K_ENVP)
 			e = i;
-	struct block *b = with_ours(e >= 0 ? (char *const *)c->a[e] : environ);
+	char *const *envp = e >= 0 ? (char *const *)c->a[e] : environ;
+	size_t n = 0;
+	/* an envp the kernel refuses (unreadable, no NULL at its end) is
+	 * left as it is: the call fails with EFAULT, as it does bare */
+	if (e >= 0 && envp && !hj_strvec_ok(envp, &n))
+		return;
+	struct block *b = with_ours(envp);
 	if (!b)
 		return;
+	b->slot = e;
 	if (e >= 0) {
+		b->given = c->a[e];
 		c->a[e] = (long)b->env;
 	} else {
 		/* execv, execvp, system, popen read environ: for the call's
@@ -219,6 +229,8 @@ void hj_follow_exec_done(struct hj_call *c)
 {
 	struct block *b = c->follow;
 	c->follow = NULL;
+	if (b->slot >= 0)
+		c->a[b->slot] = b->given;
 	if (b->saved) {
 		if (environ == b->env) {
 			environ = b->saved;

@@ -363,14 +363,19 @@ enum { Q_NUL = 1, Q_HEX = 2 };
 /* Quotes n bytes of s (fewer with Q_NUL: up to the NUL), at most max,
  * escaped as strace does; "..." after the quote when cut.  In JSON, a
  * JSON string without the dots. */
+static void quote_cut(struct hj_buf *b, const char *s, size_t n, bool cut, int how, bool json);
+
 static void quote(struct hj_buf *b, const char *s, size_t n, size_t max, int how, bool json)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	if (how & Q_NUL)
 		n = strnlen(s, n);
-	bool cut = n > max;
-	if (cut)
-		n = max;
+	quote_cut(b, s, n < max ? n : max, n > max, how, json);
+}
+
+/* n bytes of s quoted, with the dots after when cut */
+static void quote_cut(struct hj_buf *b, const char *s, size_t n, bool cut, int how, bool json)
+{
+	const unsigned char *u = (const unsigned char *)s;
 	hj_put(b, "\"", 1);
 	for (size_t k = 0; k < n; k++) {
 		unsigned c = u[k];
@@ -407,14 +412,6 @@ static void quote(struct hj_buf *b, const char *s, size_t n, size_t max, int how
 		hj_puts(b, "...");
 }
 
-static void str(struct hj_buf *b, const char *s, size_t max, bool json)
-{
-	if (!s)
-		hj_puts(b, json ? "null" : "NULL");
-	else
-		quote(b, s, max + 1, max, Q_NUL, json);
-}
-
 static void ptr(struct hj_buf *b, long v, bool json)
 {
 	if (!v)
@@ -422,6 +419,60 @@ static void ptr(struct hj_buf *b, long v, bool json)
 	else
 		hj_printf(b, json ? "%lu" : "%#lx", (unsigned long)v);
 }
+
+/* The program's string at s, at most max bytes shown: its address when a
+ * byte before its NUL (within max) cannot be read, as strace shows it.
+ * proven: the kernel read it already, so it is read in place. */
+static void str(struct hj_buf *b, const char *s, size_t max, bool json, bool proven)
+{
+	if (!s) {
+		hj_puts(b, json ? "null" : "NULL");
+		return;
+	}
+	if (proven) {
+		quote(b, s, max + 1, max, Q_NUL, json);
+		return;
+	}
+	char chunk[256];
+	const char *from = chunk;
+	bool nul;
+	size_t want = max + 1;	/* one more, to know whether it is cut */
+	long n = hj_peek_str(chunk, want < sizeof chunk ? want : sizeof chunk, s, &nul);
+	if (n >= 0 && !nul && (size_t)n < want) {
+		/* a long one: its length first, then read where it is */
+		n = hj_strlen_safe(s, want, &nul);
+		from = s;
+	}
+	if (n < 0)
+		ptr(b, (long)s, json);
+	else
+		quote(b, from, (size_t)n, max, 0, json);
+}
+
+/* n bytes of the program's memory at p, quoted (at most max shown), or
+ * the address when they cannot be read */
+static void mem(struct hj_buf *b, const void *p, size_t n, size_t max, int how, bool json)
+{
+	char chunk[MAXSTR + 1];
+	size_t look = n < max ? n : max;
+	if (look <= sizeof chunk) {
+		if (!hj_peek(chunk, p, look)) {
+			ptr(b, (long)p, json);
+			return;
+		}
+		quote_cut(b, chunk, look, n > max, how, json);
+		return;
+	}
+	if (!hj_readable(p, look)) {
+		ptr(b, (long)p, json);
+		return;
+	}
+	quote(b, p, n, max, how, json);
+}
+
+/* A struct of the program's, copied: false (the address printed) when
+ * it cannot be read. */
+#define COPY_OR_ADDR(b, var, p, json) (hj_peek(&(var), (p), sizeof(var)) || (ptr(b, (long)(p), json), false))
 
 /* ---- structures ---- */
 
@@ -499,15 +550,21 @@ static void statx_struct(struct hj_buf *b, const struct statx *st)
 	hj_printf(b, ", stx_size=%llu, ...}", (unsigned long long)st->stx_size);
 }
 
-static void sockaddr_text(struct hj_buf *b, const void *sa, unsigned len)
+/* addr: the program's; shown from a copy, or as the address when it
+ * cannot be read */
+static void sockaddr_text(struct hj_buf *b, const void *addr, unsigned len)
 {
 	sa_family_t fam;
-	if (!sa) {
+	struct sockaddr_storage copy;
+	const void *sa = &copy;
+	if (!addr) {
 		hj_puts(b, "NULL");
 		return;
 	}
-	if (len < sizeof fam) {
-		hj_printf(b, "%#lx", (unsigned long)sa);
+	if (len > sizeof copy)
+		len = sizeof copy;
+	if (len < sizeof fam || !hj_peek(&copy, addr, len)) {
+		hj_printf(b, "%#lx", (unsigned long)addr);
 		return;
 	}
 	memcpy(&fam, sa, sizeof fam);
@@ -578,33 +635,76 @@ void hj_sockaddr_str(struct hj_buf *b, const void *sa, unsigned len)
 	}
 }
 
-/* iovecs, with `data` bytes of content shown across them (-1: all) */
+/* Copies up to n items of size sz from the program's p: how many could
+ * be read (all at once, or one by one up to the first that cannot). */
+static size_t peek_items(void *dst, const void *p, size_t n, size_t sz)
+{
+	if (!n || hj_peek(dst, p, n * sz))
+		return n;
+	size_t k = 0;
+	while (k < n && hj_peek((char *)dst + k * sz, (const char *)p + k * sz, sz))
+		k++;
+	return k;
+}
+
+/* The end of an array that could be read only up to item k: strace
+ * names where it stopped. */
+static void array_stop(struct hj_buf *b, const void *p, size_t k, size_t sz, bool sep, bool json)
+{
+	unsigned long at = (unsigned long)p + k * sz;
+	if (json)
+		hj_printf(b, "%s%lu]", sep ? ", " : "", at);
+	else
+		hj_printf(b, "%s... /* %#lx */]", sep ? ", " : "", at);
+}
+
+/* iovecs, with `data` bytes of content shown across them (-1: all; -2:
+ * none, their addresses only, as strace shows a failed read's) */
 static void iovecs(struct hj_buf *b, const struct iovec *v, long n, long data)
 {
-	if (!v) {
-		hj_puts(b, "NULL");
+	struct iovec local[MAXSTR];
+	if (!v || n < 0) {
+		ptr(b, (long)v, false);
+		return;
+	}
+	size_t want = n < MAXSTR ? (size_t)n : MAXSTR;
+	size_t got = peek_items(local, v, want, sizeof *local);
+	if (!got && want) {
+		ptr(b, (long)v, false);
 		return;
 	}
 	hj_puts(b, "[");
-	for (long k = 0; k < n; k++) {
-		if (k == MAXSTR) {
-			hj_puts(b, ", ...");
-			break;
-		}
-		size_t show = v[k].iov_len;
+	for (size_t k = 0; k < got; k++) {
+		size_t show = local[k].iov_len;
 		if (data >= 0 && (size_t)data < show)
 			show = (size_t)data;
 		hj_puts(b, k ? ", {iov_base=" : "{iov_base=");
-		quote(b, v[k].iov_base, show, MAXSTR, 0, false);
-		hj_printf(b, ", iov_len=%zu}", v[k].iov_len);
+		if (data == -2)
+			ptr(b, (long)local[k].iov_base, false);
+		else
+			mem(b, local[k].iov_base, show, MAXSTR, 0, false);
+		hj_printf(b, ", iov_len=%zu}", local[k].iov_len);
 		if (data >= 0)
 			data -= (long)show;
 	}
-	hj_puts(b, "]");
+	if (got < want)
+		array_stop(b, v, got, sizeof *local, got > 0, false);
+	else
+		hj_puts(b, (size_t)n > want ? ", ...]" : "]");
 }
 
-static void cmsgs(struct hj_buf *b, const struct msghdr *m)
+/* m: a copy of the program's msghdr; its control data is copied too */
+static void cmsgs(struct hj_buf *b, const struct msghdr *prog)
 {
+	_Alignas(struct cmsghdr) char control[512];
+	struct msghdr copy = *prog, *m = &copy;
+	if (copy.msg_controllen > sizeof control)
+		copy.msg_controllen = sizeof control;
+	if (!hj_peek(control, prog->msg_control, copy.msg_controllen)) {
+		hj_printf(b, ", msg_control=%#lx", (unsigned long)prog->msg_control);
+		return;
+	}
+	copy.msg_control = control;
 	hj_puts(b, ", msg_control=[");
 	int k = 0;
 	for (const struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR((struct msghdr *)m, (struct cmsghdr *)cm), k++) {
@@ -633,8 +733,11 @@ static void cmsgs(struct hj_buf *b, const struct msghdr *m)
 }
 
 /* data: bytes the call moved (-1: all of the iovecs, for sendmsg) */
-static void msghdr_text(struct hj_buf *b, const struct msghdr *m, long data)
+static void msghdr_text(struct hj_buf *b, const struct msghdr *prog, long data)
 {
+	struct msghdr copy, *m = &copy;
+	if (!COPY_OR_ADDR(b, copy, prog, false))
+		return;
 	hj_puts(b, "{msg_name=");
 	if (m->msg_name && m->msg_namelen)
 		sockaddr_text(b, m->msg_name, m->msg_namelen);
@@ -672,23 +775,25 @@ static void sockopt_name(struct hj_buf *b, int level, long name)
  * their bytes in hex (getsockopt), as strace does. */
 static void sockopt_val(struct hj_buf *b, int level, int name, const void *p, long len, bool get)
 {
+	struct linger l;
+	int v;
 	if (!p) {
 		hj_puts(b, "NULL");
 	} else if (level == SOL_SOCKET && name == SO_LINGER && len >= (long)sizeof(struct linger)) {
-		const struct linger *l = p;
-		hj_printf(b, "{l_onoff=%d, l_linger=%d}", l->l_onoff, l->l_linger);
+		if (COPY_OR_ADDR(b, l, p, false))
+			hj_printf(b, "{l_onoff=%d, l_linger=%d}", l.l_onoff, l.l_linger);
 	} else if ((level == SOL_SOCKET && name == SO_BINDTODEVICE) || (level == SOL_TCP && name == TCP_CONGESTION)) {
-		quote(b, p, (size_t)(len > 0 ? len : 0), MAXSTR, 0, false);
+		mem(b, p, (size_t)(len > 0 ? len : 0), MAXSTR, 0, false);
 	} else if (len >= (long)sizeof(int)) {
-		int v;
-		memcpy(&v, p, sizeof v);
+		if (!COPY_OR_ADDR(b, v, p, false))
+			return;
 		const char *e = get && level == SOL_SOCKET && name == SO_ERROR && v ? hj_errno_name(v) : NULL;
 		if (e)
 			hj_printf(b, "[%s]", e);
 		else
 			hj_printf(b, "[%d]", v);
 	} else if (get && len > 0) {
-		quote(b, p, (size_t)len, MAXSTR, Q_HEX, false);
+		mem(b, p, (size_t)len, MAXSTR, Q_HEX, false);
 	} else {
 		hj_printf(b, "%#lx", (unsigned long)p);
 	}
@@ -706,21 +811,43 @@ static void flock_struct(struct hj_buf *b, const struct flock *fl, bool pid)
 	hj_puts(b, "}");
 }
 
+/* the program's pollfds, read MAXSTR at a time */
 static void pollfds(struct hj_buf *b, const struct pollfd *p, unsigned long n, bool revents)
 {
-	hj_puts(b, "[");
+	struct pollfd local[MAXSTR];
 	unsigned long shown = 0;
-	for (unsigned long k = 0; k < n; k++) {
-		if (revents && !p[k].revents)
-			continue;
-		if (shown == MAXSTR) {
-			hj_puts(b, ", ...");
-			break;
+	for (unsigned long at = 0; at < n;) {
+		size_t want = n - at < MAXSTR ? n - at : MAXSTR;
+		size_t got = peek_items(local, p + at, want, sizeof *local);
+		if (!got && !at) {
+			ptr(b, (long)p, false);
+			return;
 		}
-		hj_printf(b, "%s{fd=%d, %s=", shown++ ? ", " : "", p[k].fd, revents ? "revents" : "events");
-		FLAGS(b, poll_events, (unsigned short)(revents ? p[k].revents : p[k].events), "POLL???");
-		hj_puts(b, "}");
+		if (!at)
+			hj_puts(b, "[");
+		for (size_t k = 0; k < got; k++) {
+			if (revents && !local[k].revents)
+				continue;
+			if (shown == MAXSTR) {
+				hj_puts(b, ", ...]");
+				return;
+			}
+			hj_printf(b, "%s{fd=%d, %s=", shown++ ? ", " : "", local[k].fd, revents ? "revents" : "events");
+			FLAGS(b, poll_events, (unsigned short)(revents ? local[k].revents : local[k].events), "POLL???");
+			hj_puts(b, "}");
+		}
+		if (got < want) {
+			array_stop(b, p, at + got, sizeof *local, shown > 0, false);
+			return;
+		}
+		if (!revents && at + got >= MAXSTR && n > MAXSTR) {
+			hj_puts(b, ", ...]");
+			return;
+		}
+		at += got;
 	}
+	if (!n)
+		hj_puts(b, "[");
 	hj_puts(b, "]");
 }
 
@@ -753,19 +880,6 @@ static long arg(const struct hj_call *c, int i)
 	return i < hj_calls[c->id].nargs ? c->a[i] : 0;
 }
 
-static bool reads_memory(enum hj_kind k)
-{
-	switch (k) {
-	case K_INT: case K_UINT: case K_HEX: case K_FD: case K_DIRFD: case K_OFLAGS:
-	case K_MODE: case K_ATFLAGS: case K_AMODE: case K_WHENCE: case K_FCNTL:
-	case K_PROT: case K_MAPFLAGS: case K_AF: case K_SOCKTYPE: case K_SOCKLEVEL:
-	case K_SHUT: case K_MSGFLAGS: case K_SIGNAL: case K_CLOCK:
-		return false;
-	default:
-		return true;
-	}
-}
-
 /* In JSON: RAW output is already a JSON value; TXT is strace's text, to
  * be quoted. */
 enum { RAW, TXT };
@@ -779,14 +893,26 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 	const bool w = wide(ai->type);
 	const int id = c->id;
 
-	/* a call that failed with EFAULT was given bad memory: reading it
-	 * here would crash the program, so show the pointer as strace does */
-	const bool fault = c->after && hj_is_failure(c)
-			   && (hj_calls[id].ret == R_ERRNUM ? c->ret : c->err) == EFAULT;
-	if (fault && reads_memory(ai->kind)) {
-		ptr(b, v, json);
-		return RAW;
-	}
+	/* every read of the program's memory below goes through peek.c: a
+	 * pointer it cannot read is shown as its address, as strace does */
+	union {
+		int i;
+		socklen_t len;
+		off_t off;
+		pid_t pid;
+		int fds[2];
+		struct flock fl;
+		struct stat st;
+		struct statx stx;
+		struct timespec ts[2];
+		struct timeval tv;
+		struct itimerspec its;
+		struct timeb tb;
+		timer_t timer;
+		struct msghdr msg;
+		struct epoll_event ev[MAXSTR];
+		char *vec[MAXSTR + 1];
+	} u;
 
 	switch (ai->kind) {
 	case K_INT:
@@ -820,11 +946,11 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 				return TXT;
 			case F_GETLK: case F_SETLK: case F_SETLKW:
 			case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-				if (!p || fault) {
+				if (!p || !hj_peek(&u.fl, p, sizeof u.fl)) {
 					ptr(b, v, json);
 					return RAW;
 				}
-				flock_struct(b, p, done && (c->a[1] == F_GETLK || c->a[1] == F_OFD_GETLK));
+				flock_struct(b, &u.fl, done && (c->a[1] == F_GETLK || c->a[1] == F_OFD_GETLK));
 				return TXT;
 			case F_ADD_SEALS:
 				FLAGS(b, seals, (unsigned long)v, "F_SEAL_???");
@@ -877,8 +1003,9 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		if (id == HJ_ioctl && i == 2) {
 			/* strace shows an ioctl's argument as a number, 0 included */
 			unsigned long req = (unsigned long)c->a[1] & 0xffffffff;
-			if (p && (req == FIONBIO || (done && (req == FIONREAD || req == TIOCOUTQ || req == TIOCGPGRP))))
-				hj_printf(b, "[%d]", *(const int *)p);
+			if (p && (req == FIONBIO || (done && (req == FIONREAD || req == TIOCOUTQ || req == TIOCGPGRP))) &&
+			    hj_peek(&u.i, p, sizeof u.i))
+				hj_printf(b, "[%d]", u.i);
 			else
 				hj_printf(b, json ? "%lu" : "%#lx", (unsigned long)v);
 			return RAW;
@@ -886,62 +1013,76 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		if (!p)
 			break;
 		if (!strcmp(ai->type, "socklen_t *")) {
-			hj_printf(b, "[%u]", *(const socklen_t *)p);
+			if (!COPY_OR_ADDR(b, u.len, p, json))
+				return RAW;
+			hj_printf(b, "[%u]", u.len);
 			return RAW;
 		}
 		if (id == HJ_setsockopt && i == 3) {
 			sockopt_val(b, (int)c->a[1], (int)c->a[2], p, (long)(unsigned)c->a[4], false);
 			return TXT;
 		}
-		if (id == HJ_getsockopt && i == 3 && done && c->a[4]) {
-			sockopt_val(b, (int)c->a[1], (int)c->a[2], p, (long)*(const socklen_t *)c->a[4], true);
+		if (id == HJ_getsockopt && i == 3 && done && c->a[4] && hj_peek(&u.len, (void *)c->a[4], sizeof u.len)) {
+			sockopt_val(b, (int)c->a[1], (int)c->a[2], p, (long)u.len, true);
 			return TXT;
 		}
 		if (id == HJ_epoll_wait && i == 1 && done) {
-			const struct epoll_event *e = p;
+			size_t want = c->ret < MAXSTR ? (size_t)c->ret : MAXSTR;
+			size_t got = peek_items(u.ev, p, want, sizeof u.ev[0]);
+			if (!got && want)
+				break;
 			hj_puts(b, "[");
-			for (long k = 0; k < c->ret && k < MAXSTR; k++) {
+			for (size_t k = 0; k < got; k++) {
 				hj_puts(b, k ? ", {events=" : "{events=");
-				FLAGS(b, epoll_events, e[k].events, "EPOLL???");
-				hj_printf(b, ", data={u32=%u, u64=%llu}}", e[k].data.u32, (unsigned long long)e[k].data.u64);
+				FLAGS(b, epoll_events, u.ev[k].events, "EPOLL???");
+				hj_printf(b, ", data={u32=%u, u64=%llu}}", u.ev[k].data.u32, (unsigned long long)u.ev[k].data.u64);
 			}
-			hj_puts(b, c->ret > MAXSTR ? ", ...]" : "]");
+			if (got < want)
+				array_stop(b, p, got, sizeof u.ev[0], got > 0, false);
+			else
+				hj_puts(b, c->ret > MAXSTR ? ", ...]" : "]");
 			return TXT;
 		}
 		if (id == HJ_statx && i == 4 && done) {
-			statx_struct(b, p);
+			if (!COPY_OR_ADDR(b, u.stx, p, json))
+				return RAW;
+			statx_struct(b, &u.stx);
 			return TXT;
 		}
 		break;
 	case K_PATH: case K_STR: {
+		/* strace shows a path whole, up to PATH_MAX - 1 bytes */
 		bool whole = ai->kind == K_PATH || id == HJ_symlink || id == HJ_symlinkat;
-		str(b, p, whole ? 4096 : MAXSTR, json);
+		str(b, p, whole ? 4095 : MAXSTR, json, ai->kind == K_PATH ? hj_path_ok(c, i) : hj_proven(c));
 		return RAW;
 	}
 	case K_BUF_IN:
 		if (!p)
 			break;
-		quote(b, p, (size_t)arg(c, i + 1), MAXSTR, 0, json);
+		/* not proven by success: /dev/null takes a write unread */
+		mem(b, p, (size_t)arg(c, i + 1), MAXSTR, 0, json);
 		return RAW;
 	case K_BUF_OUT: {
 		/* an injected result may claim more than the buffer holds */
 		unsigned long n = (unsigned long)c->ret, size = (unsigned long)arg(c, i + 1);
 		if (!p || !done || c->ret < 0)
 			break;
-		quote(b, p, n < size ? n : size, MAXSTR, 0, json);
+		mem(b, p, n < size ? n : size, MAXSTR, 0, json);
 		return RAW;
 	}
 	case K_IOV_IN: case K_IOV_OUT:
-		if (!p || (ai->kind == K_IOV_OUT && !done))
+		if (!p || (ai->kind == K_IOV_OUT && !c->after))
 			break;
-		iovecs(b, p, arg(c, i + 1), ai->kind == K_IOV_OUT ? c->ret : -1);
+		iovecs(b, p, arg(c, i + 1), ai->kind != K_IOV_OUT ? -1 : done ? c->ret : -2);
 		return TXT;
 	case K_MSGHDR_IN: case K_MSGHDR_OUT:
 		if (!p)
 			break;
-		if (ai->kind == K_MSGHDR_OUT && !done)
-			hj_printf(b, "{msg_namelen=%u}", (unsigned)((const struct msghdr *)p)->msg_namelen);
-		else
+		if (ai->kind == K_MSGHDR_OUT && !done) {
+			if (!COPY_OR_ADDR(b, u.msg, p, json))
+				return RAW;
+			hj_printf(b, "{msg_namelen=%u}", (unsigned)u.msg.msg_namelen);
+		} else
 			msghdr_text(b, p, ai->kind == K_MSGHDR_OUT ? c->ret : -1);
 		return TXT;
 	case K_OFLAGS:
@@ -1043,56 +1184,52 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		return TXT;
 	case K_SOCKADDR_OUT: {
 		const socklen_t *lp = (const socklen_t *)arg(c, i + 1);
-		if (!p || !done || !lp || !*lp)
+		if (!p || !done || !lp || !hj_peek(&u.len, lp, sizeof u.len) || !u.len)
 			break;
-		sockaddr_text(b, p, *lp < sizeof(struct sockaddr_storage) ? *lp : sizeof(struct sockaddr_storage));
+		sockaddr_text(b, p, u.len < sizeof(struct sockaddr_storage) ? u.len : sizeof(struct sockaddr_storage));
 		return TXT;
 	}
 	case K_STAT:
-		if (!p || !done)
+		if (!p || !done || !hj_peek(&u.st, p, sizeof u.st))
 			break;
-		stat_struct(b, p);
+		stat_struct(b, &u.st);
 		return TXT;
 	case K_TIMES:
-		if (!p)
+		if (!p || !hj_peek(&u.ts, p, sizeof u.ts))
 			break;
-		utime_times(b, p);
+		utime_times(b, u.ts);
 		return TXT;
 	case K_TIMESPEC: case K_TIMESPEC_OUT:
-		if (!p || (ai->kind == K_TIMESPEC_OUT && !done))
+		if (!p || (ai->kind == K_TIMESPEC_OUT && !done) || !hj_peek(&u.ts[0], p, sizeof u.ts[0]))
 			break;
-		timespec_text(b, p);
+		timespec_text(b, &u.ts[0]);
 		return TXT;
-	case K_TIMEVAL: case K_TIMEVAL_OUT: {
-		const struct timeval *tv = p;
-		if (!p || (ai->kind == K_TIMEVAL_OUT && !done))
+	case K_TIMEVAL: case K_TIMEVAL_OUT:
+		if (!p || (ai->kind == K_TIMEVAL_OUT && !done) || !hj_peek(&u.tv, p, sizeof u.tv))
 			break;
-		hj_printf(b, "{tv_sec=%ld, tv_usec=%ld}", (long)tv->tv_sec, (long)tv->tv_usec);
+		hj_printf(b, "{tv_sec=%ld, tv_usec=%ld}", (long)u.tv.tv_sec, (long)u.tv.tv_usec);
 		return TXT;
-	}
 	case K_ITIMERSPEC: case K_ITIMERSPEC_OUT:
-		if (!p || (ai->kind == K_ITIMERSPEC_OUT && !done))
+		if (!p || (ai->kind == K_ITIMERSPEC_OUT && !done) || !hj_peek(&u.its, p, sizeof u.its))
 			break;
-		itimerspec_text(b, p);
+		itimerspec_text(b, &u.its);
 		return TXT;
-	case K_TIMEB_OUT: {
-		const struct timeb *tb = p;
-		if (!p || !done)
+	case K_TIMEB_OUT:
+		if (!p || !done || !hj_peek(&u.tb, p, sizeof u.tb))
 			break;
-		hj_printf(b, "{time=%ld, millitm=%u}", (long)tb->time, (unsigned)tb->millitm);
+		hj_printf(b, "{time=%ld, millitm=%u}", (long)u.tb.time, (unsigned)u.tb.millitm);
 		return TXT;
-	}
 	case K_TIMERP:
-		if (!p || !done)
+		if (!p || !done || !hj_peek(&u.timer, p, sizeof u.timer))
 			break;
-		hj_printf(b, "[%ld]", (long)*(const timer_t *)p);
+		hj_printf(b, "[%ld]", (long)u.timer);
 		return RAW;
 	case K_COND:
 		break;
 	case K_FDPAIR:
-		if (!p || !done)
+		if (!p || !done || !hj_peek(&u.fds, p, sizeof u.fds))
 			break;
-		hj_printf(b, "[%d, %d]", ((const int *)p)[0], ((const int *)p)[1]);
+		hj_printf(b, "[%d, %d]", u.fds[0], u.fds[1]);
 		return RAW;
 	case K_POLLFD:
 		if (!p)
@@ -1100,40 +1237,53 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		pollfds(b, p, (unsigned long)arg(c, i + 1), false);
 		return TXT;
 	case K_OFFP:
-		if (!p)
+		if (!p || !hj_peek(&u.off, p, sizeof u.off))
 			break;
-		hj_printf(b, "[%ld]", (long)*(const off_t *)p);
+		hj_printf(b, "[%ld]", (long)u.off);
 		return RAW;
 	case K_PIDP:
-		if (!p || !done)
+		if (!p || !done || !hj_peek(&u.pid, p, sizeof u.pid))
 			break;
-		hj_printf(b, "[%d]", *(const pid_t *)p);
+		hj_printf(b, "[%d]", u.pid);
 		return RAW;
 	case K_ARGV: {
-		char *const *av = p;
-		if (!av)
+		/* up to MAXSTR strings, and one more slot to know if cut */
+		size_t got = p ? peek_items(u.vec, p, MAXSTR + 1, sizeof u.vec[0]) : 0;
+		if (!got)	/* NULL or unreadable */
 			break;
 		hj_puts(b, "[");
-		for (int k = 0; av[k]; k++) {
+		for (size_t k = 0; k < got && u.vec[k]; k++) {
 			if (k)
 				hj_puts(b, ", ");
 			if (k == MAXSTR) {
 				hj_puts(b, json ? "\"...\"" : "...");
 				break;
 			}
-			str(b, av[k], MAXSTR, json);
+			str(b, u.vec[k], MAXSTR, json, false);
+			if (k + 1 == got && got < MAXSTR + 1) {	/* the next slot cannot be read */
+				array_stop(b, p, got, sizeof u.vec[0], true, json);
+				return RAW;
+			}
 		}
 		hj_puts(b, "]");
 		return RAW;
 	}
 	case K_ENVP: {
-		char *const *ev = p;
-		if (!ev)
+		/* counted MAXSTR slots at a time, up to the NULL or a fault */
+		size_t n = 0, got, k = 0;
+		bool end = false;
+		if (!p)
 			break;
-		int n = 0;
-		while (ev[n])
-			n++;
-		hj_printf(b, "%#lx /* %d var%s */", (unsigned long)v, n, n == 1 ? "" : "s");
+		do {
+			got = peek_items(u.vec, (char *const *)p + n, MAXSTR, sizeof u.vec[0]);
+			for (k = 0; k < got && u.vec[k]; k++)
+				;
+			n += k;
+			end = k < got;
+		} while (!end && got == MAXSTR);
+		if (!end && !n)	/* not one slot could be read */
+			break;
+		hj_printf(b, "%#lx /* %zu var%s%s */", (unsigned long)v, n, n == 1 ? "" : "s", end ? "" : ", unterminated");
 		return TXT;
 	}
 	}

@@ -126,13 +126,28 @@ const char *hj_unhookable(const char *path)
 	return elf && !interp ? "is statically linked: no dynamic loader to preload us" : NULL;
 }
 
-/* Whether an exec will replace the image, so that its line can go out
- * with "= 0" first; when in doubt the line waits for the failure. */
-__attribute__((noinline)) static bool exec_will_run(int id, const char *file)
+/* The program's path argument, copied: false when the kernel would
+ * refuse it (unreadable, or no NUL within PATH_MAX). */
+static bool path_copy(const long *a, int i, char *out, size_t n)
 {
-	char buf[4096];
+	bool nul;
+	return hj_peek_str(out, n, (const char *)a[i], &nul) >= 0 && nul;
+}
+
+/* Whether an exec will replace the image, so that its line can go out
+ * with "= 0" first; when in doubt the line waits for the failure. Its
+ * arguments are read safely: one the kernel refuses makes it fail. */
+__attribute__((noinline)) static bool exec_will_run(int id, const long *a)
+{
+	char file[4096], buf[4096];
+	const struct hj_call_info *ci = &hj_calls[id];
+	if (!path_copy(a, 0, file, sizeof file))
+		return false;
+	for (int i = 1; i < ci->nargs; i++)
+		if ((ci->args[i].kind == K_ARGV || ci->args[i].kind == K_ENVP) && !hj_strvec_ok((char *const *)a[i], NULL))
+			return false;
 	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp;
-	return search ? hj_which(file, buf, sizeof buf) : file && runnable(file);
+	return search ? hj_which(file, buf, sizeof buf) : runnable(file);
 }
 
 /* Following an exec into a program we cannot enter: say so, in the
@@ -140,10 +155,11 @@ __attribute__((noinline)) static bool exec_will_run(int id, const char *file)
 __attribute__((noinline)) static void warn_unhookable(int id, const long *a)
 {
 	bool spawn = id == HJ_posix_spawn || id == HJ_posix_spawnp;
-	const char *file = (const char *)a[spawn ? 1 : 0], *why;
-	char path[4096], line[4400];
+	const char *why;
+	char file[4096], path[4096], line[4400];
 	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp || id == HJ_posix_spawnp;
-	if (!file || !(search ? hj_which(file, path, sizeof path) : snprintf(path, sizeof path, "%s", file) > 0))
+	if (!path_copy(a, spawn ? 1 : 0, file, sizeof file) ||
+	    !(search ? hj_which(file, path, sizeof path) : snprintf(path, sizeof path, "%s", file) > 0))
 		return;
 	if ((why = hj_unhookable(path))) {
 		int n = snprintf(line, sizeof line, "hijack: warning: %s %s; its calls cannot be hooked\n", path, why);
@@ -156,7 +172,7 @@ __attribute__((noinline)) static void warn_unhookable(int id, const long *a)
  * passes through unhooked rather than overflow it. The thread's bounds
  * are asked once; only a call off them (a signal stack) asks again. */
 #define STACK_NEEDED (24 * 1024)
-static HJ_TLS uintptr_t stack_lo, stack_hi;
+HJ_TLS uintptr_t stack_lo, stack_hi;	/* peek.c reads [sp, stack_hi) in place */
 
 static bool altstack_room(uintptr_t sp, bool *on)
 {
@@ -264,16 +280,17 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 	bool trace = traced(id), timed = trace || hj_cfg.summary;
 	enum hj_ret kind = hj_calls[id].ret;
 	bool exec = kind == R_EXEC;
+	if (exec && !c.decided) {
+		/* the image is about to go: its trace line (with the envp the
+		 * program gave, before ours go in) and counts go first */
+		if (trace && exec_will_run(id, a))
+			hj_trace_exec(&c);
+		hj_summary_flush();
+	}
 	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system || id == HJ_popen))
 		hj_follow_exec(&c);
 	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
 		warn_unhookable(id, a);
-	if (exec && !c.decided) {
-		/* the image is about to go: its trace line and counts go first */
-		if (trace && exec_will_run(id, (const char *)a[0]))
-			hj_trace_exec(&c);
-		hj_summary_flush();
-	}
 	hj_busy--;
 
 	if (c.delay_ns)
@@ -291,6 +308,7 @@ again:
 			c.end = true;
 			c.err = saved_errno;
 		}
+		c.ran_ok = !hj_is_failure(&c);
 		if (timed)
 			c.dur_ns = now_ns() - t0;
 		/* buf= gave other bytes: the program hears about its own, or it
@@ -315,6 +333,8 @@ again:
 		hj_busy--;
 		goto again;
 	}
+	if (hj_unlikely(c.follow != NULL))	/* the trace shows the program's own envp */
+		hj_follow_exec_done(&c);
 	bool fork_child = (id == HJ_fork || id == HJ_vfork) && c.ret == 0 && !c.decided;
 	if (!fork_child) {
 		if (trace)
@@ -326,8 +346,6 @@ again:
 	if (hj_unlikely(c.owns))
 		for (int i = 0; i < HJ_MAXARGS; i++)
 			free(c.owned[i]);
-	if (hj_unlikely(c.follow != NULL))
-		hj_follow_exec_done(&c);
 	hj_busy--;
 
 	errno = c.err;

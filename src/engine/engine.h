@@ -35,6 +35,8 @@ struct hj_call {
 	bool pretraced;			/* an exec's line went out before the call */
 	bool retry;			/* an after block asked for the real call again */
 	bool chance;			/* a hook asked Hijack.rand: in replay, its fault is dropped */
+	bool ran_ok;			/* the real call ran and succeeded: it read its input paths */
+	uint8_t paths_ok;		/* bit i: path argument i was found readable (peek.c) */
 	long asked;			/* count the program gave, before buf= (or -1) */
 	uint64_t delay_ns;
 	uint64_t dur_ns;
@@ -281,6 +283,30 @@ void hj_decode_ret(struct hj_buf *b, struct hj_call *c, bool json);
 /* "host:port" or a unix path for a socket address. */
 void hj_sockaddr_str(struct hj_buf *b, const void *sa, unsigned len);
 bool hj_is_failure(const struct hj_call *c);
+
+/* ---- peek.c: reads of the program's memory that never fault ---- */
+/* Copies n bytes at src (program memory) to dst: false if any is unreadable. */
+bool hj_peek(void *dst, const void *src, size_t n);
+/* Writes n bytes into the program's memory at dst: false if it cannot. */
+bool hj_poke(void *dst, const void *src, size_t n);
+bool hj_readable(const void *src, size_t n);
+/* Copies the string at src into dst up to its NUL or cap bytes (dst is not
+ * terminated): its length, *nul when the NUL was seen; -1 when a byte
+ * before the NUL (within cap) cannot be read. */
+long hj_peek_str(char *dst, size_t cap, const char *src, bool *nul);
+/* The same without a copy: the length of the string at src, up to max. */
+long hj_strlen_safe(const char *src, size_t max, bool *nul);
+/* In the after phase of a call that succeeded: its input paths and
+ * strings were read by the kernel (or libc), so they may be read directly. */
+bool hj_proven(const struct hj_call *c);
+/* Whether path argument i of c may be read in place: the kernel read it,
+ * or it was found readable with its NUL within PATH_MAX (remembered for
+ * the call's other readers). NULL, wild or unterminated: false. */
+bool hj_path_ok(struct hj_call *c, int i);
+void hj_peek_forked(void);
+/* Whether v is a NULL-terminated array of readable strings, as an exec's
+ * argv and envp must be (else the kernel answers EFAULT); *count its length. */
+bool hj_strvec_ok(char *const *v, size_t *count);
 
 /* ---- real.c ---- */
 extern void *hj_reals[HJ_NCALLS];

@@ -143,10 +143,18 @@ static bool absolute(int dirfd, const char *path, char *out, size_t n)
 	return true;
 }
 
+/* Path argument i of c, or NULL when the kernel would refuse it
+ * (unreadable, or no NUL within PATH_MAX): peek.c says whether it can be
+ * read in place, and remembers it for the call's other readers. */
+static const char *path_arg(const struct hj_call *c, int i)
+{
+	return hj_path_ok((struct hj_call *)c, i) ? (const char *)c->a[i] : NULL;
+}
+
 bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n)
 {
 	const struct hj_call_info *ci = &hj_calls[c->id];
-	const char *path = (const char *)c->a[i];
+	const char *path = path_arg(c, i);
 	if (!path)
 		return false;
 	if (!fd_cache_on)	/* the cwd is cached from here on: watch chdir */
@@ -250,6 +258,14 @@ static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
 	return false;
 }
 
+/* The fd behind a DIR * the program gave, or -1 when it is not one we can
+ * read (glibc's DIR begins with its fd). */
+static int dir_fd(DIR *d)
+{
+	int fd;
+	return d && hj_peek(&fd, d, sizeof fd) ? dirfd(d) : -1;
+}
+
 /* True when a path argument of c (or, for a call without one, the path
  * behind its fd) matches one of the globs. A path is matched as written
  * and, for an absolute glob, as an absolute path. */
@@ -261,7 +277,7 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 		if (ci->args[i].kind != K_PATH)
 			continue;
 		has_path = true;
-		const char *path = (const char *)c->a[i];
+		const char *path = path_arg(c, i);
 		int dirfd = i > 0 && ci->args[i - 1].kind == K_DIRFD ? (int)c->a[i - 1] : AT_FDCWD;
 		if (path && globs_match(globs, n, path, dirfd))
 			return true;
@@ -269,7 +285,7 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 	if (has_path)
 		return false;
 	int i = first_arg(c->id, K_FD);
-	int fd = i >= 0 ? (int)c->a[i] : c->id == HJ_readdir && c->a[0] ? dirfd((DIR *)c->a[0]) : -1;
+	int fd = i >= 0 ? (int)c->a[i] : c->id == HJ_readdir ? dir_fd((DIR *)c->a[0]) : -1;
 	char buf[4096];
 	return fd >= 0 && hj_fd_path(fd, buf, sizeof buf) && globs_match(globs, n, buf, AT_FDCWD);
 }
@@ -437,9 +453,10 @@ void hj_fd_track(struct hj_call *c)
 		for (int i = 0; i < ci->nargs && p < 0; i++)
 			if (ci->args[i].kind == K_PATH)
 				p = i;
-		if (p >= 0)
+		const char *path = p >= 0 ? path_arg(c, p) : NULL;
+		if (path)
 			fd_opened((int)c->ret, p > 0 && ci->args[p - 1].kind == K_DIRFD ? (int)c->a[p - 1] : AT_FDCWD,
-				  (const char *)c->a[p]);
+				  path);
 		else
 			fd_forget((int)c->ret);
 	}
@@ -451,20 +468,21 @@ void hj_fd_track(struct hj_call *c)
 	case HJ_close: fd_forget((int)c->a[0]); break;
 	case HJ_dup2: case HJ_dup3: fd_forget((int)c->a[1]); break;
 	case HJ_pipe: case HJ_pipe2: case HJ_socketpair: {
-		int *fds = (int *)c->a[c->id == HJ_socketpair ? 3 : 0];
-		if (c->ret == 0 && fds) {
+		int fds[2];
+		if (c->ret == 0 && hj_peek(fds, (void *)c->a[c->id == HJ_socketpair ? 3 : 0], sizeof fds)) {
 			fd_forget(fds[0]);
 			fd_forget(fds[1]);
 		}
 		break;
 	}
+	/* what libc returned, unless a hook made it up */
 	case HJ_fopen: case HJ_freopen:
-		if (c->ret)
+		if (c->ret && c->ran_ok && hj_readable((void *)c->ret, sizeof(FILE)))
 			fd_opened(fileno((FILE *)c->ret), AT_FDCWD, (const char *)c->a[0]);
 		break;
 	case HJ_opendir:
-		if (c->ret)
-			fd_opened(dirfd((DIR *)c->ret), AT_FDCWD, (const char *)c->a[0]);
+		if (c->ret && c->ran_ok)
+			fd_opened(dir_fd((DIR *)c->ret), AT_FDCWD, (const char *)c->a[0]);
 		break;
 	}
 }

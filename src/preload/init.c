@@ -31,6 +31,7 @@ static void after_fork_child(void)
 	hj_proc_forked();
 	hj_summary_forked();
 	hj_note_self();
+	hj_peek_forked();
 	if (!hj_cfg.follow)
 		memset(hj_wanted, 0, sizeof hj_wanted);
 }
