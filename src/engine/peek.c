@@ -231,7 +231,7 @@ long hj_peek_str(char *dst, size_t cap, const char *src, bool *nul)
 		return -1;
 	if (known_str(src, cap, nul)) {
 		size_t n = *nul ? strlen(src) : cap;
-		memcpy(dst, src, n);
+		memcpy(dst, src, *nul ? n + 1 : n);	/* the NUL too, as the copy below gives it */
 		return (long)n;
 	}
 	while (got < cap) {
