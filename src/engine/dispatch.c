@@ -272,8 +272,11 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 			c.err = saved_errno;
 		}
 		hj_replay_apply(&c, seq);
-	} else if (!c.decided && hj_inject_wants(id)) {
-		hj_inject_apply(&c, &delay_exit, &sig);
+	} else if (hj_inject_wants(id)) {
+		if (!c.decided)
+			hj_inject_apply(&c, &delay_exit, &sig);
+		else
+			hj_inject_seen(&c);
 	}
 	if (hj_unlikely(hj_cfg.record) && c.injected && c.decided)
 		hj_record(&c, seq);

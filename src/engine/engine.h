@@ -218,6 +218,8 @@ void hj_inject_free(struct hj_inject *inj);
 bool hj_inject_wants(int id);
 /* Applies the first matching injection to c; returns true if it did. */
 bool hj_inject_apply(struct hj_call *c, uint64_t *delay_exit_ns, int *signal);
+/* Marks c seen by the specs that name its call (decided before them). */
+void hj_inject_seen(const struct hj_call *c);
 int hj_errno_lookup(const char *name);
 const char *hj_errno_name(int err);
 int hj_signal_lookup(const char *name);

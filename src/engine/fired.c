@@ -213,8 +213,13 @@ void hj_fired_report(int out, bool json)
 		} else {
 			call_list(s->seen, " and ", names, sizeof names, &count);
 			unsigned f = s->filters;
-			snprintf(reason, sizeof reason, "%s %s called, but the %s never matched", names, count == 1 ? "was" : "were",
-				 f == (HJ_FILTER_PATH | HJ_FILTER_FD) ? "path or fd" : f == HJ_FILTER_FD ? "fd" : "path");
+			if (f)
+				snprintf(reason, sizeof reason, "%s %s called, but the %s never matched", names,
+					 count == 1 ? "was" : "were",
+					 f == (HJ_FILTER_PATH | HJ_FILTER_FD) ? "path or fd" : f == HJ_FILTER_FD ? "fd" : "path");
+			else
+				snprintf(reason, sizeof reason, "%s %s called, but an earlier rule (a hook or another "
+					 "--inject) decided each such call first", names, count == 1 ? "was" : "were");
 		}
 		report_line(out, json, s->key, reason);
 	}

@@ -368,12 +368,22 @@ static bool when_ok(const struct hj_inject *inj, unsigned long n)
 	return inj->step ? (n - inj->first) % inj->step == 0 : n == inj->first;
 }
 
+/* Every spec that names c's call saw it, even one that an earlier rule
+ * (a hook, another spec) left nothing to do: the report of rules that
+ * never fired says so instead of "never called". */
+void hj_inject_seen(const struct hj_call *c)
+{
+	for (struct hj_inject *inj = injects; inj; inj = inj->next)
+		if (inj->set[c->id / 64] >> (c->id % 64) & 1)
+			hj_fired_note_seen(inj->fired_slot, inj->seen_here, c->id);
+}
+
 bool hj_inject_apply(struct hj_call *c, uint64_t *delay_exit, int *signal)
 {
+	hj_inject_seen(c);
 	for (struct hj_inject *inj = injects; inj; inj = inj->next) {
 		if (!(inj->set[c->id / 64] >> (c->id % 64) & 1))
 			continue;
-		hj_fired_note_seen(inj->fired_slot, inj->seen_here, c->id);
 		if (inj->glob && !hj_path_match(&inj->glob, 1, c))
 			continue;
 		hj_fired_note_hit(inj->fired_slot, &inj->fired_here);

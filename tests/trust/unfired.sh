@@ -31,6 +31,19 @@ t_hook_path_never_matches() {
 		"^hijack: rule at $PWD/x.rb:3 \(on open, openat, path: /etc/nope\*\) never fired: (open|openat|open and openat) (was|were) called, but the path never matched" "$err"
 }
 
+# a call that an earlier rule decided was made all the same: the reason
+# says so, not "never called"
+t_decided_first() {
+	local err
+	err=$(timeout 60 "$HIJACK" run --inject getppid:error=EPERM --inject getppid:error=ENOENT -- \
+		python3 -c 'import os; os.getppid()' 2>&1 >/dev/null)
+	check_has "a second spec on the same call" '^hijack: --inject getppid:error=ENOENT never fired: getppid was called, but an earlier rule' "$err"
+	check_lacks "the first one fired" 'error=EPERM never fired' "$err"
+	err=$(timeout 60 "$HIJACK" run -e 'Hijack.on(:getppid) { |c| c.return(7) }' --inject getppid:error=ENOENT -- \
+		python3 -c 'import os; os.getppid()' 2>&1 >/dev/null)
+	check_has "a hook decided first" '^hijack: --inject getppid:error=ENOENT never fired: getppid was called, but an earlier rule' "$err"
+}
+
 # the whole tree counts: a rule that fires in a grandchild only fired
 t_grandchild() {
 	echo hello > f
@@ -121,6 +134,6 @@ t_hook_directory() {
 	check_has "with status 2" 'status 2' "$out"
 }
 
-run_tests t_inject_never_called t_fired_not_named t_hook_path_never_matches t_grandchild t_sigpipe \
+run_tests t_inject_never_called t_fired_not_named t_hook_path_never_matches t_decided_first t_grandchild t_sigpipe \
 	t_output_file t_recipes_named t_no_false_report t_json t_disk_full_forms t_hook_directory
 summary unfired
