@@ -93,14 +93,22 @@ bool hj_parse_long(const char *s, long *out)
 	return true;
 }
 
+/* The number a size or a duration starts with (no sign, no "inf"):
+ * false when there is none. */
+static bool leading_number(const char *s, bool point, double *v, char **end)
+{
+	if (!isdigit((unsigned char)*s) && !(point && *s == '.'))
+		return false;
+	errno = 0;
+	*v = strtod(s, end);
+	return !errno && *end != s;
+}
+
 bool hj_parse_bytes(const char *s, uint64_t *out)
 {
-	if (!isdigit((unsigned char)*s))
-		return false;
 	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s)
+	double v;
+	if (!leading_number(s, false, &v, &end))
 		return false;
 	double unit = 1;
 	switch (*end) {
@@ -121,12 +129,9 @@ bool hj_parse_bytes(const char *s, uint64_t *out)
 
 bool hj_parse_seconds(const char *s, uint64_t *ns)
 {
-	if (!isdigit((unsigned char)*s) && *s != '.')
-		return false;
 	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s)
+	double v;
+	if (!leading_number(s, true, &v, &end))
 		return false;
 	double unit = 1e9;
 	if (!strcmp(end, "ms"))
