@@ -6,6 +6,8 @@ passed=0 failed=0 current=
 # Debian's own interpreters first: a pyenv shim is a shell script that
 # starts a dozen processes before Python does
 export PATH=/usr/bin:/bin:$PATH LC_ALL=C
+# tests that run make must not see the make that runs them (make check)
+unset MAKELEVEL MAKEFLAGS MFLAGS
 
 fail() { failed=$((failed + 1)); echo "FAIL [$current] $*"; }
 pass() { passed=$((passed + 1)); }
