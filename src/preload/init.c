@@ -13,8 +13,15 @@
 
 static void hj_start(int argc, char **argv, char **envp);
 
+/* The fork handlers are busy from the first to the last line: fork()
+ * runs them after our wrapper has stopped being busy, and the calls
+ * they make (getpid in hj_note_fork, setenv, munmap...) are ours, not
+ * the program's. Reaching its hooks from there ran a getpid block in
+ * both parent and child of every fork a signal handler made, which made
+ * the handler outlast the program's timer: a livelock. */
 static void before_fork(void)
 {
+	hj_busy++;
 	hj_proc_before_fork();
 	hj_vm_before_fork();
 }
@@ -23,6 +30,7 @@ static void after_fork_parent(void)
 {
 	hj_vm_after_fork_parent();
 	hj_note_fork();
+	hj_busy--;
 }
 
 static void after_fork_child(void)
@@ -34,6 +42,7 @@ static void after_fork_child(void)
 	hj_note_self();
 	if (!hj_cfg.follow)
 		memset(hj_wanted, 0, sizeof hj_wanted);
+	hj_busy--;
 }
 
 /* With --no-follow, children start without us: drop our library from
