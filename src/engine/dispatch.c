@@ -264,10 +264,18 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 		hj_follow_exec(&c);
 	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
 		warn_unhookable(id, a);
+	bool precounted = false;
 	if (exec && !c.decided) {
-		/* the image is about to go: its trace line and counts go first */
-		if (trace && exec_will_run(id, (const char *)a[0]))
+		/* the image is about to go: its trace line and counts go first,
+		 * the exec itself among them (a successful one never returns
+		 * to be counted after; strace counts it once) */
+		bool will_run = (trace || hj_cfg.summary) && exec_will_run(id, (const char *)a[0]);
+		if (trace && will_run)
 			hj_trace_exec(&c);
+		if (hj_cfg.summary && will_run) {
+			hj_summary_add(&c);
+			precounted = true;
+		}
 		hj_summary_flush();
 	}
 	hj_busy--;
@@ -315,8 +323,10 @@ again:
 	if (!fork_child) {
 		if (trace)
 			hj_trace_call(&c);
-		if (hj_cfg.summary)
+		if (hj_cfg.summary && !precounted)
 			hj_summary_add(&c);
+		else if (precounted)
+			hj_summary_exec_failed(&c);
 	}
 	hj_fd_track(&c);
 	if (hj_unlikely(c.owns))

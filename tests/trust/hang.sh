@@ -109,5 +109,18 @@ C
 		"matched=$opens probe=$probes" "$(grep -o 'matched=.*' log.txt)"
 }
 
-run_tests t_fork_runs_no_hook t_cwd_race
+# -c counts a successful exec (strace does, once): it never returns to be
+# counted after, so it is counted before the image goes; a failed one once
+t_exec_counted() {
+	local out
+	out=$(timeout 20 "$HIJACK" run -c -- sh -c 'exec /bin/true' 2>&1)
+	check_has "sh's successful exec counted once" '^ *[0-9.]+ +[0-9.]+ +[0-9]+ +1 +execve$' "$out"
+	printf 'garbage\n' > notexec && chmod +x notexec
+	out=$(timeout 20 "$HIJACK" run -c -- sh -c './notexec 2>/dev/null; exec /bin/true' 2>&1)
+	# sh's child: execve fails (ENOEXEC), sh runs the file itself; then
+	# the successful exec: three, one of them an error, as strace says
+	check_has "a failed exec once, with its error" '^ *[0-9.]+ +[0-9.]+ +[0-9]+ +3 +1 +execve$' "$out"
+}
+
+run_tests t_fork_runs_no_hook t_cwd_race t_exec_counted
 summary hang
