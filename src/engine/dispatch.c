@@ -283,11 +283,19 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 	bool trace = traced(id), timed = trace || hj_cfg.summary;
 	enum hj_ret kind = hj_calls[id].ret;
 	bool exec = kind == R_EXEC;
+	bool precounted = false;
 	if (exec && !c.decided) {
 		/* the image is about to go: its trace line (with the envp the
-		 * program gave, before ours go in) and counts go first */
-		if (trace && exec_will_run(id, a))
+		 * program gave, before ours go in) and counts go first, the exec
+		 * itself among them (a successful one never returns to be
+		 * counted after; strace counts it once) */
+		bool will_run = (trace || hj_cfg.summary) && exec_will_run(id, a);
+		if (trace && will_run)
 			hj_trace_exec(&c);
+		if (hj_cfg.summary && will_run) {
+			hj_summary_add(&c);
+			precounted = true;
+		}
 		hj_summary_flush();
 	}
 	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system || id == HJ_popen))
@@ -342,8 +350,10 @@ again:
 	if (!fork_child) {
 		if (trace)
 			hj_trace_call(&c);
-		if (hj_cfg.summary)
+		if (hj_cfg.summary && !precounted)
 			hj_summary_add(&c);
+		else if (precounted)
+			hj_summary_exec_failed(&c);
 	}
 	hj_fd_track(&c);
 	if (hj_unlikely(c.owns))

@@ -265,6 +265,7 @@ void hj_note_fork(void);
 /* ---- summary.c: the -c counts ---- */
 struct hj_stat { unsigned long calls, errors, injected, ns; };
 void hj_summary_add(struct hj_call *c);
+void hj_summary_exec_failed(struct hj_call *c);
 /* In a forked child: its counters start at zero, in a file of its own. */
 void hj_summary_forked(void);
 /* Without the launcher: prints this process's table (at exit, before exec). */

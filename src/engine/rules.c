@@ -114,7 +114,7 @@ static void normalize(char *p)
 	*out = 0;
 }
 
-static const char *current_dir(void);
+static bool current_dir(char *out, size_t n);
 static bool fd_cache_on;
 
 /* The absolute form of path, relative to dirfd (or the cwd). */
@@ -129,10 +129,8 @@ static bool absolute(int dirfd, const char *path, char *out, size_t n)
 		return true;
 	}
 	if (dirfd == AT_FDCWD || dirfd < 0) {
-		const char *cwd = current_dir();
-		if (!cwd || strlen(cwd) >= n)
+		if (!current_dir(out, n))
 			return false;
-		strcpy(out, cwd);
 	} else if (!hj_fd_path(dirfd, out, n)) {
 		return false;
 	}
@@ -388,18 +386,48 @@ bool hj_fd_path(int fd, char *out, size_t n)
 	return true;
 }
 
-/* The working directory, fetched once and dropped by chdir and fchdir. */
-static char cwd[4096];
-static bool cwd_known;
+/* The working directory, fetched once and kept until a chdir or fchdir.
+ * Threads share it, so it is a seqlock like an fd_cache entry, plus the
+ * generation of chdirs it was fetched in: a reader copies it out and
+ * keeps the copy only if seq was even and unmoved and the generation is
+ * the current one; otherwise it asks the kernel into its own buffer.
+ * (A plain buffer and flag let one thread's getcwd write under another's
+ * strcpy, and a getcwd begun before a chdir mark its old answer known
+ * after the chdir had dropped it: stale until the next chdir.) Writers
+ * never wait (a handler may interrupt one): the CAS loser stores nothing. */
+static struct { unsigned seq, gen; char path[4096]; } cwd_cache;
+static unsigned cwd_gen;	/* successful chdirs and fchdirs so far */
 
-static const char *current_dir(void)
+static bool current_dir(char *out, size_t n)
 {
-	if (!cwd_known) {
-		if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0)
-			return NULL;
-		cwd_known = true;
+	unsigned gen = __atomic_load_n(&cwd_gen, __ATOMIC_ACQUIRE);
+	unsigned seen = __atomic_load_n(&cwd_cache.seq, __ATOMIC_ACQUIRE);
+	if (!(seen & 1) && cwd_cache.gen == gen) {
+		size_t len = strnlen(cwd_cache.path, sizeof cwd_cache.path);
+		if (len && len < n) {
+			memcpy(out, cwd_cache.path, len);
+			out[len] = 0;
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (seen == __atomic_load_n(&cwd_cache.seq, __ATOMIC_RELAXED) && out[0] == '/')
+				return true;
+		}
 	}
-	return cwd;
+	char dir[4096];
+	if (syscall(SYS_getcwd, dir, sizeof dir) < 0)
+		return false;
+	size_t len = strlen(dir);
+	/* stored under the generation read before the getcwd: if a chdir came
+	 * between, the next reader sees a newer one and asks again */
+	if (!(seen & 1) && __atomic_compare_exchange_n(&cwd_cache.seq, &seen, seen + 1, false, __ATOMIC_ACQ_REL,
+						       __ATOMIC_RELAXED)) {
+		cwd_cache.gen = gen;
+		memcpy(cwd_cache.path, dir, len + 1);
+		__atomic_store_n(&cwd_cache.seq, seen + 2, __ATOMIC_RELEASE);
+	}
+	if (len >= n)
+		return false;
+	memcpy(out, dir, len + 1);
+	return true;
 }
 
 /* Remembers what an open gave: the path it was given, made absolute,
@@ -414,7 +442,7 @@ static void fd_opened(int fd, int dirfd, const char *path)
 		return fd_store(fd, path);	/* already absolute and clean */
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD)
-			base = current_dir();
+			base = current_dir(abs, sizeof abs) ? abs : NULL;
 		else if (hj_fd_path(dirfd, abs, sizeof abs))
 			base = abs;
 		if (!base)
@@ -463,7 +491,7 @@ void hj_fd_track(struct hj_call *c)
 	switch (c->id) {
 	case HJ_chdir: case HJ_fchdir:
 		if (c->ret == 0)
-			cwd_known = false;
+			__atomic_add_fetch(&cwd_gen, 1, __ATOMIC_ACQ_REL);
 		break;
 	case HJ_close: fd_forget((int)c->a[0]); break;
 	case HJ_dup2: case HJ_dup3: fd_forget((int)c->a[1]); break;

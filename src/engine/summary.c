@@ -95,6 +95,21 @@ void hj_summary_add(struct hj_call *c)
 	__atomic_add_fetch(&s->ns, c->dur_ns, __ATOMIC_RELAXED);
 }
 
+/* An exec counted before the call (hj_summary_add) that failed after all:
+ * under the launcher its error and time are added, not a second call.
+ * Without it the table with that call went out before the exec, and the
+ * counts began again: this process's next table has the failed call. */
+void hj_summary_exec_failed(struct hj_call *c)
+{
+	if (!hj_cfg.summary_dir)
+		return hj_summary_add(c);
+	if (!hj_is_failure(c))
+		return;
+	struct hj_stat *s = &counters()[c->id];
+	__atomic_add_fetch(&s->errors, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&s->ns, c->dur_ns, __ATOMIC_RELAXED);
+}
+
 /* In a forked child: counters start at zero, in a file of the child's
  * own. The parent's mapping is let go, so that nothing here can add to
  * the parent's counts. */

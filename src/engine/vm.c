@@ -482,13 +482,13 @@ void hj_vm_at_exit(void)
 	hj_busy--;
 }
 
-/* fork() between taking and dropping the lock: busy, so that a signal
- * handler's hooked calls in that window pass through; and fork() from a
- * handler that interrupted this thread's own hook must not wait on it. */
+/* fork() between taking and dropping the lock: the fork handlers keep
+ * hj_busy up (src/preload/init.c), so that a signal handler's hooked
+ * calls in that window pass through; and fork() from a handler that
+ * interrupted this thread's own hook must not wait on it. */
 static HJ_TLS int fork_took;
 void hj_vm_before_fork(void)
 {
-	hj_busy++;
 	fork_took = hj_mrb && !vm_owner;
 	if (fork_took)
 		vm_lock_take();
@@ -497,7 +497,6 @@ void hj_vm_after_fork_parent(void)
 {
 	if (fork_took)
 		vm_lock_drop();
-	hj_busy--;
 }
 void hj_vm_after_fork(void)
 {
@@ -506,7 +505,6 @@ void hj_vm_after_fork(void)
 	vm_owner = 0;
 	atomic_store(&vm_lock.state, 0);
 	hj_watch_forked();
-	hj_busy--;
 }
 
 void hj_vm_list_hooks(FILE *out)

@@ -11,8 +11,15 @@
 
 #include "../engine/engine.h"
 
+/* The fork handlers are busy from the first to the last line: fork()
+ * runs them after our wrapper has stopped being busy, and the calls
+ * they make (getpid in hj_note_fork, setenv, munmap...) are ours, not
+ * the program's. Reaching its hooks from there ran a getpid block in
+ * both parent and child of every fork a signal handler made, which made
+ * the handler outlast the program's timer: a livelock. */
 static void before_fork(void)
 {
+	hj_busy++;
 	hj_proc_before_fork();
 	hj_vm_before_fork();
 }
@@ -21,6 +28,7 @@ static void after_fork_parent(void)
 {
 	hj_vm_after_fork_parent();
 	hj_note_fork();
+	hj_busy--;
 }
 
 static void after_fork_child(void)
@@ -34,6 +42,7 @@ static void after_fork_child(void)
 	hj_peek_forked();
 	if (!hj_cfg.follow)
 		memset(hj_wanted, 0, sizeof hj_wanted);
+	hj_busy--;
 }
 
 /* ---- start-up ----
