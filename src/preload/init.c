@@ -13,7 +13,7 @@
 
 /* The fork handlers are busy from the first to the last line: fork()
  * runs them after our wrapper has stopped being busy, and the calls
- * they make (getpid in hj_note_fork, setenv, munmap...) are ours, not
+ * they make (getpid in hj_note_fork, munmap...) are ours, not
  * the program's. Reaching its hooks from there ran a getpid block in
  * both parent and child of every fork a signal handler made, which made
  * the handler outlast the program's timer: a livelock. */
