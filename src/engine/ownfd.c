@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>	/* RLIMIT_NOFILE */
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -239,4 +240,21 @@ uint64_t hj_fnv1a(const void *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ s[i]) * 0x100000001b3ull;
 	return h;
+}
+
+/* A copy of fd at `want` or above, out of the program's usual range; with
+ * a descriptor limit at or below `want` (ulimit -n 256), the highest
+ * free number under the limit instead. -1 if there is none. */
+int hj_dup_high(int fd, int want, bool cloexec)
+{
+	int cmd = cloexec ? F_DUPFD_CLOEXEC : F_DUPFD;
+	long got = syscall(SYS_fcntl, fd, cmd, want);
+	if (got >= 0 || errno != EINVAL)
+		return (int)got;
+	struct rlimit rl;
+	if (syscall(SYS_getrlimit, RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 8)
+		return -1;
+	/* the top quarter of what the program may use, then anything above 2 */
+	got = syscall(SYS_fcntl, fd, cmd, (long)(rl.rlim_cur - rl.rlim_cur / 4));
+	return got >= 0 ? (int)got : (int)syscall(SYS_fcntl, fd, cmd, 3l);
 }

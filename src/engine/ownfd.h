@@ -35,6 +35,8 @@ static inline bool hj_is_own_fd(int fd)
 {
 	return fd >= 0 && (fd == hj_own_fd[HJ_OWN_OUTPUT] || fd == hj_own_fd[HJ_OWN_SCRIPTS]);
 }
+/* fd copied to `want` or above, or high under a low descriptor limit. */
+int hj_dup_high(int fd, int want, bool cloexec);
 void hj_own_set(int slot, int fd);
 /* The slot's descriptor is still the file it was (st: its fstat). */
 bool hj_own_check(int slot, struct stat *st);

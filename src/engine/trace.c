@@ -3,6 +3,7 @@
  * through the program's stdio. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ static int resolve_output(void)
 			 * own (its stderr on the same terminal), so we take a copy */
 			n = hj_fd_find(same_file, NULL);
 			if (n >= 0)
-				n = (int)syscall(SYS_fcntl, n, hj_cfg.follow ? F_DUPFD : F_DUPFD_CLOEXEC, 700);
+				n = hj_dup_high(n, 700, !hj_cfg.follow);
 		}
 		if (n < 0) {
 			out_lost = true;
@@ -75,7 +76,7 @@ static int resolve_output(void)
 			hj_output_errno = errno;
 			return 3;
 		}
-		long high = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 600);
+		long high = hj_dup_high((int)fd, 600, true);
 		if (high >= 0) {
 			syscall(SYS_close, fd);
 			fd = high;
@@ -163,6 +164,13 @@ static bool write_all(int fd, const char *s, size_t n, const struct stat *st)
 		long w = write_guarded(fd, s, n, st);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN) {
+			/* the program made the file description we share with its
+			 * stderr non-blocking (node, libuv): wait until it drains */
+			struct pollfd p = { fd, POLLOUT, 0 };
+			syscall(SYS_poll, &p, 1ul, -1);
+			continue;
+		}
 		if (w <= 0) {
 			if (w == 0 || errno != EBADF)
 				stop_output(w == 0 ? EIO : errno);

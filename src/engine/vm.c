@@ -293,7 +293,7 @@ void hj_scripts_before_exec(void)
 		at += w > 0 ? (size_t)w : 0;
 	}
 	long fd = ok && syscall(SYS_fcntl, m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0
-		  ? syscall(SYS_fcntl, m, F_DUPFD, 710) : -1;
+		  ? hj_dup_high((int)m, 710, false) : -1;
 	syscall(SYS_close, m);
 	if (fd >= 0)
 		hj_own_set(HJ_OWN_SCRIPTS, (int)fd);

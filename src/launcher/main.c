@@ -680,6 +680,13 @@ static int cmd_run(int argc, char **argv)
 	}
 	/* every script and -e compiled once, here, into one sealed memfd;
 	 * the tree loads that bytecode */
+	/* ^C or a kill while the run's directory exists and the program has
+	 * not started: held until the directory is gone (see below) */
+	sigset_t setup_sigs, setup_mask;
+	sigemptyset(&setup_sigs);
+	for (size_t i = 0; i < 4; i++)
+		sigaddset(&setup_sigs, (int[]){ SIGINT, SIGTERM, SIGHUP, SIGQUIT }[i]);
+	sigprocmask(SIG_BLOCK, &setup_sigs, &setup_mask);
 	struct run_dir rd;
 	if (!make_run_dir(&rd)) {
 		fprintf(stderr, "hijack: cannot make a directory for the run: %s\n", strerror(errno));
@@ -756,6 +763,18 @@ static int cmd_run(int argc, char **argv)
 		return remove_dir(&rd), 2;
 	}
 
+	sigset_t pending;
+	sigpending(&pending);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&setup_sigs, sig) == 1 && sigismember(&pending, sig) == 1) {
+			/* told to stop before the program started: clean up, then
+			 * die of the signal as we would have */
+			remove_dir(&rd);
+			sigprocmask(SIG_SETMASK, &setup_mask, NULL);
+			return 128 + sig;
+		}
+	sigprocmask(SIG_SETMASK, &setup_mask, NULL);
+
 	/* signals wait (blocked) until the child's pid is known */
 	sigset_t caught, ignored, all, mask;
 	sigfillset(&all);
@@ -790,7 +809,11 @@ static int cmd_run(int argc, char **argv)
 		if (scripts_fd >= 0) {
 			/* inherited (not close-on-exec), above the program's usual fds */
 			char spec[96];
-			int fd = fcntl(scripts_fd, F_DUPFD, 710);
+			int fd = hj_dup_high(scripts_fd, 710, false);
+			if (fd < 0) {
+				fprintf(stderr, "hijack: cannot hand the compiled scripts down: %s\n", strerror(errno));
+				_exit(2);
+			}
 			snprintf(spec, sizeof spec, "sealed:%d:%zu:%016llx", fd, scripts_size, (unsigned long long)scripts_hash);
 			setenv("HIJACK_BYTECODE", spec, 1);
 		} else {
@@ -830,7 +853,7 @@ static int cmd_run(int argc, char **argv)
 		} else {
 			/* our stderr, kept for the trace even if the program moves
 			 * its own; known by its identity, never by number alone */
-			int fd = fcntl(2, F_DUPFD, 700);
+			int fd = hj_dup_high(2, 700, false);
 			struct stat st;
 			if (fd >= 0 && fstat(fd, &st) == 0) {
 				char spec[96];

@@ -38,7 +38,9 @@ static void after_fork_child(void)
 	hj_output_forked();
 	hj_proc_forked();
 	hj_summary_forked();
-	hj_note_self();
+	/* under --no-follow a child is not ours: it runs no at_exit blocks */
+	if (hj_cfg.follow)
+		hj_note_self();
 	hj_peek_forked();
 	if (!hj_cfg.follow)
 		memset(hj_wanted, 0, sizeof hj_wanted);

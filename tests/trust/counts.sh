@@ -152,5 +152,13 @@ RUBY
 	done
 }
 
+# --no-follow: a forked child is not ours, and runs no at_exit block
+t_no_follow_at_exit() {
+	local out
+	out=$(timeout 60 "$HIJACK" run --no-follow -e 'Hijack.at_exit { Hijack.log "bye" }' -- bash -c '(exit 0); true' 2>&1)
+	check_eq "one process said bye" 1 "$(grep -c '^bye$' <<<"$out")"
+}
+
+run_tests t_no_follow_at_exit
 run_tests t_joined_files t_dash_exit t_sigpipe t_forks t_sigkill t_raw_exit_group t_table_after_trace t_at_exit t_threads_exact
 summary counts

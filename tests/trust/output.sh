@@ -259,8 +259,47 @@ test_pid_prefix_while_several_live() {
 	check_lacks "--no-follow" "\\[pid" "$(cat trace.txt)"
 }
 
+# a program that makes its stderr non-blocking (node, libuv) shares that
+# file description with our copy of it: a full pipe must not end the trace
+test_nonblocking_stderr() {
+	local n
+	n=$(timeout 120 "$HIJACK" run -t=stat -- /usr/bin/python3 -c 'import os, fcntl
+fcntl.fcntl(2, fcntl.F_SETFL, os.O_NONBLOCK)
+for i in range(20000): os.stat("/")' 2>&1 | (sleep 3; grep -c 'stat("/"'))
+	check_eq "every line arrives" 20000 "$n"
+}
+
+# a low descriptor limit: our descriptors go as high as it lets them
+test_low_fd_limit() {
+	local out
+	out=$( (ulimit -n 256; timeout 60 "$HIJACK" run -t=getppid -e 'Hijack.on(:getppid) { Hijack.log "hooked" }' -- \
+		/usr/bin/python3 -c 'import os; os.getppid(); print("ran")') 2>&1)
+	check_eq "status" 0 "$?"
+	check_has "the program ran" '^ran$' "$out"
+	check_has "the script ran" '^hooked$' "$out"
+	check_has "the trace arrived" '^getppid\(\) = ' "$out"
+}
+
+# told to stop while the scripts compile: the run's directory goes too
+test_signal_before_start() {
+	local i left
+	for i in $(seq 15000); do echo "\$x$i = $i"; done > big.rb
+	touch marker
+	"$HIJACK" run -s big.rb -- true &	# (under timeout, wait would not wait for it)
+	sleep 0.5
+	kill -TERM $!
+	wait $!
+	check_eq "died of SIGTERM" 143 "$?"
+	# (another run's directory, still in use, is gone a moment later)
+	left=$(find /tmp -maxdepth 1 -name 'hijack-??????' -newer marker)
+	sleep 2
+	left=$(for d in $left; do [ -d "$d" ] && echo "$d"; done)
+	check_eq "no run directory left" "" "$left"
+}
+
 run_tests test_cleanup_follows_no_symlink test_cleanup_leaves_what_it_did_not_make \
 	test_scripts_cannot_be_rewritten test_rules_survive_closing_every_fd test_unsealed_scripts_refused \
 	test_script_output_goes_to_the_trace test_program_fd_never_gets_trace_lines \
 	test_reader_gone_program_finishes test_full_disk_said test_pid_prefix_while_several_live
+run_tests test_nonblocking_stderr test_low_fd_limit test_signal_before_start
 summary output
