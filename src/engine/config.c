@@ -159,6 +159,8 @@ struct block {
 	size_t size;
 	bool keep;		/* environ holds copies of its pointers: never unmapped */
 	int kept[2];		/* --no-follow: our descriptors kept open across the exec */
+	pid_t pid;		/* the process that made it (a vfork child's is not ours) */
+	struct block *prev;	/* the thread's exec in flight before it */
 	long given;		/* the envp argument the program gave */
 	int slot;		/* its index in the call's arguments, or -1 */
 	char *env[];
@@ -216,9 +218,10 @@ static struct block *with_ours(char *const *envp)
 	return b;
 }
 
-/* The block of the exec in flight on this thread. A vfork child shares
- * its parent's memory and thread: when its exec succeeds nothing comes
- * back to give the block back, so the parent does at its next exec. */
+/* The blocks of the execs in flight on this thread (more than one when a
+ * signal handler execs during system's wait). A vfork child shares its
+ * parent's memory and thread: when its exec succeeds nothing comes back
+ * to give its block back, so the parent does at its next exec. */
 static __thread struct block *inflight __attribute__((tls_model("initial-exec")));
 
 /* execv, execl, execvp, execlp read environ: they are made as execve and
@@ -357,11 +360,12 @@ hj_invoke_fn hj_follow_exec(struct hj_call *c, hj_invoke_fn invoke)
 	bool own_exec = hj_calls[c->id].ret == R_EXEC;
 	/* under --no-follow only the process's own exec: a vfork child's
 	 * (another pid, our memory) starts without us */
-	if (!hj_cfg.follow && (!own_exec || syscall(SYS_getpid) != self_pid))
+	if (!hj_cfg.follow && (!own_exec || (pid_t)syscall(SYS_getpid) != self_pid))
 		return invoke;
-	struct block *stray = inflight;
-	if (stray) {	/* a vfork child's that exec'd: see inflight */
-		inflight = NULL;
+	pid_t pid = (pid_t)syscall(SYS_getpid);
+	struct block *stray;
+	while ((stray = inflight) && stray->pid != pid) {	/* a vfork child's that exec'd */
+		inflight = stray->prev;
 		if (!stray->keep)
 			hj_env_unmap(stray, stray->size);
 	}
@@ -386,6 +390,8 @@ hj_invoke_fn hj_follow_exec(struct hj_call *c, hj_invoke_fn invoke)
 	if (!hj_cfg.follow)
 		keep_ours_open(b);
 	c->follow = b;
+	b->pid = pid;
+	b->prev = inflight;	/* a signal handler's exec during system's wait */
 	inflight = b;
 	if (e >= 0) {
 		b->given = c->a[e];
@@ -405,7 +411,7 @@ void hj_follow_exec_done(struct hj_call *c)
 {
 	struct block *b = c->follow;
 	c->follow = NULL;
-	inflight = NULL;
+	inflight = b->prev;
 	if (b->slot >= 0)
 		c->a[b->slot] = b->given;
 	for (int i = 0; i < 2; i++)
