@@ -12,13 +12,21 @@
  *   HIJACK_PROC     this process's name in the tree, for record and replay
  *   HIJACK_HOOK_TIMEOUT  --hook-timeout   HIJACK_VM_MEMORY  --vm-memory */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "engine.h"
+#include "ownfd.h"
 
 struct hj_config hj_cfg = { .follow = true };
 
@@ -116,17 +124,32 @@ bool hj_config_load(char *err, size_t errlen)
  * Our entries are not in the program's environment (env.c hid them): they
  * go into each exec'd child's, whether it inherits environ (execv, system)
  * or gets an environment of the program's making (execve, env -i,
- * subprocess with env=). With --no-follow they stay out. */
+ * subprocess with env=). With --no-follow only the process's own exec
+ * gets them (strace without -f); what it forks or spawns starts bare. */
 
 extern char **environ;
 
+/* libc's own, behind our wrappers (resolved at start: a vfork child is no
+ * place for dlsym) */
+#pragma weak hj_reals	/* the preload library's; the launcher links no wrappers */
+#pragma weak hj_resolve
+#define REAL(name) ((__typeof__(&name))(hj_reals[HJ_##name] ? hj_reals[HJ_##name] : hj_resolve(HJ_##name, #name)))
+
+static pid_t self_pid;		/* under --no-follow: the process whose own exec keeps us */
+
 void hj_follow_init(void)
 {
+	/* --no-follow is strace's "no -f": the process keeps us across its
+	 * own exec (same pid); what it forks or spawns starts without us */
 	static const int execs[] = { HJ_execve, HJ_execv, HJ_execvp, HJ_execvpe, HJ_execl, HJ_execlp,
 				     HJ_execle, HJ_posix_spawn, HJ_posix_spawnp, HJ_system, HJ_popen };
-	if (hj_cfg.follow && hj_env_preload())
-		for (size_t i = 0; i < sizeof execs / sizeof execs[0]; i++)
+	if (!hj_env_preload())
+		return;
+	self_pid = (pid_t)syscall(SYS_getpid);
+	for (size_t i = 0; i < sizeof execs / sizeof execs[0]; i++)
+		if (hj_cfg.follow || hj_calls[execs[i]].ret == R_EXEC)
 			hj_wanted[execs[i]] = 1;
+	(void)REAL(execve), (void)REAL(execvpe), (void)REAL(posix_spawn), (void)REAL(popen), (void)REAL(system);
 }
 
 /* The memory an exec's environment takes (from mmap: a vfork child or a
@@ -134,7 +157,10 @@ void hj_follow_init(void)
  * pointers, then the merged LD_PRELOAD entry. */
 struct block {
 	size_t size;
-	char **saved;		/* environ before it was swapped, or NULL */
+	bool keep;		/* environ holds copies of its pointers: never unmapped */
+	int kept[2];		/* --no-follow: our descriptors kept open across the exec */
+	pid_t pid;		/* the process that made it (a vfork child's is not ours) */
+	struct block *prev;	/* the thread's exec in flight before it */
 	long given;		/* the envp argument the program gave */
 	int slot;		/* its index in the call's arguments, or -1 */
 	char *env[];
@@ -171,7 +197,6 @@ static struct block *with_ours(char *const *envp)
 	if (!b)
 		return NULL;
 	b->size = size;
-	b->saved = NULL;
 	char *preload = (char *)(b->env + n + nours + 2);
 	memcpy(preload, "LD_PRELOAD=", 11);
 	memcpy(preload + 11, lib, llen);
@@ -193,10 +218,157 @@ static struct block *with_ours(char *const *envp)
 	return b;
 }
 
-void hj_follow_exec(struct hj_call *c)
+/* The blocks of the execs in flight on this thread (more than one when a
+ * signal handler execs during system's wait). A vfork child shares its
+ * parent's memory and thread: when its exec succeeds nothing comes back
+ * to give its block back, so the parent does at its next exec. */
+static __thread struct block *inflight __attribute__((tls_model("initial-exec")));
+
+/* execv, execl, execvp, execlp read environ: they are made as execve and
+ * execvpe with ours added, environ untouched (a vfork child's successful
+ * exec never comes back to put it back) */
+static long execve_ours(const long *a)
 {
-	if (!hj_cfg.follow || !hj_env_preload())
-		return;
+	return REAL(execve)((const char *)a[0], (char *const *)a[1], inflight->env);
+}
+
+static long execvpe_ours(const long *a)
+{
+	return REAL(execvpe)((const char *)a[0], (char *const *)a[1], inflight->env);
+}
+
+/* system() as glibc makes it (posix_spawn of /bin/sh -c; SIGINT and SIGQUIT
+ * ignored and SIGCHLD blocked in the caller while it waits; 127 when no
+ * shell ran) but with an explicit environment, so that the program's
+ * environ never holds ours, not even for the wait */
+static pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
+static int system_users;
+static struct sigaction system_int, system_quit;
+
+static long system_ours(const long *a)
+{
+	const char *line = (const char *)a[0];
+	if (!line)	/* "is there a shell": no child of consequence */
+		return REAL(system)(line);
+	struct sigaction ign = { .sa_handler = SIG_IGN }, intr, quit;
+	sigemptyset(&ign.sa_mask);
+	pthread_mutex_lock(&system_lock);
+	if (system_users++ == 0) {
+		sigaction(SIGINT, &ign, &system_int);
+		sigaction(SIGQUIT, &ign, &system_quit);
+	}
+	intr = system_int;
+	quit = system_quit;
+	pthread_mutex_unlock(&system_lock);
+	sigset_t chld, omask, reset;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, &omask);
+	sigemptyset(&reset);
+	if (intr.sa_handler != SIG_IGN)
+		sigaddset(&reset, SIGINT);
+	if (quit.sa_handler != SIG_IGN)
+		sigaddset(&reset, SIGQUIT);
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &omask);
+	posix_spawnattr_setsigdefault(&attr, &reset);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	pid_t pid;
+	int status, err = 0;
+	int r = REAL(posix_spawn)(&pid, "/bin/sh", NULL, &attr,
+				  (char *const[]){ "sh", "-c", "--", (char *)line, NULL }, inflight->env);
+	posix_spawnattr_destroy(&attr);
+	if (r == 0) {
+		pid_t w;
+		while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+			;
+		if (w != pid) {
+			status = -1;
+			err = errno;
+		}
+	} else {
+		status = 127 << 8;	/* as a shell that could not run the line */
+	}
+	pthread_mutex_lock(&system_lock);
+	if (--system_users == 0) {
+		sigaction(SIGINT, &system_int, NULL);
+		sigaction(SIGQUIT, &system_quit, NULL);
+	}
+	pthread_mutex_unlock(&system_lock);
+	pthread_sigmask(SIG_SETMASK, &omask, NULL);
+	if (err)
+		errno = err;
+	return status;
+}
+
+/* popen has to stay glibc's (pclose waits on the pid it recorded), and it
+ * spawns with environ: environ holds ours for the real popen alone, under
+ * a lock (two at once would each put back the other's). Until popen
+ * returns, another thread's getenv or environ walk can see ours; that
+ * window is the spawn's length, not the child's. */
+static pthread_mutex_t popen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static long popen_ours(const long *a)
+{
+	struct block *b = inflight;
+	pthread_mutex_lock(&popen_lock);
+	char **saved = environ;
+	environ = b->env;
+	long r = (long)REAL(popen)((const char *)a[0], (const char *)a[1]);
+	int err = errno;
+	if (environ == b->env) {
+		environ = saved;
+	} else {
+		/* the program set a variable meanwhile (another thread): its
+		 * new environ holds copies of our pointers; take them out,
+		 * and leave the block mapped */
+		char *const *mine = hj_env_ours();
+		size_t j = 0;
+		for (size_t i = 0; environ && environ[i]; i++)
+			if (!is_ours(environ[i], mine, b))
+				environ[j++] = environ[i];
+		if (environ)
+			environ[j] = NULL;
+		b->keep = true;
+	}
+	pthread_mutex_unlock(&popen_lock);
+	errno = err;
+	return r;
+}
+
+/* --no-follow: our descriptors (trace output, compiled scripts) are
+ * close-on-exec, as children start without us; the process's own exec
+ * keeps them, as it keeps us. Given back if the exec fails. */
+static void keep_ours_open(struct block *b)
+{
+	const char *bc = hj_env("HIJACK_BYTECODE");
+	int fds[2] = { hj_env("HIJACK_OUTPUT_FD") ? hj_own_fd[HJ_OWN_OUTPUT] : -1,
+		       bc && !strncmp(bc, "sealed:", 7) ? hj_own_fd[HJ_OWN_SCRIPTS] : -1 };
+	for (int i = 0; i < 2; i++) {
+		b->kept[i] = -1;
+		if (fds[i] >= 0 && syscall(SYS_fcntl, fds[i], F_GETFD) == FD_CLOEXEC &&
+		    syscall(SYS_fcntl, fds[i], F_SETFD, 0) == 0)
+			b->kept[i] = fds[i];
+	}
+}
+
+hj_invoke_fn hj_follow_exec(struct hj_call *c, hj_invoke_fn invoke)
+{
+	if (!hj_env_preload())
+		return invoke;
+	bool own_exec = hj_calls[c->id].ret == R_EXEC;
+	/* under --no-follow only the process's own exec: a vfork child's
+	 * (another pid, our memory) starts without us */
+	if (!hj_cfg.follow && (!own_exec || (pid_t)syscall(SYS_getpid) != self_pid))
+		return invoke;
+	pid_t pid = (pid_t)syscall(SYS_getpid);
+	struct block *stray;
+	while ((stray = inflight) && stray->pid != pid) {	/* a vfork child's that exec'd */
+		inflight = stray->prev;
+		if (!stray->keep)
+			hj_env_unmap(stray, stray->size);
+	}
 	hj_scripts_before_exec();
 	const struct hj_call_info *ci = &hj_calls[c->id];
 	int e = -1;
@@ -208,45 +380,43 @@ void hj_follow_exec(struct hj_call *c)
 	/* an envp the kernel refuses (unreadable, no NULL at its end) is
 	 * left as it is: the call fails with EFAULT, as it does bare */
 	if (e >= 0 && envp && !hj_strvec_ok(envp, &n))
-		return;
+		return invoke;
 	struct block *b = with_ours(envp);
 	if (!b)
-		return;
+		return invoke;
 	b->slot = e;
+	b->keep = false;
+	b->kept[0] = b->kept[1] = -1;
+	if (!hj_cfg.follow)
+		keep_ours_open(b);
+	c->follow = b;
+	b->pid = pid;
+	b->prev = inflight;	/* a signal handler's exec during system's wait */
+	inflight = b;
 	if (e >= 0) {
 		b->given = c->a[e];
 		c->a[e] = (long)b->env;
-	} else {
-		/* execv, execvp, system, popen read environ: for the call's
-		 * length it holds ours too (a success never comes back) */
-		b->saved = environ;
-		environ = b->env;
+		return invoke;
 	}
-	c->follow = b;
+	switch (c->id) {
+	case HJ_execv: case HJ_execl: return execve_ours;
+	case HJ_execvp: case HJ_execlp: return execvpe_ours;
+	case HJ_system: return system_ours;
+	case HJ_popen: return popen_ours;
+	}
+	return invoke;
 }
 
 void hj_follow_exec_done(struct hj_call *c)
 {
 	struct block *b = c->follow;
 	c->follow = NULL;
+	inflight = b->prev;
 	if (b->slot >= 0)
 		c->a[b->slot] = b->given;
-	if (b->saved) {
-		if (environ == b->env) {
-			environ = b->saved;
-		} else {
-			/* the program set a variable meanwhile (another thread):
-			 * its new environ holds copies of our pointers; take them
-			 * out, and leave the block mapped */
-			char *const *mine = hj_env_ours();
-			size_t j = 0;
-			for (size_t i = 0; environ && environ[i]; i++)
-				if (!is_ours(environ[i], mine, b))
-					environ[j++] = environ[i];
-			if (environ)
-				environ[j] = NULL;
-			return;
-		}
-	}
-	hj_env_unmap(b, b->size);
+	for (int i = 0; i < 2; i++)
+		if (b->kept[i] >= 0)
+			syscall(SYS_fcntl, b->kept[i], F_SETFD, FD_CLOEXEC);
+	if (!b->keep)
+		hj_env_unmap(b, b->size);
 }

@@ -299,7 +299,7 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 		hj_summary_flush();
 	}
 	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system || id == HJ_popen))
-		hj_follow_exec(&c);
+		invoke = hj_follow_exec(&c, invoke);
 	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
 		warn_unhookable(id, a);
 	hj_busy--;

@@ -98,7 +98,8 @@ void hj_output_forked(void);
 bool hj_config_load(char *err, size_t errlen);
 /* Keeps our library and settings in the environment of exec'd children. */
 void hj_follow_init(void);
-void hj_follow_exec(struct hj_call *c);
+/* Returns what to run the call with (execv as execve with ours...). */
+hj_invoke_fn hj_follow_exec(struct hj_call *c, hj_invoke_fn invoke);
 /* After the call: environ as the program had it, the block given back. */
 void hj_follow_exec_done(struct hj_call *c);
 

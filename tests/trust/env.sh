@@ -214,5 +214,183 @@ C
 	check_eq "LD_PRELOAD by hand" "$T0 $T0 $T0 $T0" "$out"
 }
 
-run_tests ${*:-t_bash_direct t_own_getenv t_env_as_bare t_children_keep_hooks t_early_clock}
+# ---- 4. exec without touching the program's environ ----
+
+# ours in the program's environ count as leaked
+OURS_C='
+static int ours(void)
+{
+	int n = 0;
+	for (char **e = environ; e && *e; e++)
+		if (!strncmp(*e, "HIJACK_", 7) || !strncmp(*e, "LD_PRELOAD=", 11))
+			n++;
+	return n + (getenv("HIJACK_SCRIPT") != NULL) + (getenv("HIJACK_ROOT_PID") != NULL);
+}'
+
+# an exec from a real vfork child (clone CLONE_VM|CLONE_VFORK, and
+# vfork()) never returns: the parent's environ stays its own,
+# and the exec'd grandchild is hooked
+t_vfork_exec_clean() {
+	cat > vf.c <<C
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+extern char **environ;
+$OURS_C
+static char stk[65536];
+static int child(void *a)
+{
+	(void)a;
+	char *av[] = { "date", "+%s", NULL };
+	execv("/bin/date", av);
+	_exit(127);
+}
+int main(void)
+{
+	int p = clone(child, stk + sizeof stk, CLONE_VM | CLONE_VFORK | SIGCHLD, 0);
+	waitpid(p, 0, 0);
+	fflush(stdout);
+	printf("clone: %d\n", ours());
+	fflush(stdout);
+	p = vfork();
+	if (p == 0) {
+		execl("/bin/date", "date", "+%s", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(p, 0, 0);
+	printf("vfork: %d\n", ours());
+	return 0;
+}
+C
+	cc -o vf vf.c || { fail "cc vf.c"; return; }
+	hj --time "$FROZEN" -- ./vf
+	check_eq "vfork children's execv/execl: grandchildren hooked, parent's environ clean" \
+		"$T0"$'\nclone: 0\n'"$T0"$'\nvfork: 0' "$out"
+}
+
+# system() in one thread: another thread polling environ and getenv all
+# the while never sees ours; system's children (and popen's, execvp's)
+# are hooked; system's status and errno are glibc's
+t_system_no_swap() {
+	cat > sys.c <<C
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+extern char **environ;
+$OURS_C
+static volatile int done, seen, polls;
+static void *poll_env(void *a)
+{
+	(void)a;
+	while (!done) {
+		seen += ours();
+		polls++;
+	}
+	return 0;
+}
+int main(void)
+{
+	pthread_t t;
+	pthread_create(&t, 0, poll_env, 0);
+	while (!polls)
+		usleep(1000);
+	int st = system("date +%s; sleep 0.3");
+	done = 1;
+	pthread_join(t, 0);
+	printf("system: %d; thread saw %d\n", WEXITSTATUS(st), seen);
+	st = system("exit 3");
+	printf("exit 3: %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	st = system("kill -TERM \$\$");
+	printf("killed: %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+	printf("null: %d\n", system(NULL) != 0);
+	struct sigaction sa;
+	sigaction(SIGINT, 0, &sa);
+	printf("SIGINT back: %d\n", sa.sa_handler == SIG_DFL);
+	fflush(stdout);
+	FILE *f = popen("date +%s", "r");
+	char b[64] = "";
+	if (f && fgets(b, sizeof b, f))
+		fputs(b, stdout);
+	printf("pclose: %d\n", f ? pclose(f) : -1);
+	fflush(stdout);
+	if (fork() == 0) {
+		execlp("date", "date", "+%s", (char *)NULL);
+		_exit(127);
+	}
+	wait(0);
+	printf("after: %d\n", ours());
+	return 0;
+}
+C
+	cc -pthread -o sys sys.c || { fail "cc sys.c"; return; }
+	hj --time "$FROZEN" -- ./sys
+	check_eq "system: no window; children hooked; status, signals, popen, execlp" \
+		"$T0"$'\nsystem: 0; thread saw 0\nexit 3: 3\nkilled: 15\nnull: 1\nSIGINT back: 1\n'"$T0"$'\npclose: 0\n'"$T0"$'\nafter: 0' "$out"
+}
+
+# ---- 5. --no-follow is strace's "no -f" ----
+
+# the process keeps us across its own exec (same pid); what it forks or
+# spawns (fork, vfork, posix_spawn, system, popen) starts without us
+t_no_follow_own_exec() {
+	hj --no-follow -t -- sh -c 'exec ls /nonexistent'
+	check_has "--no-follow: sh's exec of ls keeps the trace" '"/nonexistent", ' "$(grep -v '^execve' err.txt)"
+	hj --no-follow -t -- sh -c 'ls /nonexistent; true'
+	check_lacks "--no-follow: sh's forked ls is not traced" '"/nonexistent"' "$(cat err.txt)"
+	hj --no-follow --time "$FROZEN" -- sh -c 'exec sh -c "exec date +%s"'
+	check_eq "--no-follow: hooks kept through two execs" "$T0" "$out"
+	hj --no-follow -o log.txt -t -- sh -c 'exec ls /nonexistent'
+	check_has "--no-follow: -o FILE carried across exec" '"/nonexistent", ' "$(grep -v '^execve' log.txt 2>/dev/null)"
+	cat > nf.c <<'C'
+#define _GNU_SOURCE
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+extern char **environ;
+int main(void)
+{
+	char *av[] = { "date", "+%Y", NULL };
+	pid_t p;
+	setvbuf(stdout, 0, _IONBF, 0);
+	posix_spawn(&p, "/bin/date", 0, 0, av, environ);
+	waitpid(p, 0, 0);
+	system("date +%Y");
+	FILE *f = popen("date +%Y", "r");
+	char b[64] = "";
+	if (f && fgets(b, sizeof b, f))
+		fputs(b, stdout);
+	pclose(f);
+	p = vfork();
+	if (p == 0) {
+		execv("/bin/date", av);
+		_exit(127);
+	}
+	waitpid(p, 0, 0);
+	char *own[] = { "date", "+%s", NULL };
+	execv("/bin/date", own);
+	return 127;
+}
+C
+	cc -o nf nf.c || { fail "cc nf.c"; return; }
+	local y; y=$(date +%Y)
+	hj --no-follow --time "$FROZEN" -- ./nf
+	check_eq "--no-follow: posix_spawn, system, popen, vfork children bare; own execv hooked" \
+		"$y"$'\n'"$y"$'\n'"$y"$'\n'"$y"$'\n'"$T0" "$out"
+}
+
+run_tests ${*:-t_bash_direct t_own_getenv t_env_as_bare t_children_keep_hooks t_early_clock t_vfork_exec_clean t_system_no_swap t_no_follow_own_exec}
 summary env
