@@ -41,7 +41,7 @@ static const char usage[] =
 	"      --inject SPEC   SET:error=E|retval=V[:signal=S][:delay_enter=D][:delay_exit=D]\n"
 	"                      [:when=EXPR][:path=GLOB][:probability=P]; repeatable\n"
 	"      --seed N        seed for every random decision\n"
-	"      --no-follow     do not carry the hooks into child processes\n"
+	"      --no-follow     do not carry the hooks into child processes (its own exec keeps them)\n"
 	"      --quiet         do not report rules that never fired\n"
 	"      --hook-timeout SECONDS  a hook that runs longer is stopped and reported, and the\n"
 	"                      VM is off in that process from then (default " HJ_HOOK_TIMEOUT_DEFAULT "; 500ms, 2s; 0: none)\n"
