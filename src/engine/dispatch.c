@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "execcheck.h"
 
 /* every call until the library has started: it starts on the first */
 unsigned char hj_wanted[HJ_NCALLS] = { [0 ... HJ_NCALLS - 1] = 1 };
@@ -75,8 +76,7 @@ static long buf_count(const struct hj_call *c)
 
 static bool runnable(const char *path)
 {
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	return hj_exec_runnable(path);	/* its #! interpreter and ELF loader too */
 }
 
 bool hj_which(const char *file, char *out, size_t n)

@@ -11,7 +11,9 @@
  * code_fetch_hook), so nothing in the interpreter loop can be asked to
  * stop, and `while true; end` calls nothing we could intercept. So:
  *
- * - A watchdog thread, started at the first hook, watches a generation
+ * - A watchdog thread, started when the first hook runs (so a program
+ *   that reaches no hook stays single-threaded: unshare(CLONE_NEWUSER) and
+ *   setns refuse a multi-threaded caller), watches a generation
  *   counter that each hook bumps. Per hook this costs two stores; arming a
  *   POSIX timer around each hook instead costs two system calls (measured
  *   here: about three getppid()s a hook, more than the hook itself). With
@@ -403,27 +405,34 @@ static void *watchdog(void *arg)
 	return NULL;
 }
 
+/* Called inside a hook's first call, where a program's signal handler
+ * could jump out (alarm and siglongjmp timeouts) and leave pthread_create
+ * or the loader's lock half taken: every signal is blocked around the
+ * start, through the raw system call (sigprocmask is the program's to
+ * define), and the mask put back after, so no handler runs in between. */
 static void watch_start(void)
 {
 	watch_started = true;
 	if (!vm_pid || getpid() != vm_pid)	/* a vfork child shares our memory: no thread of its own */
 		return;
+	sigset_t all, old;
+	sigfillset(&all);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);
 	exec_lo = (uintptr_t)mrb_vm_exec;
 	dl_iterate_phdr(find_exec, NULL);
-	if (!exec_hi)
-		return;
-	pthread_attr_t at;
-	sigset_t all;
-	sigfillset(&all);
-	pthread_attr_init(&at);
-	pthread_attr_setstacksize(&at, 64 * 1024);
-	pthread_attr_setsigmask_np(&at, &all);
-	pthread_t t;
-	if (pthread_create(&t, &at, watchdog, NULL) == 0) {
-		pthread_setname_np(t, "hijack-watch");
-		pthread_detach(t);
+	if (exec_hi) {
+		pthread_attr_t at;
+		pthread_attr_init(&at);
+		pthread_attr_setstacksize(&at, 64 * 1024);
+		pthread_attr_setsigmask_np(&at, &all);
+		pthread_t t;
+		if (pthread_create(&t, &at, watchdog, NULL) == 0) {
+			pthread_setname_np(t, "hijack-watch");
+			pthread_detach(t);
+		}
+		pthread_attr_destroy(&at);
 	}
-	pthread_attr_destroy(&at);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, _NSIG / 8);
 }
 
 void hj_watch_init(void)
@@ -431,15 +440,6 @@ void hj_watch_init(void)
 	vm_pid = getpid();
 	watch_started = false;
 	my_tid = 0;
-}
-
-/* At the VM's start, before the program runs: a program's signal handler
- * that jumps out of a hook (alarm and siglongjmp timeouts) cannot land in
- * pthread_create. A forked child starts its own at its first hook. */
-void hj_watch_start(void)
-{
-	if (hj_cfg.hook_timeout_ns && !watch_started)
-		watch_start();
 }
 
 void hj_watch_forked(void)

@@ -13,7 +13,6 @@ extern bool hj_hook_interrupted;	/* the watchdog interrupted the hook running no
  * thread holding the VM lock. */
 extern sigjmp_buf hj_stop_point;
 void hj_watch_init(void);		/* at VM start */
-void hj_watch_start(void);		/* once the scripts are loaded, if they hook */
 void hj_watch_forked(void);		/* in a forked child */
 void hj_watch_begin(const char *where);	/* a hook starts */
 void hj_watch_end(void);		/* and ends */

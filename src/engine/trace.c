@@ -361,7 +361,9 @@ static void json_line(struct hj_buf *b, struct hj_call *c)
 		hj_printf(b, ", \"errno\": \"%s\"", e);
 	else
 		hj_puts(b, ", \"errno\": null");
-	hj_printf(b, ", \"dur_ns\": %lu, \"injected\": %s}", (unsigned long)c->dur_ns, c->injected ? "true" : "false");
+	hj_printf(b, ", \"dur_ns\": %lu, \"injected\": %s", (unsigned long)c->dur_ns, c->injected ? "true" : "false");
+	/* an exec whose object went out before the call, as if it worked */
+	hj_puts(b, c->pretraced ? ", \"resumed\": true}" : "}");
 }
 
 void hj_trace_call(struct hj_call *c)

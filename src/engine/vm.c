@@ -333,8 +333,6 @@ bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, i
 	for (char *save, *p = strtok_r(copy, "\x1e", &save); ok && p; p = strtok_r(NULL, "\x1e", &save))
 		ok = load_one("-e", p, strlen(p), false);
 	free(copy);
-	if (ok && hj_rule_count())
-		hj_watch_start();
 	vm_lock_drop();
 	hj_busy--;
 	return ok;

@@ -83,6 +83,48 @@ t_trace_exec() {
 	check_eq "no line twice" 2 "$(wc -l < t.txt)"
 }
 
+# An exec that fails for want of its #! interpreter or its ELF loader
+# shows one line, the failure: not a success first
+t_trace_exec_missing_interpreter() {
+	printf '#!/nonexistent\n' > bad.sh
+	printf '#!/nonexistent' > bad2.sh	# no newline: the end of the file ends it
+	printf '#!%s/bad.sh -x\n' "$PWD" > bad3.sh	# run by a script that cannot run
+	cp /bin/true tru
+	python3 - <<'P' || fail "patching tru"
+import struct
+d = bytearray(open("tru", "rb").read())
+phoff, = struct.unpack_from("<Q", d, 0x20)
+phentsize, phnum = struct.unpack_from("<HH", d, 0x36)
+for i in range(phnum):
+    typ, _, off, _, _, size = struct.unpack_from("<IIQQQQ", d, phoff + i * phentsize)
+    if typ == 3:	# PT_INTERP: the same length, a loader that is not there
+        d[off:off + size - 1] = (b"/nonexistent/" + b"x" * size)[:size - 1]
+open("tru", "wb").write(d)
+P
+	chmod +x bad.sh bad2.sh bad3.sh tru
+	local f
+	for f in bad.sh bad2.sh bad3.sh tru; do
+		timeout 60 "$HIJACK" run -t=execv -o t.txt -- python3 -c "import os; os.execv('./$f', ['b'])" 2>/dev/null
+		check_eq "$f: one line, the failure" "execv(\"./$f\", [\"b\"]) = -1 ENOENT (No such file or directory)" "$(cat t.txt)"
+		timeout 60 "$HIJACK" run --json -t=execv -o t.json -- python3 -c "import os; os.execv('./$f', ['b'])" 2>/dev/null
+		check_eq "$f: one JSON object, the failure" "1 -1 ENOENT" "$(python3 -c '
+import json
+o = [json.loads(l) for l in open("t.json")]
+print(len(o), o[-1]["ret"], o[-1]["errno"])')"
+	done
+	# the loader there, the script's interpreter there: still = 0, once
+	printf '#!/bin/sh\nexit 0\n' > good.sh; chmod +x good.sh
+	timeout 60 "$HIJACK" run -t=execv -o t.txt -- python3 -c "import os; os.execv('./good.sh', ['b'])"
+	check_eq "good.sh: one line, = 0" 'execv("./good.sh", ["b"]) = 0' "$(cat t.txt)"
+	# an exec that fails past every check (E2BIG): in JSON, the second
+	# object says it continues the first
+	timeout 60 "$HIJACK" run --json -t=execv -o t.json -- python3 -c "import os; os.execv('/bin/true', ['b'] + ['x' * 1000] * 3000)" 2>/dev/null
+	check_eq "E2BIG: the success, then the failure marked resumed" "0 None|-1 True E2BIG" "$(python3 -c '
+import json
+o = [json.loads(l) for l in open("t.json")]
+print("|".join(" ".join(str(x) for x in ([c["ret"], c.get("resumed")] + ([c["errno"]] if c["ret"] else []))) for c in o))')"
+}
+
 # A full disk, as sh sees it.
 t_inject_enospc() {
 	# dash's echo calls write(); it reports any write error as "I/O error"
