@@ -424,7 +424,7 @@ module Hijack
                 # (a file made at once must not seem older than the run)
                 if t >= er - COARSE_TICK && t <= now
                   moved = true
-                  base + (t - er) * speed
+                  base + [t - er, 0.0].max * speed
                 end
               end
               c.stat_times = ts if moved
