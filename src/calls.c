@@ -47,7 +47,7 @@ static const struct { const char *name; int ids[HJ_MAXEXPAND]; int n; } aliases[
 	ALIAS(mmap2, HJ_mmap)
 	ALIAS(pselect6, HJ_select)
 	ALIAS(clone, HJ_fork)
-	ALIAS(clone3, HJ_posix_spawn, HJ_posix_spawnp, HJ_system)
+	ALIAS(clone3, HJ_posix_spawn, HJ_posix_spawnp, HJ_system, HJ_popen)
 	ALIAS(oldfstat, HJ_fstat)
 	ALIAS(oldstat, HJ_stat)
 	ALIAS(oldlstat, HJ_lstat)
@@ -57,26 +57,6 @@ static const struct { const char *name; int ids[HJ_MAXEXPAND]; int n; } aliases[
 };
 #undef ALIAS
 
-static int own_lookup(const char *name)
-{
-	for (int i = 0; i < HJ_NCALLS; i++)
-		if (!strcmp(hj_calls[i].name, name))
-			return i;
-	for (size_t i = 0; i < sizeof twins / sizeof twins[0]; i++)
-		if (!strcmp(twins[i].sym, name))
-			return twins[i].id;
-	return -1;
-}
-
-int hj_call_lookup(const char *name)
-{
-	int id = own_lookup(name);
-	for (size_t i = 0; id < 0 && i < sizeof aliases / sizeof aliases[0]; i++)
-		if (!strcmp(aliases[i].name, name))
-			id = aliases[i].ids[0];
-	return id;
-}
-
 int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND])
 {
 	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
@@ -84,8 +64,21 @@ int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND])
 			memcpy(ids, aliases[i].ids, sizeof aliases[i].ids);
 			return aliases[i].n;
 		}
-	ids[0] = own_lookup(name);
+	ids[0] = -1;
+	for (int i = 0; i < HJ_NCALLS && ids[0] < 0; i++)
+		if (!strcmp(hj_calls[i].name, name))
+			ids[0] = i;
+	for (size_t i = 0; i < sizeof twins / sizeof twins[0] && ids[0] < 0; i++)
+		if (!strcmp(twins[i].sym, name))
+			ids[0] = twins[i].id;
 	return ids[0] >= 0;
+}
+
+/* An alias names the call it means alone first. */
+int hj_call_lookup(const char *name)
+{
+	int ids[HJ_MAXEXPAND];
+	return hj_call_expand(name, ids) ? ids[0] : -1;
 }
 
 static const struct { const char *name; unsigned mask; } groups[] = {

@@ -79,7 +79,7 @@ int hj_call_lookup(const char *name);
 /* Every call a name stands for in a set (-t=, --inject, Hijack.on): its
  * own, and the libc functions that make the system call strace names
  * (newfstatat: stat, lstat, fstat, fstatat). Returns how many (0: none). */
-#define HJ_MAXEXPAND 4
+#define HJ_MAXEXPAND 5
 int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND]);
 /* Bit mask of G_* for a group name ("%file", "file", "%net"), or 0. */
 unsigned hj_group_lookup(const char *name);

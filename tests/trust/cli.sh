@@ -160,6 +160,10 @@ t_strace_call_names() {
 	check_has "-t=newfstatat: stat" '^stat\("/etc"' "$out"
 	check_has "-t=newfstatat: lstat" '^lstat\("/etc"' "$out"
 	check_has "-t=faccessat2" '^faccessat\(AT_FDCWD, "/etc"' "$out"
+	# popen spawns with clone3 as strace shows it
+	printf '#include <stdio.h>\nint main(void) { return pclose(popen("true", "r")); }\n' >po.c && cc -o po po.c
+	out=$(timeout 30 "$HIJACK" run -t=clone3 -- ./po 2>&1)
+	check_has "-t=clone3: popen" '^popen\("true", "r"\) = 0x' "$out"
 	out=$(timeout 30 "$HIJACK" run --inject 'newfstatat:error=EACCES:path=/etc' -- $PY -c 'import os; os.stat("/etc")' 2>&1)
 	check_has "--inject newfstatat" 'PermissionError' "$out"
 	out=$(timeout 30 "$HIJACK" run -e 'Hijack.on(:pread64) { |c| c.fail(:EIO) }' -- $PY -c '
