@@ -218,10 +218,12 @@ static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
 	case K_ITIMERSPEC: case K_ITIMERSPEC_OUT: {
 		if (!v || (ai->kind == K_ITIMERSPEC_OUT && !done))
 			return mrb_nil_value();
-		const struct itimerspec *its = (const void *)v;
+		struct itimerspec its;
+		if (!hj_peek(&its, (const void *)v, sizeof its))
+			return mrb_nil_value();
 		mrb_value pair[2] = {
-			mrb_float_value(mrb, (double)its->it_interval.tv_sec + its->it_interval.tv_nsec / 1e9),
-			mrb_float_value(mrb, (double)its->it_value.tv_sec + its->it_value.tv_nsec / 1e9),
+			mrb_float_value(mrb, (double)its.it_interval.tv_sec + its.it_interval.tv_nsec / 1e9),
+			mrb_float_value(mrb, (double)its.it_value.tv_sec + its.it_value.tv_nsec / 1e9),
 		};
 		return mrb_ary_new_from_values(mrb, 2, pair);
 	}
@@ -365,9 +367,10 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 		}
 		struct timespec ts = float_timespec(mrb_as_float(mrb, v));
 		struct timeval tv = { ts.tv_sec, ts.tv_nsec / 1000 };
-		if (c->a[i])
-			*(struct timeval *)c->a[i] = tv;
-		else
+		if (c->a[i]) {
+			if (!hj_poke((void *)c->a[i], &tv, sizeof tv))
+				mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= cannot write the program's memory", ai->name);
+		} else
 			c->a[i] = (long)own(c, i, &tv, sizeof tv);
 		return;
 	}
@@ -385,8 +388,8 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 		}
 		if (!c->after)
 			mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= on %s works in after blocks", ai->name, hj_calls[c->id].name);
-		if (c->a[i])
-			*(struct itimerspec *)c->a[i] = its;
+		if (c->a[i] && !hj_poke((void *)c->a[i], &its, sizeof its))
+			mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= cannot write the program's memory", ai->name);
 		return;
 	}
 	case K_TIMEB_OUT:
@@ -394,9 +397,13 @@ static void set_arg(mrb_state *mrb, struct hj_call *c, int i, mrb_value v)
 			mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= on %s works in after blocks", ai->name, hj_calls[c->id].name);
 		if (c->a[i]) {
 			struct timespec ts = float_timespec(mrb_as_float(mrb, v));
-			struct timeb *tb = (struct timeb *)c->a[i];
-			tb->time = ts.tv_sec;
-			tb->millitm = (unsigned short)(ts.tv_nsec / 1000000);
+			struct timeb tb;
+			if (!hj_peek(&tb, (const void *)c->a[i], sizeof tb))
+				mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= cannot write the program's memory", ai->name);
+			tb.time = ts.tv_sec;
+			tb.millitm = (unsigned short)(ts.tv_nsec / 1000000);
+			if (!hj_poke((void *)c->a[i], &tb, sizeof tb))
+				mrb_raisef(mrb, E_RUNTIME_ERROR, "%s= cannot write the program's memory", ai->name);
 		}
 		return;
 	case K_COND: case K_TIMERP:

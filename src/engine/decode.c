@@ -365,6 +365,11 @@ enum { Q_NUL = 1, Q_HEX = 2 };
  * JSON string without the dots. */
 static void quote_cut(struct hj_buf *b, const char *s, size_t n, bool cut, int how, bool json);
 
+void hj_json_string(struct hj_buf *b, const char *s)
+{
+	quote_cut(b, s, strlen(s), false, 0, true);
+}
+
 static void quote(struct hj_buf *b, const char *s, size_t n, size_t max, int how, bool json)
 {
 	if (how & Q_NUL)

@@ -274,12 +274,13 @@ void hj_summary_flush(void);
 /* The launcher's side: adds one process's counts file to sum. */
 bool hj_summary_read(const char *path, struct hj_stat *sum);
 size_t hj_summary_table(const struct hj_stat *counts, char *out, size_t cap);
-size_t hj_summary_render(const char *lines, char *out, size_t cap);
 
 /* ---- decode.c: strace-style rendering ---- */
 struct hj_buf { char *p; size_t len, cap; };
 void hj_put(struct hj_buf *b, const char *s, size_t n);
 void hj_puts(struct hj_buf *b, const char *s);
+/* s as a JSON string, quotes included. */
+void hj_json_string(struct hj_buf *b, const char *s);
 void hj_printf(struct hj_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Renders argument i of c as strace would (json: as a JSON value). */
 void hj_decode_arg(struct hj_buf *b, struct hj_call *c, int i, bool json);

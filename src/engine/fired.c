@@ -158,45 +158,28 @@ static void call_list(const uint64_t *set, const char *conj, char *out, size_t n
 	}
 }
 
-/* s as the inside of a JSON string */
-static size_t json_text(char *out, size_t n, const char *s)
-{
-	size_t len = 0;
-	for (; *s && len + 7 < n; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			len += (size_t)snprintf(out + len, n - len, "\\%c", ch);
-		else if (ch < 0x20)
-			len += (size_t)snprintf(out + len, n - len, "\\u%04x", ch);
-		else
-			out[len++] = (char)ch;
-	}
-	out[len] = 0;
-	return len;
-}
-
 /* One line: text, or with --json a JSON object, as the trace's lines are. */
 static void report_line(int out, bool json, const char *key, const char *reason)
 {
-	char line[2048];
-	int len;
+	char line[4096];
+	struct hj_buf b = { line, 0, sizeof line - 1 };
 	if (json) {
-		char k[600], r[1200];
-		json_text(k, sizeof k, key);
-		json_text(r, sizeof r, reason);
-		len = snprintf(line, sizeof line, "{\"never_fired\": \"%s\", \"reason\": \"%s\"}\n", k, r);
+		hj_puts(&b, "{\"never_fired\": ");
+		hj_json_string(&b, key);
+		hj_puts(&b, ", \"reason\": ");
+		hj_json_string(&b, reason);
+		hj_puts(&b, "}");
 	} else {
-		len = snprintf(line, sizeof line, "hijack: %s never fired: %s\n", key, reason);
+		hj_printf(&b, "hijack: %s never fired: %s", key, reason);
 	}
-	hj_raw_write(out, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+	line[b.len++] = '\n';
+	hj_raw_write(out, line, b.len);
 }
 
 void hj_fired_report(int out, bool json)
 {
 	if (!table)
 		return;
-	/* the -o file: after what the processes appended to it */
-	lseek(out, 0, SEEK_END);
 	for (int i = 0; i < SLOTS; i++) {
 		struct slot *s = &table[i];
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != READY || s->fired)

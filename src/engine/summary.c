@@ -146,6 +146,15 @@ void hj_summary_flush(void)
 	hj_output_write(table, n);
 }
 
+/* dst += src, field by field (not atomic: the launcher's and a table's sums) */
+static void stat_add(struct hj_stat *dst, const struct hj_stat *src)
+{
+	dst->calls += src->calls;
+	dst->errors += src->errors;
+	dst->injected += src->injected;
+	dst->ns += src->ns;
+}
+
 /* Adds the counts one process left in path to sum; false if the file is
  * not such a file. */
 bool hj_summary_read(const char *path, struct hj_stat *sum)
@@ -158,12 +167,8 @@ bool hj_summary_read(const char *path, struct hj_stat *sum)
 	close(fd);
 	if (got != (ssize_t)sizeof f || memcmp(f.magic, magic, sizeof magic) || f.ncalls != HJ_NCALLS)
 		return false;
-	for (int id = 0; id < HJ_NCALLS; id++) {
-		sum[id].calls += f.stat[id].calls;
-		sum[id].errors += f.stat[id].errors;
-		sum[id].injected += f.stat[id].injected;
-		sum[id].ns += f.stat[id].ns;
-	}
+	for (int id = 0; id < HJ_NCALLS; id++)
+		stat_add(&sum[id], &f.stat[id]);
 	return true;
 }
 
@@ -173,55 +178,19 @@ static int shown_as(int id)
 	return id == HJ_open ? HJ_openat : id;	/* open() is the openat it makes */
 }
 
-/* Renders lines "name calls errors injected ns" (summed over duplicates)
- * as the table. Each line is parsed by itself: an empty line is skipped,
- * never read through to the line after it. */
-size_t hj_summary_render(const char *lines, char *out, size_t cap)
-{
-	static struct hj_stat sum[HJ_NCALLS];
-	memset(sum, 0, sizeof sum);
-	for (const char *p = lines; p && *p;) {
-		const char *end = strchrnul(p, '\n');
-		char line[256], name[64];
-		size_t len = (size_t)(end - p) < sizeof line - 1 ? (size_t)(end - p) : sizeof line - 1;
-		memcpy(line, p, len);
-		line[len] = 0;
-		unsigned long calls, errors, injected, ns;
-		if (sscanf(line, "%63s %lu %lu %lu %lu", name, &calls, &errors, &injected, &ns) == 5) {
-			int id = hj_call_lookup(name);
-			if (id >= 0) {
-				sum[id].calls += calls;
-				sum[id].errors += errors;
-				sum[id].injected += injected;
-				sum[id].ns += ns;
-			}
-		}
-		p = *end ? end + 1 : NULL;
-	}
-	return hj_summary_table(sum, out, cap);
-}
-
 /* strace -c's table, with an injected column, most time first. */
 size_t hj_summary_table(const struct hj_stat *counts, char *out, size_t cap)
 {
 	static struct hj_stat sum[HJ_NCALLS];
 	memset(sum, 0, sizeof sum);
-	for (int id = 0; id < HJ_NCALLS; id++) {
-		struct hj_stat *s = &sum[shown_as(id)];
-		s->calls += counts[id].calls;
-		s->errors += counts[id].errors;
-		s->injected += counts[id].injected;
-		s->ns += counts[id].ns;
-	}
+	for (int id = 0; id < HJ_NCALLS; id++)
+		stat_add(&sum[shown_as(id)], &counts[id]);
 	struct hj_stat total = { 0, 0, 0, 0 };
 	int order[HJ_NCALLS], n = 0;
 	for (int id = 0; id < HJ_NCALLS; id++)
 		if (sum[id].calls) {
 			order[n++] = id;
-			total.calls += sum[id].calls;
-			total.errors += sum[id].errors;
-			total.injected += sum[id].injected;
-			total.ns += sum[id].ns;
+			stat_add(&total, &sum[id]);
 		}
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && sum[order[j]].ns > sum[order[j - 1]].ns; j--) {

@@ -123,7 +123,8 @@ static long write_guarded(int fd, const char *s, size_t n, const struct stat *st
 		return syscall(SYS_write, fd, s, n);
 	uint64_t pipe_sig = 1ull << (SIGPIPE - 1), old = 0, pending = 0;
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &pipe_sig, &old, sizeof pipe_sig);
-	syscall(SYS_rt_sigpending, &pending, sizeof pending);
+	if (old & pipe_sig)	/* only a SIGPIPE already blocked can be pending */
+		syscall(SYS_rt_sigpending, &pending, sizeof pending);
 	long w = syscall(SYS_write, fd, s, n);
 	int e = errno;
 	if (w < 0 && e == EPIPE && !(pending & pipe_sig)) {

@@ -56,13 +56,17 @@ t_signals_reach_the_program() {
 }
 
 t_signal_kills_the_program() {
-	local s
+	local s c i
 	for s in USR1:138 ALRM:142 TERM:143 HUP:129 USR2:140; do
 		launch -- sleep 30
-		sleep 0.5
+		c=
+		for i in $(seq 50); do c=$(pgrep -P $L) && break; sleep 0.1; done
 		kill -s "${s%%:*}" $L
 		landed
 		check_eq "SIG${s%%:*} to the launcher: 128+N" "${s##*:}" "$?"
+		# the program died of it (a launcher dying alone would leave it)
+		check_eq "SIG${s%%:*}: the program is gone" "gone" "$(kill -0 $c 2>/dev/null && echo alive || echo gone)"
+		kill $c 2>/dev/null
 	done
 	# the launcher was started ignoring SIGINT (a background job): the
 	# program ignores it as well, and both go on

@@ -200,6 +200,35 @@ EOF
 	check_eq "path filters on 2000 stats: safe reads that took a system call" "0" "${n:-0}"
 }
 
+# timer values read and written by a hook (the clock's own calls): a bad
+# pointer is nil to Ruby and EFAULT to the program, as bare
+test_timer_values() {
+	cat > tfd.c <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/timerfd.h>
+int main(void) {
+	void *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = timerfd_create(CLOCK_MONOTONIC, 0);
+	int r = timerfd_settime(fd, 0, bad, NULL);
+	printf("%d %d\n", r, r < 0 ? errno : 0);
+	struct itimerspec its = { { 0, 0 }, { 5, 0 } };
+	r = timerfd_settime(fd, 0, &its, bad);
+	printf("%d %d\n", r, r < 0 ? errno : 0);
+	return 0;
+}
+C
+	cc -o tfd tfd.c || { fail "cc tfd.c"; return; }
+	local bare out
+	bare=$(./tfd)
+	out=$(timeout 60 "$HIJACK" run -e 'Hijack.on(:timerfd_settime) { |c| Hijack.log "new=#{c.new_value.inspect}" }
+Hijack.after(:timerfd_settime) { |c| c.old_value = [0.0, 1.0] if c.old_value }' -- ./tfd 2>err.txt)
+	check_eq "exit and results as bare" "0 $bare" "$? $out"
+	check_has "an unreadable value is nil" '^new=nil$' "$(cat err.txt)"
+}
+
+run_tests test_timer_values
 run_tests test_filter_costs_no_syscall test_bare_program_runs test_plain_run test_trace test_json test_script_reads_every_argument \
 	test_path_filters test_writers_on_bad_memory test_against_strace
 summary memsafe
