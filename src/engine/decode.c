@@ -454,25 +454,17 @@ static void str(struct hj_buf *b, const char *s, size_t max, bool json, bool pro
 		quote(b, from, (size_t)n, max, 0, json);
 }
 
-/* n bytes of the program's memory at p, quoted (at most max shown), or
- * the address when they cannot be read */
-static void mem(struct hj_buf *b, const void *p, size_t n, size_t max, int how, bool json)
+/* n bytes of the program's memory at p, quoted (at most MAXSTR shown),
+ * or the address when they cannot be read */
+static void mem(struct hj_buf *b, const void *p, size_t n, int how, bool json)
 {
-	char chunk[MAXSTR + 1];
-	size_t look = n < max ? n : max;
-	if (look <= sizeof chunk) {
-		if (!hj_peek(chunk, p, look)) {
-			ptr(b, (long)p, json);
-			return;
-		}
-		quote_cut(b, chunk, look, n > max, how, json);
-		return;
-	}
-	if (!hj_readable(p, look)) {
+	char chunk[MAXSTR];
+	size_t look = n < MAXSTR ? n : MAXSTR;
+	if (!hj_peek(chunk, p, look)) {
 		ptr(b, (long)p, json);
 		return;
 	}
-	quote(b, p, n, max, how, json);
+	quote_cut(b, chunk, look, n > MAXSTR, how, json);
 }
 
 /* A struct of the program's, copied: false (the address printed) when
@@ -687,7 +679,7 @@ static void iovecs(struct hj_buf *b, const struct iovec *v, long n, long data)
 		if (data == -2)
 			ptr(b, (long)local[k].iov_base, false);
 		else
-			mem(b, local[k].iov_base, show, MAXSTR, 0, false);
+			mem(b, local[k].iov_base, show, 0, false);
 		hj_printf(b, ", iov_len=%zu}", local[k].iov_len);
 		if (data >= 0)
 			data -= (long)show;
@@ -788,7 +780,7 @@ static void sockopt_val(struct hj_buf *b, int level, int name, const void *p, lo
 		if (COPY_OR_ADDR(b, l, p, false))
 			hj_printf(b, "{l_onoff=%d, l_linger=%d}", l.l_onoff, l.l_linger);
 	} else if ((level == SOL_SOCKET && name == SO_BINDTODEVICE) || (level == SOL_TCP && name == TCP_CONGESTION)) {
-		mem(b, p, (size_t)(len > 0 ? len : 0), MAXSTR, 0, false);
+		mem(b, p, (size_t)(len > 0 ? len : 0), 0, false);
 	} else if (len >= (long)sizeof(int)) {
 		if (!COPY_OR_ADDR(b, v, p, false))
 			return;
@@ -798,7 +790,7 @@ static void sockopt_val(struct hj_buf *b, int level, int name, const void *p, lo
 		else
 			hj_printf(b, "[%d]", v);
 	} else if (get && len > 0) {
-		mem(b, p, (size_t)len, MAXSTR, Q_HEX, false);
+		mem(b, p, (size_t)len, Q_HEX, false);
 	} else {
 		hj_printf(b, "%#lx", (unsigned long)p);
 	}
@@ -1065,14 +1057,14 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		if (!p)
 			break;
 		/* not proven by success: /dev/null takes a write unread */
-		mem(b, p, (size_t)arg(c, i + 1), MAXSTR, 0, json);
+		mem(b, p, (size_t)arg(c, i + 1), 0, json);
 		return RAW;
 	case K_BUF_OUT: {
 		/* an injected result may claim more than the buffer holds */
 		unsigned long n = (unsigned long)c->ret, size = (unsigned long)arg(c, i + 1);
 		if (!p || !done || c->ret < 0)
 			break;
-		mem(b, p, n < size ? n : size, MAXSTR, 0, json);
+		mem(b, p, n < size ? n : size, 0, json);
 		return RAW;
 	}
 	case K_IOV_IN: case K_IOV_OUT:

@@ -182,9 +182,8 @@ static bool literal_match(const char *pattern, const char *path)
 	while (*p) {
 		if (*p == '\\' && p[1])
 			p++;
-		if (*p != *s)
-			/* "/tmp/x/" still names /tmp/x */
-			return !*s && p > pattern && strspn(p, "/") == strlen(p);
+		if (*p != *s)	/* (a trailing '/' was folded by hj_path_pattern) */
+			return false;
 		p++, s++;
 	}
 	return !*s || *s == '/' || (p > pattern && p[-1] == '/');
