@@ -412,9 +412,11 @@ static void *watchdog(void *arg)
  * define), and the mask put back after, so no handler runs in between. */
 static void watch_start(void)
 {
-	watch_started = true;
-	if (!vm_pid || getpid() != vm_pid)	/* a vfork child shares our memory: no thread of its own */
+	/* a vfork child shares our memory: no thread of its own, and the
+	 * parent's first hook still starts the parent's */
+	if (!vm_pid || getpid() != vm_pid)
 		return;
+	watch_started = true;
 	sigset_t all, old;
 	sigfillset(&all);
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);

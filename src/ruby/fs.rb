@@ -102,11 +102,11 @@ module Hijack
       def readonly(*paths)
         added = roots(paths, :ro)
         add(added)
-        watch(WRITE_GROUPS, added)
+        counted = watch(WRITE_GROUPS, added)
         fresh = added.reject { |e| @fd_watched.any? { |w| e[0] == w[0] || e[0].start_with?(w[1]) } }
         unless fresh.empty?
           @fd_watched.concat(fresh)
-          Hijack.on(*FD_WRITE_CALLS, path: globs(fresh), report: @counted && fresh.size == added.size) { |call| call.fail(:EROFS) }
+          Hijack.on(*FD_WRITE_CALLS, path: globs(fresh), report: counted && fresh.size == added.size) { |call| call.fail(:EROFS) }
         end
         nil
       end
@@ -273,7 +273,8 @@ module Hijack
 
       # Hooks for the groups' calls on entries' paths, but for the paths
       # that earlier hooks already see (each hook costs a filter on every
-      # call of its group, and a call takes 64 hooks at most).
+      # call of its group, and a call takes 64 hooks at most). True when
+      # every entry got hooks of its own, so that they can be reported.
       def watch(groups, entries)
         all = entries.size
         entries = entries.reject do |e|
@@ -281,20 +282,20 @@ module Hijack
         end
         # some of this call's paths are another call's hooks' now: its
         # own hooks cannot tell whether it fired, so it is not reported
-        @counted = entries.size == all
-        return nil if entries.empty?
+        counted = entries.size == all
+        return counted if entries.empty?
         entries.each { |e| @watched << [e[0], e[1], groups.equal?(GROUPS)] }
         @copies_watched ||= entries.any? { |e| "/tmp/".start_with?(e[1]) || e[0].start_with?("/tmp/hijack-") || e[0].start_with?(TMP) }
         g = globs(entries)
         begin
           groups.each do |kind, calls, args|
-            Hijack.on(*calls, path: g, report: @counted) { |call| apply(call, kind, args) }
+            Hijack.on(*calls, path: g, report: counted) { |call| apply(call, kind, args) }
           end
         rescue RuntimeError => e
           misuse e.class, "#{e.message}: each FS call makes its own hooks, and a call takes 64; " \
                          "name many paths in one call (FS.file(path => content, ...))"
         end
-        nil
+        counted
       end
 
       def copy_path?(q)

@@ -49,7 +49,9 @@ t_waits_x10() {
 	out=$(run x10 ./waits alarm 10)
 	within "alarm 10 under x10: real seconds" 0.9 3 "${out% *}"
 	# what a timer has left reads in the program's time, not the real one
-	check_eq "timerfd_gettime under x10" "2.0" "$(run x10 ./waits tfdget 2 | cut -d' ' -f2)"
+	# (scaled it reads about 2.0, unscaled 0.2; a preemption between the
+	# two calls takes a little off)
+	within "timerfd_gettime under x10" 1.5 2.0 "$(run x10 ./waits tfdget 2 | cut -d' ' -f2)"
 	# and speed with a date: travelling from 2001 at x4, 2 s last 0.5 s
 	out=$(run '@2001-02-03 04:05:06 x4' ./waits cond 2)
 	within "cond, travel x4: real seconds" 0.4 1.5 "${out% *}"
@@ -161,19 +163,5 @@ t_trace() {
 	fi
 }
 
-# libfaketime's own timetest (its condition variables, timers, ftime,
-# utime) where its source is at hand: LIBFAKETIME_SRC=/path/to/libfaketime
-t_timetest() {
-	local src=${LIBFAKETIME_SRC:-}/test/timetest.c spec out
-	[ -f "$src" ] || { echo "  (libfaketime's timetest: LIBFAKETIME_SRC not set, skipped)"; return; }
-	cc -o timetest "$src" -lrt -lpthread 2>/dev/null || { fail "cc timetest.c"; return; }
-	for spec in '+10d' '-10d' "$FROZEN" x10; do
-		out=$(run "$spec" ./timetest 2>&1)
-		check_eq "timetest under '$spec': status" 0 $?
-		check_lacks "timetest under '$spec': waits" 'timedwait failed|elapsed time' "$out"
-		check_has "timetest under '$spec': timer" 'Caught signal' "$out"
-	done
-}
-
-run_tests t_deadlines_moved t_waits_x10 t_python_waits t_readings t_file_times t_make t_trace t_timetest
+run_tests t_deadlines_moved t_waits_x10 t_python_waits t_readings t_file_times t_make t_trace
 summary clock-trust
