@@ -133,7 +133,6 @@ extern char **environ;
  * place for dlsym) */
 #pragma weak hj_reals	/* the preload library's; the launcher links no wrappers */
 #pragma weak hj_resolve
-#define REAL(name) ((__typeof__(&name))(hj_reals[HJ_##name] ? hj_reals[HJ_##name] : hj_resolve(HJ_##name, #name)))
 
 static pid_t self_pid;		/* under --no-follow: the process whose own exec keeps us */
 
@@ -360,9 +359,9 @@ hj_invoke_fn hj_follow_exec(struct hj_call *c, hj_invoke_fn invoke)
 	bool own_exec = hj_calls[c->id].ret == R_EXEC;
 	/* under --no-follow only the process's own exec: a vfork child's
 	 * (another pid, our memory) starts without us */
-	if (!hj_cfg.follow && (!own_exec || (pid_t)syscall(SYS_getpid) != self_pid))
-		return invoke;
 	pid_t pid = (pid_t)syscall(SYS_getpid);
+	if (!hj_cfg.follow && (!own_exec || pid != self_pid))
+		return invoke;
 	struct block *stray;
 	while ((stray = inflight) && stray->pid != pid) {	/* a vfork child's that exec'd */
 		inflight = stray->prev;

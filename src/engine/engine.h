@@ -316,5 +316,9 @@ bool hj_strvec_ok(char *const *v, size_t *count);
 /* ---- real.c ---- */
 extern void *hj_reals[HJ_NCALLS];
 void *hj_resolve(int id, const char *sym);
+/* libc's own NAME, found on first use */
+#define REAL(name) ((__typeof__(&name))(hj_reals[HJ_##name] ? hj_reals[HJ_##name] : hj_resolve(HJ_##name, #name)))
+/* A call that goes straight to libc: nobody wants it, or we made it */
+#define FAST(id) hj_likely(!hj_wanted[id] || hj_busy)
 
 #endif

@@ -13,8 +13,6 @@
 #include "../engine/engine.h"
 #include "../engine/ownfd.h"
 
-#define REAL(name) ((__typeof__(&name))(hj_reals[HJ_##name] ? hj_reals[HJ_##name] : hj_resolve(HJ_##name, #name)))
-#define FAST(id) hj_likely(!hj_wanted[id] || hj_busy)
 #define GUARD(fd) do { if (hj_unlikely(hj_is_own_fd(fd)) && !hj_busy) hj_fd_vacate(fd); } while (0)
 
 static long invoke_close(const long *a) { return REAL(close)((int)a[0]); }

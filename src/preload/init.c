@@ -60,6 +60,7 @@ static int start_state;		/* 0 not started, 1 starting, 2 started */
 static void start(int argc, char **argv)
 {
 	hj_busy++;
+	hj_note_self();
 	memset(hj_wanted, 0, sizeof hj_wanted);	/* from here, what the run wants */
 	Dl_info self;
 	/* the program sees none of ours; children get them back */
@@ -170,7 +171,6 @@ static pid_t self_pid;
 static int ending;
 
 void hj_note_self(void) { self_pid = (pid_t)syscall(SYS_getpid); }
-__attribute__((constructor)) static void note_self_at_start(void) { hj_note_self(); }
 
 /* False in a child made without our fork handlers (a raw clone or fork
  * syscall, a real vfork): one that shares our memory must not run the

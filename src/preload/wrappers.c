@@ -45,8 +45,6 @@
 /* accept4 is declared under __USE_GNU only, which <sys/socket.h> lost. */
 int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 
-#define REAL(name) ((__typeof__(&name))(hj_reals[HJ_##name] ? hj_reals[HJ_##name] : hj_resolve(HJ_##name, #name)))
-#define FAST(id) hj_likely(!hj_wanted[id] || hj_busy)
 
 #define A(type, name, kind) (type, name, kind)
 #define ID_(...) __VA_ARGS__
