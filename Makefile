@@ -15,12 +15,17 @@ else
 Q = @
 endif
 
-ENGINE = $(wildcard src/engine/*.c) src/calls.c
-PRELOAD = $(wildcard src/preload/*.c)
-HEADERS = $(wildcard src/*.h src/*.def src/engine/*.h)
+# The engine, shared by the library and the launcher: where a call is
+# decided (core), the Ruby binding (vm), where it is printed (output), the
+# fault sources (faults). The library adds its start and its two layers of
+# interception: libc's exported functions (libc) and system calls (syscall).
+ENGINE = $(wildcard src/core/*.c src/vm/*.c src/output/*.c src/faults/*.c) src/calls.c
+ENGINE := $(filter-out src/core/start.c,$(ENGINE))
+PRELOAD = src/core/start.c $(wildcard src/libc/*.c src/syscall/*.c src/syscall/*.S)
+HEADERS = $(wildcard src/*.h src/*.def src/*/*.h src/*/*.def)
 RECIPES = $(wildcard src/ruby/*.rb)
 ENGINE_O = $(ENGINE:src/%.c=$(B)/%.o)
-PRELOAD_O = $(PRELOAD:src/%.c=$(B)/%.o)
+PRELOAD_O = $(patsubst src/%.S,$(B)/%.o,$(PRELOAD:src/%.c=$(B)/%.o))
 
 all: $(B)/libhijack.so $(B)/hijack
 
@@ -29,8 +34,13 @@ $(B)/%.o: src/%.c $(HEADERS) | deps
 	@$(if $(Q),echo "  CC $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(B)/%.o: src/%.S | deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS $<")
+	$(Q)$(CC) -c $< -o $@
+
 # the wrappers define malloc, open...: gcc must not treat them as builtins
-$(B)/preload/%.o: ALL_CFLAGS += -fno-builtin -Wno-array-parameter
+$(B)/libc/%.o: ALL_CFLAGS += -fno-builtin -Wno-array-parameter
 
 # the Ruby built into the library (recipes, the script prelude) is
 # compiled to bytecode here and built in with .incbin: no process parses
@@ -44,16 +54,16 @@ $(B)/ruby/%.mrb: src/ruby/%.rb $(B)/rbc
 	@mkdir -p $(B)/ruby
 	@$(if $(Q),echo "  RBC $<")
 	$(Q)$(B)/rbc hijack/$*.rb $< $@
-$(B)/engine/recipes.o: $(RUBY_MRB)
-$(B)/engine/recipes.o: ALL_CFLAGS += -DHJ_RUBY_DIR='"$(B)/ruby"'
+$(B)/vm/recipes.o: $(RUBY_MRB)
+$(B)/vm/recipes.o: ALL_CFLAGS += -DHJ_RUBY_DIR='"$(B)/ruby"'
 
 # Export the wrapped libc names only (calls.def, twins.def), so that mruby
 # and our internals never clash with a program's own symbols.
-$(B)/libhijack.map: src/calls.def src/twins.def
+$(B)/libhijack.map: src/calls.def src/libc/twins.def
 	@mkdir -p $(B)
 	$(Q){ echo '{ global:'; \
 	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([A-Za-z0-9_]*\),.*/  \1;/p' src/calls.def; \
-	  sed -n 's/^TWIN(\([a-z0-9_]*\),.*/  \1;/p' src/twins.def; \
+	  sed -n 's/^TWIN(\([a-z0-9_]*\),.*/  \1;/p' src/libc/twins.def; \
 	  echo '  close_range; closefrom;'; \
 	  echo 'local: *; };'; } > $@
 
@@ -95,5 +105,5 @@ clean:
 
 .PHONY: all deps test-deps install check bench demo clean
 include fuzz/fuzz.mk
-$(FUZZ_B)/engine/recipes.o: $(RUBY_MRB)
-$(FUZZ_B)/engine/recipes.o: FUZZ_CFLAGS += -DHJ_RUBY_DIR='"$(B)/ruby"'
+$(FUZZ_B)/vm/recipes.o: $(RUBY_MRB)
+$(FUZZ_B)/vm/recipes.o: FUZZ_CFLAGS += -DHJ_RUBY_DIR='"$(B)/ruby"'

@@ -33,7 +33,7 @@ $(FUZZ_B)/%.o: src/%.c $(HEADERS) | deps
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 # hooks_fuzz.c includes rules.c itself, to empty the rule table between inputs
-$(FUZZ_B)/fuzz-hooks: FUZZ_EXCLUDE = $(FUZZ_B)/engine/rules.o
+$(FUZZ_B)/fuzz-hooks: FUZZ_EXCLUDE = $(FUZZ_B)/core/rules.o
 
 $(FUZZ_B)/fuzz-%: fuzz/%_fuzz.c fuzz/fuzz.h $(FUZZ_ENGINE_O) $(HEADERS)
 	@$(if $(Q),echo "  LD $@")

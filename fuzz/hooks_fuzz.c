@@ -22,7 +22,7 @@
 #include <mruby/range.h>
 #include <mruby/string.h>
 
-#include "engine/vm.h"
+#include "vm/vm.h"
 #include "fuzz.h"
 
 #define STACK 64

@@ -6,7 +6,7 @@
 #define _GNU_SOURCE
 #include <signal.h>	/* NSIG */
 
-#include "engine/engine.h"
+#include "core/engine.h"
 #include "fuzz.h"
 
 #define ERRLEN 200

@@ -9,7 +9,7 @@
 #include <mruby/irep.h>
 #include <mruby/proc.h>
 
-#include "engine/engine.h"
+#include "core/engine.h"
 #include "fuzz.h"
 
 #define ERRLEN 300

@@ -1,7 +1,7 @@
 /* Call sets, as -t SET, --inject and Hijack.on take them (hj_set_parse).
  * Checks: an answer of either kind, no bit set beyond the last call and
  * no write past the set, and "!SET" is exactly the complement of SET. */
-#include "engine/engine.h"
+#include "core/engine.h"
 #include "fuzz.h"
 
 #define WORDS ((HJ_NCALLS + 63) / 64)

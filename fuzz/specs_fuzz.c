@@ -6,7 +6,7 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 
-#include "engine/engine.h"
+#include "core/engine.h"
 #include "fuzz.h"
 
 #define LEN 300

@@ -28,7 +28,7 @@ static const struct { const char *sym; int id; } twins[] = {
 #undef HAND
 #undef VARIANT
 #define TWIN(sym, name) { #sym, HJ_##name },
-#include "twins.def"
+#include "libc/twins.def"
 #undef TWIN
 };
 

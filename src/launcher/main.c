@@ -19,8 +19,8 @@
 #include <mruby.h>
 #include <mruby/compile.h>
 
-#include "../engine/engine.h"
-#include "../engine/ownfd.h"
+#include "core/engine.h"
+#include "core/ownfd.h"
 
 #define VERSION "0.1.0"
 

@@ -1,7 +1,7 @@
-/* Unit test of src/engine/decode.c: calls built by hand, rendered as the
+/* Unit test of src/output/decode.c: calls built by hand, rendered as the
  * trace does, compared with what strace 6.x prints for the same call.
  *   gcc -std=gnu11 -Wall -Wextra -Werror -Isrc tests/unit/decode_test.c \
- *       src/calls.c src/engine/decode.c -o /tmp/decode_test && /tmp/decode_test */
+ *       src/calls.c src/output/decode.c -o /tmp/decode_test && /tmp/decode_test */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,7 +27,7 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "engine/engine.h"
+#include "core/engine.h"
 
 /* hj_errno_name comes from the engine (inject.c), linked whole */
 

@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "execcheck.h"
+#include "core/engine.h"
+#include "core/execcheck.h"
 
 /* every call until the library has started: it starts on the first */
 unsigned char hj_wanted[HJ_NCALLS] = { [0 ... HJ_NCALLS - 1] = 1 };

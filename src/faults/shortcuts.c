@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine.h"
+#include "core/engine.h"
 
 /* Appends to out (size n) as snprintf would; false once it is full. */
 static bool add(char *out, size_t n, const char *fmt, ...)

@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "core/engine.h"
 
 #define MAX_RULES 1024
 #define MAX_PER_CALL 64

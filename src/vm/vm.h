@@ -4,7 +4,7 @@
 
 #include <mruby.h>
 
-#include "engine.h"
+#include "core/engine.h"
 
 extern mrb_state *hj_mrb;
 void hj_api_init(mrb_state *mrb, int argc, char **argv);

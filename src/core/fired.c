@@ -15,8 +15,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "ownfd.h"	/* HJ_RUN_PREFIX */
+#include "core/engine.h"
+#include "core/ownfd.h"	/* HJ_RUN_PREFIX */
 
 #define FIRED_FILE HJ_RUN_PREFIX "fired"
 #define SLOTS 512

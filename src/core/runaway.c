@@ -60,8 +60,8 @@
 #include <linux/futex.h>
 #include <mruby.h>
 
-#include "engine.h"
-#include "runaway.h"
+#include "core/engine.h"
+#include "core/runaway.h"
 
 /* ---- numbers with units ---- */
 

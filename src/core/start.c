@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../engine/engine.h"
+#include "core/engine.h"
 
 /* The fork handlers are busy from the first to the last line: fork()
  * runs them after our wrapper has stopped being busy, and the calls

@@ -36,8 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../engine/engine.h"
-#include "../engine/ownfd.h"
+#include "core/engine.h"
+#include "core/ownfd.h"
 
 /* ftime is deprecated, yet programs still call it: wrap it all the same. */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -84,7 +84,7 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 	}
 #define HAND(...)
 #define VARIANT(sym, name)
-#include "../calls.def"
+#include "calls.def"
 #undef CALL
 #undef HAND
 #undef VARIANT
@@ -94,7 +94,7 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 #define CALL(...)
 #define HAND(...)
 #define VARIANT(sym, name) __asm__(".globl " #sym "\n.set " #sym ", " #name);
-#include "../calls.def"
+#include "calls.def"
 #undef CALL
 #undef HAND
 #undef VARIANT

@@ -22,7 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "core/engine.h"
 
 static const char magic[8] = "hjcount1";
 

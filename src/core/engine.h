@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../calls.h"
+#include "calls.h"
 
 #define HJ_TLS __thread __attribute__((tls_model("initial-exec")))
 #define hj_likely(x) __builtin_expect(!!(x), 1)

@@ -3,7 +3,7 @@
 #include <dlfcn.h>		/* dlsym, RTLD_NEXT */
 #include <unistd.h>		/* syscall */
 
-#include "../engine/engine.h"
+#include "core/engine.h"
 
 void *hj_reals[HJ_NCALLS];
 

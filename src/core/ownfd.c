@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "ownfd.h"
+#include "core/engine.h"
+#include "core/ownfd.h"
 
 int hj_own_fd[HJ_NOWN] = { -1, -1 };
 static struct { dev_t dev; ino_t ino; } own_id[HJ_NOWN];

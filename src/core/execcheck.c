@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "execcheck.h"
+#include "core/execcheck.h"
 
 static bool regular_executable(const char *path)
 {

@@ -32,7 +32,7 @@
 #include <mruby/string.h>
 #include <mruby/variable.h>
 
-#include "vm.h"
+#include "vm/vm.h"
 
 static const struct mrb_data_type call_type = { "Hijack::Call", NULL };
 static mrb_value call_obj;

@@ -5,7 +5,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 
-#include "../engine/engine.h"
+#include "core/engine.h"
 
 /* File.expand_path("~") asks for HOME */
 char *getenv(const char *name)

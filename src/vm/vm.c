@@ -22,11 +22,11 @@
 #include <mruby/string.h>
 #include <mruby/variable.h>
 
-#include "engine.h"
-#include "lock.h"
-#include "ownfd.h"
-#include "runaway.h"
-#include "vm.h"
+#include "core/engine.h"
+#include "core/lock.h"
+#include "core/ownfd.h"
+#include "core/runaway.h"
+#include "vm/vm.h"
 
 mrb_state *hj_mrb;
 static hj_lock_t vm_lock;

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "ownfd.h"
+#include "core/engine.h"
+#include "core/ownfd.h"
 
 /* The output: HIJACK_OUTPUT_FD "N:DEV:INO" (the launcher's stderr,
  * inherited), else HIJACK_OUTPUT (a file, appended to, opened here above

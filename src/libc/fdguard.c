@@ -10,8 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../engine/engine.h"
-#include "../engine/ownfd.h"
+#include "core/engine.h"
+#include "core/ownfd.h"
 
 #define GUARD(fd) do { if (hj_unlikely(hj_is_own_fd(fd)) && !hj_busy) hj_fd_vacate(fd); } while (0)
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "core/engine.h"
 
 struct fault { int id; unsigned long seq; bool error; long value; };
 static struct fault *faults;	/* this process's, from --replay */

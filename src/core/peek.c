@@ -19,7 +19,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "core/engine.h"
 
 #define PAGE 4096ul	/* chunks never cross a 4 KiB boundary: a fault ends one */
 

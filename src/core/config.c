@@ -25,8 +25,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "engine.h"
-#include "ownfd.h"
+#include "core/engine.h"
+#include "core/ownfd.h"
 
 struct hj_config hj_cfg = { .follow = true };
 

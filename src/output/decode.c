@@ -25,7 +25,7 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "engine.h"
+#include "core/engine.h"
 
 #define MAXSTR 32	/* strace's default -s: bytes of a string, items of an array */
 #define N(t) (sizeof(t) / sizeof((t)[0]))

@@ -18,8 +18,8 @@
 #include <mruby/string.h>
 #include <mruby/variable.h>
 
-#include "engine.h"
-#include "vm.h"
+#include "core/engine.h"
+#include "vm/vm.h"
 
 #ifndef HJ_RUBY_DIR
 #define HJ_RUBY_DIR "build/ruby"
