@@ -1,7 +1,10 @@
 /* The metadata half of calls.def: names, groups, prototypes, kinds. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "calls.h"
+
+extern bool hj_sud_on;	/* core/dispatch.c: the system-call layer is on */
 
 #define A(type, name, kind) (type, name, kind)
 #define INFO(i, arg) INFO_ arg
@@ -9,13 +12,40 @@
 #define CALL(name, groups, rtype, rkind, ...) \
 	[HJ_##name] = { #name, groups, #rtype, rkind, HJ_NARGS(__VA_ARGS__), { HJ_MAP(INFO, ##__VA_ARGS__) } },
 #define HAND CALL
+#define SYS CALL
 #define VARIANT(sym, name)
 const struct hj_call_info hj_calls[HJ_NCALLS] = {
 #include "calls.def"
 };
 #undef CALL
 #undef HAND
+#undef SYS
 #undef VARIANT
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+short hj_sys_row[HJ_NSYSNR] = {
+	[0 ... HJ_NSYSNR - 1] = -1,
+#define NR(nr, name) [nr] = HJ_##name,
+#include "syscall/sysnr.def"
+#undef NR
+};
+#pragma GCC diagnostic pop
+
+int hj_row_sysnr(int id)
+{
+	static short nr_of[HJ_NCALLS];
+	static bool ready;
+	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+		for (int i = 0; i < HJ_NCALLS; i++)
+			nr_of[i] = -1;
+		for (int n = 0; n < HJ_NSYSNR; n++)
+			if (hj_sys_row[n] >= 0)
+				nr_of[hj_sys_row[n]] = (short)n;
+		__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+	}
+	return nr_of[id];
+}
 
 /* ABI twins and their plain names; those with another signature
  * (src/preload/variants.c) are listed beside the table's VARIANT rows. */
@@ -57,8 +87,53 @@ static const struct { const char *name; int ids[HJ_MAXEXPAND]; int n; } aliases[
 };
 #undef ALIAS
 
+/* With the system-call layer on, the libc names of system calls stand
+ * for the system calls glibc 2.36 makes for them (x86_64), which is what
+ * the layer sees: open() is the openat system call, stat() newfstatat,
+ * sleep() clock_nanosleep. */
+static const struct { const char *name; const char *sys[2]; } libc_names[] = {
+	{ "open", { "openat", "open" } }, { "creat", { "openat", "creat" } },
+	{ "stat", { "newfstatat", "stat" } }, { "lstat", { "newfstatat", "lstat" } },
+	{ "fstat", { "newfstatat", "fstat" } }, { "fstatat", { "newfstatat" } },
+	{ "pread", { "pread64" } }, { "pwrite", { "pwrite64" } },
+	{ "send", { "sendto" } }, { "recv", { "recvfrom" } },
+	{ "select", { "pselect6", "select" } }, { "pselect", { "pselect6" } },
+	{ "sleep", { "clock_nanosleep" } }, { "usleep", { "clock_nanosleep" } },
+	{ "nanosleep", { "clock_nanosleep", "nanosleep" } },
+	{ "sigtimedwait", { "rt_sigtimedwait" } }, { "faccessat", { "faccessat2", "faccessat" } },
+};
+
+static int row_named(const char *name)
+{
+	for (int i = 0; i < HJ_NCALLS; i++)
+		if (!strcmp(hj_calls[i].name, name))
+			return i;
+	for (size_t i = 0; i < sizeof twins / sizeof twins[0]; i++)
+		if (!strcmp(twins[i].sym, name))
+			return twins[i].id;
+	return -1;
+}
+
+static int expand_syscall_names(const char *name, int ids[HJ_MAXEXPAND])
+{
+	int row = row_named(name);
+	const char *plain = row >= 0 ? hj_calls[row].name : name;	/* open64: open */
+	for (size_t i = 0; i < sizeof libc_names / sizeof libc_names[0]; i++)
+		if (!strcmp(libc_names[i].name, plain)) {
+			int n = 0;
+			for (int k = 0; k < 2 && libc_names[i].sys[k]; k++)
+				if ((ids[n] = row_named(libc_names[i].sys[k])) >= 0)
+					n++;
+			return n;
+		}
+	ids[0] = row;
+	return row >= 0;
+}
+
 int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND])
 {
+	if (hj_sud_on)
+		return expand_syscall_names(name, ids);
 	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
 		if (!strcmp(aliases[i].name, name)) {
 			memcpy(ids, aliases[i].ids, sizeof aliases[i].ids);

@@ -47,10 +47,12 @@ enum hj_ret {
 enum hj_call_id {
 #define CALL(name, ...) HJ_##name,
 #define HAND CALL
+#define SYS CALL
 #define VARIANT(sym, name)
 #include "calls.def"
 #undef CALL
 #undef HAND
+#undef SYS
 #undef VARIANT
 	HJ_NCALLS
 };
@@ -81,6 +83,10 @@ int hj_call_lookup(const char *name);
  * (newfstatat: stat, lstat, fstat, fstatat). Returns how many (0: none). */
 #define HJ_MAXEXPAND 5
 int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND]);
+/* System call numbers (x86_64) and their rows (syscall/sysnr.def). */
+#define HJ_NSYSNR 512
+extern short hj_sys_row[HJ_NSYSNR];	/* -1: no row */
+int hj_row_sysnr(int id);		/* -1: not a system call */
 /* Bit mask of G_* for a group name ("%file", "file", "%net"), or 0. */
 unsigned hj_group_lookup(const char *name);
 const char *hj_group_name(unsigned groups);

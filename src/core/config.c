@@ -35,7 +35,7 @@ struct hj_config hj_cfg = { .follow = true };
 static void default_set(uint64_t *set)
 {
 	for (int i = 0; i < HJ_NCALLS; i++)
-		if (!(hj_calls[i].groups & G_ALLOC))
+		if (hj_sud_on ? hj_row_sysnr(i) >= 0 && !hj_row_library_level(i) : !(hj_calls[i].groups & G_ALLOC))
 			set[i / 64] |= 1ull << (i % 64);
 }
 
@@ -73,7 +73,7 @@ bool hj_config_load(char *err, size_t errlen)
 	if (hj_cfg.trace || hj_cfg.summary)
 		for (int i = 0; i < HJ_NCALLS; i++)
 			if (hj_cfg.trace_set[i / 64] >> (i % 64) & 1)
-				hj_wanted[i] = 1;
+				hj_want(i);
 	/* the run's start: from the launcher, or taken here by the first
 	 * process (and handed down) when the library is preloaded by hand */
 	unsigned long long er, em;
@@ -147,7 +147,7 @@ void hj_follow_init(void)
 	self_pid = (pid_t)syscall(SYS_getpid);
 	for (size_t i = 0; i < sizeof execs / sizeof execs[0]; i++)
 		if (hj_cfg.follow || hj_calls[execs[i]].ret == R_EXEC)
-			hj_wanted[execs[i]] = 1;
+			hj_want(execs[i]);
 	(void)REAL(execve), (void)REAL(execvpe), (void)REAL(posix_spawn), (void)REAL(popen), (void)REAL(system);
 }
 

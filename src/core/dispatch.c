@@ -26,8 +26,58 @@
 
 /* every call until the library has started: it starts on the first */
 unsigned char hj_wanted[HJ_NCALLS] = { [0 ... HJ_NCALLS - 1] = 1 };
+unsigned char hj_wrap_wanted[HJ_NCALLS] = { [0 ... HJ_NCALLS - 1] = 1 };
 unsigned char hj_started;
 HJ_TLS int hj_busy;
+bool hj_sud_on;
+HJ_TLS volatile char hj_sud_selector;
+HJ_TLS int hj_lib_call;
+HJ_TLS char hj_in_atfork;
+
+/* The engine's work is ours: the system-call layer lets our calls through
+ * (ALLOW) while it runs, and traps the program's (BLOCK) around it. */
+#define BUSY_ENTER() (hj_busy++, hj_sud_selector = 0)
+#define BUSY_LEAVE() (hj_sud_selector = --hj_busy == 0 && hj_sud_on)
+
+bool hj_row_library_level(int id)
+{
+	static const int lib[] = {
+		HJ_fopen, HJ_freopen, HJ_opendir, HJ_readdir, HJ_closedir, HJ_getaddrinfo,
+		HJ_time, HJ_gettimeofday, HJ_clock_gettime, HJ_ftime, HJ_timespec_get,
+		HJ_execv, HJ_execvp, HJ_execvpe, HJ_execl, HJ_execlp, HJ_execle,
+		HJ_posix_spawn, HJ_posix_spawnp, HJ_system, HJ_popen, HJ_vfork, HJ_fork,
+		HJ_pthread_cond_timedwait, HJ_pthread_cond_clockwait, HJ_pthread_mutex_timedlock,
+		HJ_pthread_mutex_clocklock, HJ_pthread_rwlock_timedrdlock, HJ_pthread_rwlock_timedwrlock,
+		HJ_pthread_rwlock_clockrdlock, HJ_pthread_rwlock_clockwrlock, HJ_pthread_timedjoin_np,
+		HJ_pthread_clockjoin_np, HJ_sem_timedwait, HJ_sem_clockwait,
+	};
+	if (hj_calls[id].groups & G_ALLOC)
+		return true;
+	for (size_t i = 0; i < sizeof lib / sizeof lib[0]; i++)
+		if (lib[i] == id)
+			return true;
+	return false;
+}
+
+/* per system call number, for the rewritten sites' stubs */
+unsigned char hj_sys_wanted[HJ_NSYSNR];
+
+void hj_want(int id)
+{
+	hj_wanted[id] = 1;
+	if (!hj_sud_on || hj_row_library_level(id))
+		hj_wrap_wanted[id] = 1;
+	int nr = hj_row_sysnr(id);
+	if (nr >= 0)
+		hj_sys_wanted[nr] = 1;
+}
+
+void hj_want_none(void)
+{
+	memset(hj_wanted, 0, sizeof hj_wanted);
+	memset(hj_wrap_wanted, 0, sizeof hj_wrap_wanted);
+	memset(hj_sys_wanted, 0, sizeof hj_sys_wanted);
+}
 
 static uint64_t now_ns(void)
 {
@@ -251,7 +301,7 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn invoke)
 {
 	int saved_errno = errno;
-	hj_busy++;
+	BUSY_ENTER();
 	if (hj_unlikely(small_stack == 1))
 		hj_report_small_stack();
 	struct hj_call c = { .id = id, .a = a, .err = saved_errno, .asked = -1 };
@@ -298,11 +348,14 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 		}
 		hj_summary_flush();
 	}
-	if (!c.decided && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system || id == HJ_popen))
+	/* with the system-call layer on, the execve an exec function makes
+	 * carries our environment (the layer follows it there) */
+	bool own_follow = !(exec && hj_sud_on && hj_row_library_level(id));
+	if (!c.decided && own_follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system || id == HJ_popen))
 		invoke = hj_follow_exec(&c, invoke);
 	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
 		warn_unhookable(id, a);
-	hj_busy--;
+	BUSY_LEAVE();
 
 	if (c.delay_ns)
 		sleep_ns(c.delay_ns);
@@ -313,7 +366,11 @@ again:
 		uint64_t t0 = timed ? now_ns() : 0;
 		/* readdir says "no more" with NULL and errno untouched */
 		errno = id == HJ_readdir ? 0 : saved_errno;
+		int outer = hj_lib_call;
+		if (hj_sud_on && hj_row_library_level(id))
+			hj_lib_call = id + 1;
 		c.ret = invoke(a);
+		hj_lib_call = outer;
 		c.err = errno;
 		if (id == HJ_readdir && c.ret == 0 && c.err == 0) {
 			c.end = true;
@@ -330,7 +387,7 @@ again:
 	if (delay_exit)
 		sleep_ns(delay_exit);
 
-	hj_busy++;
+	BUSY_ENTER();
 	c.after = true;		/* results are there to read from here on */
 	n = hj_has_rules(id, HJ_AFTER) ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
 	if (n) {
@@ -341,12 +398,13 @@ again:
 	}
 	if (hj_unlikely(c.retry) && !c.decided) {
 		c.retry = false;
-		hj_busy--;
+		BUSY_LEAVE();
 		goto again;
 	}
 	if (hj_unlikely(c.follow != NULL))	/* the trace shows the program's own envp */
 		hj_follow_exec_done(&c);
-	bool fork_child = (id == HJ_fork || id == HJ_vfork) && c.ret == 0 && !c.decided;
+	bool fork_child = (id == HJ_fork || id == HJ_vfork || id == HJ_clone || id == HJ_clone3) && c.ret == 0 &&
+			  !c.decided;
 	if (!fork_child) {
 		if (trace)
 			hj_trace_call(&c);
@@ -359,8 +417,16 @@ again:
 	if (hj_unlikely(c.owns))
 		for (int i = 0; i < HJ_MAXARGS; i++)
 			free(c.owned[i]);
-	hj_busy--;
+	BUSY_LEAVE();
 
 	errno = c.err;
 	return c.ret;
+}
+
+void hj_report_call(struct hj_call *c)
+{
+	if (traced(c->id))
+		hj_trace_call(c);
+	if (hj_cfg.summary)
+		hj_summary_add(c);
 }

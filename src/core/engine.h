@@ -16,11 +16,38 @@
 typedef long (*hj_invoke_fn)(const long *a);
 
 /* Nonzero for calls that something (a hook, the trace, an injection)
- * wants; the others go straight to libc. */
+ * wants; the others go straight to libc (or the kernel). hj_wrap_wanted
+ * is what libc's wrappers look at: with the system-call layer on, a
+ * wrapper of a system call passes it through, and the layer sees it. */
 extern unsigned char hj_wanted[HJ_NCALLS];
+extern unsigned char hj_wrap_wanted[HJ_NCALLS];
+void hj_want(int id);
+void hj_want_none(void);
 /* Nonzero while this thread runs engine code: calls made then (by mruby,
  * by our own output) go straight to libc. */
 extern HJ_TLS int hj_busy;
+/* hj_sud_on: the system-call layer (src/syscall) is on in this process.
+ * hj_sud_selector: Syscall User Dispatch's per-thread selector, BLOCK (1)
+ * while the program's code runs, ALLOW (0) while ours does. */
+extern bool hj_sud_on;
+extern HJ_TLS volatile char hj_sud_selector;
+/* The library-level call (id + 1) whose real call is under way: the
+ * system call it makes of the same name is not seen twice. */
+extern HJ_TLS int hj_lib_call;
+/* Between fork's handlers (start.c): the fork's own clone is the program's. */
+extern HJ_TLS char hj_in_atfork;
+/* The selector as hj_busy says, after our work outside dispatch. */
+static inline void hj_sel_sync(void) { hj_sud_selector = hj_sud_on && hj_busy == 0; }
+/* Around our own work on the program's thread, outside dispatch. */
+static inline void hj_enter(void) { hj_busy++; hj_sud_selector = 0; }
+static inline void hj_leave(void) { hj_busy--; hj_sel_sync(); }
+/* Calls that stay at the library level with the system-call layer on:
+ * not system calls (fopen, malloc, getaddrinfo...), or answered by the
+ * vDSO without one (clock_gettime, gettimeofday, time). */
+bool hj_row_library_level(int id);
+/* The trace line and counts of a call the layer made without dispatch. */
+struct hj_call;
+void hj_report_call(struct hj_call *c);
 
 /* A call in flight, as the engine and the Ruby `call` object see it. */
 struct hj_call {
@@ -319,6 +346,6 @@ void *hj_resolve(int id, const char *sym);
 /* libc's own NAME, found on first use */
 #define REAL(name) ((__typeof__(&name))(hj_reals[HJ_##name] ? hj_reals[HJ_##name] : hj_resolve(HJ_##name, #name)))
 /* A call that goes straight to libc: nobody wants it, or we made it */
-#define FAST(id) hj_likely(!hj_wanted[id] || hj_busy)
+#define FAST(id) hj_likely(!hj_wrap_wanted[id] || hj_busy)
 
 #endif

@@ -40,7 +40,7 @@ int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 		int id = ids[i], *count = &counts[id][r->phase];
 		lists[id][r->phase][*count] = (uint16_t)index;
 		__atomic_store_n(count, *count + 1, __ATOMIC_RELEASE);
-		hj_wanted[id] = 1;
+		hj_want(id);
 	}
 	if (r->nglobs)
 		hj_fd_cache_enable();
@@ -463,10 +463,10 @@ void hj_fd_cache_enable(void)
 	};
 	fd_cache_on = true;
 	for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++)
-		hj_wanted[watched[i]] = 1;
+		hj_want(watched[i]);
 	for (int id = 0; id < HJ_NCALLS; id++)
 		if (hj_calls[id].ret == R_FD)
-			hj_wanted[id] = 1;
+			hj_want(id);
 }
 
 void hj_fd_track(struct hj_call *c)

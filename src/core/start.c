@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "syscall/sud.h"
 
 /* The fork handlers are busy from the first to the last line: fork()
  * runs them after our wrapper has stopped being busy, and the calls
@@ -19,7 +20,8 @@
  * the handler outlast the program's timer: a livelock. */
 static void before_fork(void)
 {
-	hj_busy++;
+	hj_enter();
+	hj_in_atfork = 1;
 	hj_proc_before_fork();
 	hj_vm_before_fork();
 }
@@ -28,11 +30,13 @@ static void after_fork_parent(void)
 {
 	hj_vm_after_fork_parent();
 	hj_note_fork();
-	hj_busy--;
+	hj_in_atfork = 0;
+	hj_leave();
 }
 
 static void after_fork_child(void)
 {
+	hj_sud_forked();
 	hj_vm_after_fork();
 	hj_note_fork();
 	hj_output_forked();
@@ -43,8 +47,9 @@ static void after_fork_child(void)
 		hj_note_self();
 	hj_peek_forked();
 	if (!hj_cfg.follow)
-		memset(hj_wanted, 0, sizeof hj_wanted);
-	hj_busy--;
+		hj_want_none();
+	hj_in_atfork = 0;
+	hj_leave();
 }
 
 /* ---- start-up ----
@@ -59,12 +64,15 @@ static int start_state;		/* 0 not started, 1 starting, 2 started */
 
 static void start(int argc, char **argv)
 {
-	hj_busy++;
+	hj_enter();
 	hj_note_self();
-	memset(hj_wanted, 0, sizeof hj_wanted);	/* from here, what the run wants */
+	hj_want_none();	/* from here, what the run wants */
 	Dl_info self;
 	/* the program sees none of ours; children get them back */
 	hj_env_hide(dladdr((void *)start, &self) && self.dli_fname ? self.dli_fname : NULL);
+	/* the layer first: the names in the run's sets and rules mean the
+	 * system calls it sees */
+	hj_sud_start();
 	char err[512];
 	if (!hj_config_load(err, sizeof err)) {
 		fprintf(stderr, "hijack: %s\n", err);
@@ -78,7 +86,7 @@ static void start(int argc, char **argv)
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	hj_follow_init();
 	__atomic_store_n(&hj_started, 1, __ATOMIC_RELEASE);
-	hj_busy--;
+	hj_leave();
 }
 
 /* Starts once; false while another thread is starting. */
@@ -170,7 +178,8 @@ __attribute__((constructor)) static void hj_start(int argc, char **argv, char **
 static pid_t self_pid;
 static int ending;
 
-void hj_note_self(void) { self_pid = (pid_t)syscall(SYS_getpid); }
+/* asked of the kernel directly: never a call of the program's */
+void hj_note_self(void) { self_pid = (pid_t)hj_gate_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0); }
 
 /* False in a child made without our fork handlers (a raw clone or fork
  * syscall, a real vfork): one that shares our memory must not run the
@@ -179,7 +188,7 @@ void hj_note_self(void) { self_pid = (pid_t)syscall(SYS_getpid); }
  * go on adding to its parent's file. */
 static bool our_process(void)
 {
-	return (pid_t)syscall(SYS_getpid) == self_pid;
+	return (pid_t)hj_gate_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == self_pid;
 }
 
 void hj_exit_begin(void)
@@ -191,17 +200,20 @@ void hj_exit_begin(void)
 
 void hj_exit_end(void)
 {
-	if (!our_process())
+	static int ended;	/* exit(): the destructor, then exit_group's trap */
+	if (!our_process() || __atomic_exchange_n(&ended, 1, __ATOMIC_ACQ_REL))
 		return;
-	hj_busy++;
+	hj_enter();
 	hj_report_small_stack();
 	hj_summary_flush();
 	hj_output_finish();
-	hj_busy--;
+	hj_leave();
 }
 
 __attribute__((destructor)) static void hj_finish(void)
 {
+	hj_enter();	/* our calls, not the program's */
 	hj_exit_begin();
 	hj_exit_end();
+	hj_leave();
 }

@@ -352,7 +352,7 @@ void hj_inject_add(struct hj_inject *inj)
 	*tail = inj;
 	for (int i = 0; i < HJ_NCALLS; i++)
 		if (inj->set[i / 64] >> (i % 64) & 1)
-			wants[i] = 1, hj_wanted[i] = 1;
+			wants[i] = 1, hj_want(i);
 	if (inj->glob)
 		hj_fd_cache_enable();
 }

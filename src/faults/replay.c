@@ -126,7 +126,7 @@ bool hj_replay_load(const char *path, const char *mine, char *err, size_t errlen
 			}
 			faults = more;
 			faults[nfaults++] = flt;
-			hj_wanted[flt.id] = 1;	/* its calls must be counted */
+			hj_want(flt.id);	/* its calls must be counted */
 		}
 	}
 	fclose(f);

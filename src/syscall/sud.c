@@ -1,0 +1,476 @@
+/* The system-call layer: every system call the program makes, however it
+ * makes it (libc's exported functions, libc's internal calls, other
+ * libraries, raw syscall()), comes here once and goes to hj_dispatch
+ * under the call's own name (strace's).
+ *
+ * Why Syscall User Dispatch (SUD): it is the only in-process mechanism
+ * that catches every syscall instruction of a dynamically linked program
+ * without root and without rewriting code we cannot see (zpoline's
+ * trampoline at address 0 needs vm.mmap_min_addr=0, i.e. root; seccomp's
+ * SECCOMP_RET_TRAP cannot be lifted for our own calls, and would stay on
+ * the program after exec). The kernel sends a SIGSYS for each syscall
+ * made outside one address range while a per-thread byte, the
+ * selector, says BLOCK. The range is our gate (gate.S), the selector is
+ * BLOCK while the program's code runs and ALLOW while ours does
+ * (dispatch.c keeps it so around the engine's work).
+ *
+ * A trapped syscall is not executed: the handler makes it (from the
+ * gate) and puts the result in the saved rax. The calls that change the
+ * thread's signal state or start a new context are made differently:
+ *   rt_sigreturn        returns through the gate with the program's stack;
+ *   rt_sigprocmask      changes the mask the handler will return to;
+ *   rt_sigaction        SIGSYS is ours: the program's handler for it is
+ *                       kept aside and called for SIGSYS that are not
+ *                       SUD's; SIGSYS is kept out of every mask, since the
+ *                       kernel kills a thread trapped with it blocked;
+ *   clone/clone3/vfork  of a child sharing our memory: made in the gate
+ *                       on the program's own registers (gate.S);
+ *   fork-like clones    made here; the child arms itself again, since
+ *                       SUD is not inherited;
+ *   exit_group          runs the at_exit blocks first.
+ *
+ * Threads arm SUD themselves at their first instruction (gate.S), forked
+ * children right after the fork. A vfork-style child (posix_spawn's)
+ * runs unhooked until it execs: it shares our memory and a small stack. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/sched.h>	/* CLONE_*, struct clone_args */
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "core/engine.h"
+#include "syscall/sud.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+#ifndef SYS_USER_DISPATCH
+#define SYS_USER_DISPATCH 2	/* si_code of a SUD SIGSYS */
+#endif
+#define SEL_ALLOW 0
+#define SEL_BLOCK 1
+#define GATE_FRAME 392		/* gate.S: the parent's frame below its red zone */
+#define SIGBIT(s) (1ull << ((s) - 1))
+
+extern char hj_gate_start[], hj_gate_end[], hj_gate_sigreturn[];
+extern char hj_gate_clone_newstack[], hj_gate_clone_samestack[];
+
+static char why_off[160];
+
+/* the kernel's struct sigaction (x86_64) */
+struct ksigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+#define KSA_RESTORER 0x04000000
+
+static struct ksigaction program_sigsys;	/* the program's view of SIGSYS */
+
+static long raw(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	return hj_gate_syscall(nr, a0, a1, a2, a3, a4, a5);
+}
+
+static bool arm_thread(void)
+{
+	hj_sud_selector = SEL_ALLOW;
+	long r = raw(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, (long)hj_gate_start,
+		     hj_gate_end - hj_gate_start, (long)&hj_sud_selector, 0);
+	if (r != 0)
+		return false;
+	hj_sel_sync();
+	return true;
+}
+
+/* ---- a clone whose child shares our memory, made in the gate ---- */
+
+/* What the parent's side needs once the call returned (gate.S calls
+ * hj_sud_clone_returned): the call, to trace and count it. A child that
+ * shares our thread-local memory (no CLONE_SETTLS) sees vfork_child set. */
+static HJ_TLS struct { long a[6]; int row; bool on; } pending;
+static HJ_TLS char vfork_child;
+
+/* The first instructions of a new thread (gate.S): arm the layer. */
+void hj_sud_thread_start(void)
+{
+	if (vfork_child)	/* the parent's memory: not ours to arm */
+		return;
+	arm_thread();
+}
+
+void hj_sud_clone_returned(long ret)
+{
+	hj_sud_selector = SEL_ALLOW;
+	vfork_child = 0;
+	if (pending.on) {
+		pending.on = false;
+		hj_sys_report(pending.row, pending.a, ret);
+	}
+	hj_sud_selector = SEL_BLOCK;
+}
+
+/* Sends the call to the gate with the program's registers: the site's
+ * return address where each side finds it (gate.S). false: make it here. */
+static bool clone_in_gate(long nr, long *a, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t flags;
+	uintptr_t newsp = 0;
+	struct clone_args ca;
+	size_t casize = 0;
+	if (nr == SYS_vfork) {
+		flags = CLONE_VM | CLONE_VFORK;
+	} else if (nr == SYS_clone) {
+		flags = (uint64_t)a[0];
+		newsp = (uintptr_t)a[1];
+	} else {
+		casize = (size_t)a[1];
+		if (casize < offsetof(struct clone_args, tls) + 8 || casize > sizeof ca || !hj_peek(&ca, (void *)a[0], casize))
+			return false;	/* the kernel's answer (E2BIG, EFAULT...) comes from a plain call */
+		flags = ca.flags;
+		newsp = ca.stack ? (uintptr_t)(ca.stack + ca.stack_size) : 0;
+	}
+	if (!(flags & CLONE_VM))
+		return false;
+	uintptr_t sp = (uintptr_t)g[REG_RSP] - GATE_FRAME;
+	uintptr_t site = (uintptr_t)g[REG_RIP];
+	if (!hj_poke((void *)sp, &site, sizeof site))
+		return false;
+	if (newsp) {
+		if (!hj_poke((void *)(newsp - 8), &site, sizeof site))
+			return false;
+		if (nr == SYS_clone) {
+			g[REG_RSI] = (greg_t)(newsp - 8);
+		} else {
+			ca.stack_size -= 8;
+			if (!hj_poke((void *)(sp + 8), &ca, casize))
+				return false;
+			g[REG_RDI] = (greg_t)(sp + 8);
+		}
+	}
+	vfork_child = !(flags & CLONE_SETTLS);
+	int row = nr >= 0 && nr < HJ_NSYSNR ? hj_sys_row[nr] : -1;
+	pending.on = row >= 0 && hj_wanted[row];
+	if (pending.on) {
+		memcpy(pending.a, a, sizeof pending.a);
+		pending.row = row;
+	}
+	g[REG_RSP] = (greg_t)sp;
+	g[REG_RIP] = (greg_t)(newsp ? hj_gate_clone_newstack : hj_gate_clone_samestack);
+	g[REG_RAX] = nr;
+	return true;
+}
+
+/* ---- signal state ---- */
+
+static long sigaction_call(const long *a)
+{
+	int sig = (int)a[0];
+	if (a[3] != 8)
+		return -EINVAL;
+	if (sig == SIGSYS) {
+		struct ksigaction old = program_sigsys, act;
+		if (a[1] && !hj_peek(&act, (void *)a[1], sizeof act))
+			return -EFAULT;
+		if (a[2] && !hj_poke((void *)a[2], &old, sizeof old))
+			return -EFAULT;
+		if (a[1])
+			program_sigsys = act;
+		return 0;
+	}
+	if (a[1]) {
+		struct ksigaction act;
+		if (!hj_peek(&act, (void *)a[1], sizeof act))
+			return -EFAULT;
+		act.mask &= ~SIGBIT(SIGSYS);
+		return raw(SYS_rt_sigaction, sig, (long)&act, a[2], a[3], 0, 0);
+	}
+	return raw(SYS_rt_sigaction, a[0], a[1], a[2], a[3], 0, 0);
+}
+
+/* In the handler: the mask is the one the handler returns to. */
+static long sigprocmask_call(const long *a, ucontext_t *uc)
+{
+	if (a[3] != 8)
+		return -EINVAL;
+	uint64_t *cur = (uint64_t *)&uc->uc_sigmask, old = *cur, set = 0, mask = old;
+	if (a[1]) {
+		if (!hj_peek(&set, (void *)a[1], 8))
+			return -EFAULT;
+		switch (a[0]) {
+		case SIG_BLOCK: mask = old | set; break;
+		case SIG_UNBLOCK: mask = old & ~set; break;
+		case SIG_SETMASK: mask = set; break;
+		default: return -EINVAL;
+		}
+		mask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP) | SIGBIT(SIGSYS));
+	}
+	if (a[2] && !hj_poke((void *)a[2], &old, 8))
+		return -EFAULT;
+	*cur = mask;
+	return 0;
+}
+
+/* A mask the call installs while it waits, without SIGSYS: a handler run
+ * meanwhile must be able to trap. */
+static bool strip_mask(long *slot, uint64_t *copy)
+{
+	if (!*slot)
+		return true;
+	if (!hj_peek(copy, (void *)*slot, 8))
+		return false;
+	*copy &= ~SIGBIT(SIGSYS);
+	*slot = (long)copy;
+	return true;
+}
+
+/* ---- making the call ---- */
+
+/* What hj_dispatch's invoke gets: the arguments first (a[]), then what
+ * says which call they are for. */
+struct sys_call {
+	long a[HJ_MAXARGS];
+	long nr;
+	ucontext_t *uc;		/* in the handler: the context it returns to */
+};
+
+/* The kernel's result as the row's convention has it: -1 (or the
+ * error number, for R_ERRNUM rows) and errno on failure. */
+static long from_kernel(int row, long r)
+{
+	enum hj_ret kind = row >= 0 ? hj_calls[row].ret : R_INT;
+	if (r < 0 && r >= -4095) {
+		errno = (int)-r;
+		return kind == R_ERRNUM ? -r : -1;
+	}
+	return kind == R_ERRNUM ? 0 : r;
+}
+
+static long to_kernel(int row, long ret, int err)
+{
+	enum hj_ret kind = row >= 0 ? hj_calls[row].ret : R_INT;
+	if (kind == R_ERRNUM)
+		return ret ? -ret : 0;
+	if (ret == -1 && err > 0)
+		return -err;
+	return ret;
+}
+
+static long make_call(struct sys_call *s)
+{
+	long *a = s->a, nr = s->nr;
+	uint64_t m1, m2;
+	switch (nr) {
+	case SYS_rt_sigaction:
+		return sigaction_call(a);
+	case SYS_rt_sigprocmask:
+		if (s->uc)
+			return sigprocmask_call(a, s->uc);
+		if (a[1] && a[0] != SIG_UNBLOCK) {
+			if (!hj_peek(&m1, (void *)a[1], 8))
+				return -EFAULT;
+			m1 &= ~SIGBIT(SIGSYS);
+			return raw(nr, a[0], (long)&m1, a[2], a[3], 0, 0);
+		}
+		break;
+	case SYS_rt_sigsuspend:
+		if (!strip_mask(&a[0], &m1))
+			return -EFAULT;
+		break;
+	case SYS_ppoll:
+		if (!strip_mask(&a[3], &m1))
+			return -EFAULT;
+		break;
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		if (!strip_mask(&a[4], &m1))
+			return -EFAULT;
+		break;
+	case SYS_pselect6:
+		if (a[5]) {
+			long d[2];	/* { const sigset_t *ss; size_t ss_len; } */
+			if (!hj_peek(d, (void *)a[5], sizeof d) || !strip_mask(&d[0], &m2))
+				return -EFAULT;
+			long r = raw(nr, a[0], a[1], a[2], a[3], a[4], (long)d);
+			return r;
+		}
+		break;
+	case SYS_exit_group:
+	case SYS_exit:
+		return 0;	/* made after the dispatch: hj_sys_trap */
+	}
+	/* the real call: the selector says BLOCK meanwhile, so that a signal
+	 * handler of the program that runs during a blocking call is seen */
+	hj_sud_selector = SEL_BLOCK;
+	long r = raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	hj_sud_selector = SEL_ALLOW;
+	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork))
+		arm_thread();	/* a forked child: SUD is not inherited */
+	return r;
+}
+
+static long invoke(const long *a)
+{
+	struct sys_call *s = (struct sys_call *)((char *)a - offsetof(struct sys_call, a));
+	int row = s->nr < HJ_NSYSNR ? hj_sys_row[s->nr] : -1;
+	return from_kernel(row, make_call(s));
+}
+
+/* One trapped call: its result for rax. */
+static long trap(long nr, const long *args, ucontext_t *uc)
+{
+	struct sys_call s = { .nr = nr, .uc = uc };
+	memcpy(s.a, args, sizeof s.a);
+	if (nr == SYS_rt_sigreturn && uc) {
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)hj_gate_sigreturn;
+		return nr;
+	}
+	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork) && uc && clone_in_gate(nr, s.a, uc))
+		return nr;
+	int row = nr >= 0 && nr < HJ_NSYSNR ? hj_sys_row[nr] : -1;
+	bool ending = nr == SYS_exit_group;
+	if (ending)
+		hj_exit_begin();
+	long r;
+	bool fork_own = hj_in_atfork && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork);
+	if (fork_own && row >= 0 && hj_wanted[row]) {
+		/* fork()'s clone, between its handlers (which hold the VM):
+		 * seen, traced and counted, not hooked (hook :fork for that) */
+		r = make_call(&s);
+		if (r != 0)
+			hj_sys_report(row, args, r);
+	} else if (row < 0 || !hj_wanted[row] || hj_busy || row == hj_lib_call - 1) {
+		r = make_call(&s);
+	} else {
+		long ret = hj_dispatch(row, s.a, invoke);
+		hj_sud_selector = SEL_ALLOW;	/* dispatch left it for the program */
+		r = to_kernel(row, ret, errno);
+	}
+	if (ending)
+		hj_exit_end();
+	if (nr == SYS_exit_group || nr == SYS_exit)
+		raw(nr, s.a[0], 0, 0, 0, 0, 0);
+	return r;
+}
+
+/* A call from a rewritten site's stub (rewrite.c): as a trapped one,
+ * without a signal frame. The stub has saved the program's registers. */
+long hj_sys_enter(long nr, const long *args)
+{
+	hj_sud_selector = SEL_ALLOW;
+	int saved_errno = errno;
+	long r = trap(nr, args, NULL);
+	errno = saved_errno;
+	hj_sud_selector = SEL_BLOCK;
+	return r;
+}
+
+/* A SIGSYS that SUD did not send (seccomp's SECCOMP_RET_TRAP, kill):
+ * the program's, as it asked for it. */
+static void program_signal(int sig, siginfo_t *si, void *uc)
+{
+	void *h = program_sigsys.handler;
+	if (h == SIG_IGN)
+		return;
+	if (h == SIG_DFL) {
+		struct ksigaction dfl = { SIG_DFL, KSA_RESTORER, hj_gate_sigreturn, 0 };
+		raw(SYS_rt_sigaction, SIGSYS, (long)&dfl, 0, 8, 0, 0);
+		raw(SYS_tgkill, raw(SYS_getpid, 0, 0, 0, 0, 0, 0), raw(SYS_gettid, 0, 0, 0, 0, 0, 0), SIGSYS, 0, 0, 0);
+		return;
+	}
+	char sel = hj_sud_selector;
+	hj_sud_selector = SEL_BLOCK;	/* the program's code: its calls are seen */
+	if (program_sigsys.flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);
+	else
+		((void (*)(int))h)(sig);
+	hj_sud_selector = sel;
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	char sel = hj_sud_selector;
+	hj_sud_selector = SEL_ALLOW;	/* before anything that makes a call */
+	if (si->si_code != SYS_USER_DISPATCH) {
+		program_signal(sig, si, ucv);
+		hj_sud_selector = sel;
+		return;
+	}
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	int saved_errno = errno;
+	long a[HJ_MAXARGS] = { g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9] };
+	long nr = si->si_syscall;
+	g[REG_RAX] = trap(nr, a, uc);
+	errno = saved_errno;
+	/* the next call from this site goes through a stub, if it can */
+	if (hj_sud_rewrite && !hj_busy && g[REG_RIP] == (greg_t)si->si_call_addr)
+		hj_rewrite_site((uintptr_t)si->si_call_addr, nr);
+	hj_sud_selector = SEL_BLOCK;
+}
+
+/* ---- start ---- */
+
+bool hj_sud_start(void)
+{
+	const char *v = hj_env("HIJACK_SYSCALLS");
+	if (v && *v == '0') {
+		snprintf(why_off, sizeof why_off, "HIJACK_SYSCALLS=0");
+		return false;
+	}
+	struct ksigaction act = { (void *)on_sigsys, SA_SIGINFO | SA_NODEFER | SA_RESTART | KSA_RESTORER,
+				  hj_gate_sigreturn, 0 }, old;
+	long r = raw(SYS_rt_sigaction, SIGSYS, (long)&act, (long)&old, 8, 0, 0);
+	if (r != 0) {
+		snprintf(why_off, sizeof why_off, "SIGSYS handler refused (%s)", hj_strerror((int)-r));
+		return false;
+	}
+	if (!arm_thread()) {
+		raw(SYS_rt_sigaction, SIGSYS, (long)&old, 0, 8, 0, 0);
+		snprintf(why_off, sizeof why_off, "this kernel has no Syscall User Dispatch (Linux 5.11+)");
+		return false;
+	}
+	program_sigsys = old;
+	/* SIGSYS blocked when a syscall traps kills the thread */
+	uint64_t unblock = SIGBIT(SIGSYS);
+	raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, 0, 8, 0, 0);
+	hj_sud_on = true;
+	return true;
+}
+
+const char *hj_sud_why_off(void)
+{
+	return why_off;
+}
+
+/* In a forked child (fork's handlers): SUD is not inherited. */
+void hj_sud_forked(void)
+{
+	if (hj_sud_on)
+		arm_thread();
+}
+
+/* The trace and counts of a call made without hj_dispatch (a clone made
+ * in the gate): its line, once it returned. */
+void hj_sys_report(int row, const long *args, long kret)
+{
+	long a[HJ_MAXARGS];
+	memcpy(a, args, sizeof a);
+	struct hj_call c = { .id = row, .a = a, .asked = -1, .after = true };
+	c.ret = from_kernel(row, kret);
+	c.err = kret < 0 && kret >= -4095 ? (int)-kret : 0;
+	hj_busy++;
+	hj_report_call(&c);
+	hj_busy--;
+}
