@@ -33,6 +33,7 @@ bool hj_sud_on;
 HJ_TLS volatile char hj_sud_selector;
 HJ_TLS int hj_lib_call;
 HJ_TLS char hj_in_atfork;
+HJ_TLS char *hj_own_stack;
 
 /* The engine's work is ours: the system-call layer lets our calls through
  * (ALLOW) while it runs, and traps the program's (BLOCK) around it. */
@@ -281,6 +282,11 @@ void hj_report_small_stack(void)
 	hj_log(msg, sizeof msg - 1);
 }
 
+void hj_note_small_stack(void)
+{
+	small_stack |= 1;
+}
+
 static long dispatch(int id, long *a, hj_invoke_fn invoke);
 
 /* The stack is looked at before dispatch's own frame (several KB) exists. */
@@ -291,6 +297,8 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	if (hj_likely(sp >= stack_lo + STACK_NEEDED && sp < stack_hi))
 		return dispatch(id, a, invoke);
+	if (sp - (uintptr_t)hj_own_stack - STACK_NEEDED < HJ_OWN_STACK - STACK_NEEDED)
+		return dispatch(id, a, invoke);		/* the syscall layer's own stack */
 	if (hj_unlikely(!stack_room(id, sp))) {
 		small_stack |= 1;
 		return invoke(a);

@@ -45,6 +45,10 @@ static inline void hj_leave(void) { hj_busy--; hj_sel_sync(); }
  * not system calls (fopen, malloc, getaddrinfo...), or answered by the
  * vDSO without one (clock_gettime, gettimeofday, time). */
 bool hj_row_library_level(int id);
+/* The system-call layer's own stack of this thread (its lowest byte),
+ * where its work runs: dispatch knows it has room there. */
+extern HJ_TLS char *hj_own_stack;
+#define HJ_OWN_STACK (256 * 1024)
 /* The trace line and counts of a call the layer made without dispatch. */
 struct hj_call;
 void hj_report_call(struct hj_call *c);
@@ -78,6 +82,8 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke);
 void hj_exit_begin(void);
 void hj_exit_end(void);
 void hj_note_self(void);
+/* A call passed through for want of stack (said at the next chance). */
+void hj_note_small_stack(void);
 /* Says (once) that calls passed through for want of stack, if any did. */
 void hj_report_small_stack(void);
 /* Makes c fail with err: the result the call returns on that failure. */

@@ -38,11 +38,18 @@ hj_gate_syscall:
  * so that it is never trapped. The handler also sends the program's own
  * rt_sigreturn here (its restorer's syscall was trapped): with the
  * program's stack pointer untouched it returns from the program's frame. */
+	/* unwinders look up the frame description of (return address - 1):
+	 * this byte keeps that out of hj_gate_syscall's, so that they fall
+	 * back to reading the bytes below (glibc has the same nop) */
+	nop
 	.globl hj_gate_sigreturn
 	.hidden hj_gate_sigreturn
 	.type hj_gate_sigreturn, @function
 hj_gate_sigreturn:
-	movl $15, %eax		/* __NR_rt_sigreturn */
+	/* these very bytes (48 c7 c0 0f 00 00 00 0f 05), as glibc's
+	 * __restore_rt has them: unwinders (libgcc, for pthread_cancel and
+	 * C++ exceptions) know a signal frame by them */
+	movq $15, %rax		/* __NR_rt_sigreturn */
 	syscall
 	ud2
 	.size hj_gate_sigreturn, . - hj_gate_sigreturn
@@ -152,3 +159,28 @@ hj_gate_parent:
 hj_gate_end:
 
 	.section .note.GNU-stack, "", @progbits
+
+/* long hj_call_on_stack(long (*fn)(void *), void *arg, void *top): fn(arg)
+ * on another stack (sud.c: the layer's own, per thread). Outside the gate:
+ * it makes no system call. */
+	.text
+	.globl hj_call_on_stack
+	.hidden hj_call_on_stack
+	.type hj_call_on_stack, @function
+hj_call_on_stack:
+	.cfi_startproc
+	pushq %rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	movq %rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	movq %rdx, %rsp
+	movq %rdi, %rax
+	movq %rsi, %rdi
+	call *%rax
+	movq %rbp, %rsp
+	popq %rbp
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size hj_call_on_stack, . - hj_call_on_stack

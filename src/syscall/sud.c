@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -76,6 +77,8 @@ struct ksigaction {
 #define KSA_RESTORER 0x04000000
 
 static struct ksigaction program_sigsys;	/* the program's view of SIGSYS */
+/* The program's signal stack, as its sigaltstack calls set it. */
+static HJ_TLS uintptr_t alt_lo, alt_hi;
 
 static long raw(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -317,6 +320,11 @@ static long make_call(struct sys_call *s)
 	hj_sud_selector = SEL_ALLOW;
 	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork))
 		arm_thread();	/* a forked child: SUD is not inherited */
+	stack_t ss;
+	if (r == 0 && nr == SYS_sigaltstack && a[0] && hj_peek(&ss, (void *)a[0], sizeof ss)) {
+		alt_lo = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp;
+		alt_hi = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp + ss.ss_size;
+	}
 	return r;
 }
 
@@ -364,13 +372,16 @@ static long trap(long nr, const long *args, ucontext_t *uc)
 	return r;
 }
 
+static long trap_on_own_stack(long nr, const long *a, ucontext_t *uc, uintptr_t alt);
+
 /* A call from a rewritten site's stub (rewrite.c): as a trapped one,
  * without a signal frame. The stub has saved the program's registers. */
 long hj_sys_enter(long nr, const long *args)
 {
 	hj_sud_selector = SEL_ALLOW;
 	int saved_errno = errno;
-	long r = trap(nr, args, NULL);
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	long r = trap_on_own_stack(nr, args, NULL, sp >= alt_lo && sp < alt_hi ? alt_lo : 0);
 	errno = saved_errno;
 	hj_sud_selector = SEL_BLOCK;
 	return r;
@@ -398,6 +409,85 @@ static void program_signal(int sig, siginfo_t *si, void *uc)
 	hj_sud_selector = sel;
 }
 
+/* ---- the layer's own stack ----
+ * The handler's work (Ruby hooks, the trace) runs on a stack of ours, one
+ * per thread, not on the program's: a Go goroutine's stack is a few KB, a
+ * signal stack may be smaller still, and asking a thread for its bounds
+ * (pthread_getattr_np) takes a lock the interrupted code may hold. Stacks
+ * of threads that ended go back to a pool (the exit call is seen here). */
+static char *stack_pool[64];
+long hj_call_on_stack(long (*fn)(void *), void *arg, void *top);
+
+static char *stack_get(void)
+{
+	for (size_t i = 0; i < sizeof stack_pool / sizeof stack_pool[0]; i++) {
+		char *p = __atomic_exchange_n(&stack_pool[i], NULL, __ATOMIC_ACQ_REL);
+		if (p)
+			return p;
+	}
+	long p = raw(SYS_mmap, 0, HJ_OWN_STACK + 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (p < 0 && p >= -4095)
+		return NULL;
+	raw(SYS_mprotect, p, 4096, PROT_NONE, 0, 0, 0);	/* a guard below it */
+	return (char *)p + 4096;
+}
+
+static void stack_put(char *p)
+{
+	for (size_t i = 0; i < sizeof stack_pool / sizeof stack_pool[0]; i++) {
+		char *none = NULL;
+		if (__atomic_compare_exchange_n(&stack_pool[i], &none, p, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return;
+	}
+	raw(SYS_munmap, (long)(p - 4096), HJ_OWN_STACK + 4096, 0, 0, 0, 0);
+}
+
+struct trap_args {
+	long nr;
+	const long *a;
+	ucontext_t *uc;
+};
+
+static long trap_thunk(void *p)
+{
+	struct trap_args *t = p;
+	return trap(t->nr, t->a, t->uc);
+}
+
+/* trap() on our stack, unless already on it (a handler of the program's
+ * that ran during our real call, and trapped in turn), or unless the
+ * program's signal stack (from alt, 0 for none) is in use: the kernel puts
+ * a nested signal's frame at the top of that stack whenever the stack
+ * pointer is off it, which would overwrite the frame we return through.
+ * There, a call with too little room left passes through unhooked, as
+ * hj_dispatch does for small stacks. */
+#define ALT_NEEDED (32 * 1024)
+static long trap_on_own_stack(long nr, const long *a, ucontext_t *uc, uintptr_t alt)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	char *base = hj_own_stack;
+	bool on_it = base && sp - (uintptr_t)base < HJ_OWN_STACK;
+	if (nr == SYS_exit) {	/* the thread ends: its stack is for another */
+		if (base && !on_it) {
+			hj_own_stack = NULL;
+			stack_put(base);
+		}
+		return trap(nr, a, uc);
+	}
+	if (alt && !on_it && sp - alt < ALT_NEEDED) {
+		hj_note_small_stack();
+		struct sys_call s = { .nr = nr, .uc = uc };
+		memcpy(s.a, a, sizeof s.a);
+		return nr == SYS_rt_sigreturn || nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork ||
+		       nr == SYS_exit_group ? trap(nr, a, uc) : make_call(&s);
+	}
+	if (on_it || alt || (!base && !(base = hj_own_stack = stack_get())))
+		return trap(nr, a, uc);
+	struct trap_args t = { nr, a, uc };
+	return hj_call_on_stack(trap_thunk, &t, base + HJ_OWN_STACK);
+}
+
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	char sel = hj_sud_selector;
@@ -412,7 +502,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	long a[HJ_MAXARGS] = { g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9] };
 	long nr = si->si_syscall;
-	g[REG_RAX] = trap(nr, a, uc);
+	/* with a signal stack the frame is on it (SA_ONSTACK) */
+	g[REG_RAX] = trap_on_own_stack(nr, a, uc, uc->uc_stack.ss_flags == SS_DISABLE ? 0 : (uintptr_t)uc->uc_stack.ss_sp);
 	errno = saved_errno;
 	/* the next call from this site goes through a stub, if it can */
 	if (hj_sud_rewrite && !hj_busy && g[REG_RIP] == (greg_t)si->si_call_addr)
@@ -429,7 +520,9 @@ bool hj_sud_start(void)
 		snprintf(why_off, sizeof why_off, "HIJACK_SYSCALLS=0");
 		return false;
 	}
-	struct ksigaction act = { (void *)on_sigsys, SA_SIGINFO | SA_NODEFER | SA_RESTART | KSA_RESTORER,
+	/* SA_ONSTACK: on a thread with a signal stack (Go's), the frame goes
+	 * there, not on a goroutine's small stack */
+	struct ksigaction act = { (void *)on_sigsys, SA_SIGINFO | SA_NODEFER | SA_RESTART | SA_ONSTACK | KSA_RESTORER,
 				  hj_gate_sigreturn, 0 }, old;
 	long r = raw(SYS_rt_sigaction, SIGSYS, (long)&act, (long)&old, 8, 0, 0);
 	if (r != 0) {

@@ -39,7 +39,8 @@ static void sleep_ms(int ms)
 		;
 }
 
-static pid_t real_ppid;		/* getppid as the kernel says, no libc */
+static pid_t real_ppid;		/* the parent as the kernel says, without a getppid call
+				 * (hijack now sees even raw ones): /proc/self/stat */
 static atomic_long bad;		/* wrong results seen anywhere */
 static int devnull = -1;
 
@@ -724,7 +725,13 @@ static int mode_spawn(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	real_ppid = (pid_t)syscall(SYS_getppid);
+	/* pread, not read: the cases count the reads and getppids they make */
+	char stat[512] = "";
+	int sfd = open("/proc/self/stat", O_RDONLY);
+	if (sfd < 0 || pread(sfd, stat, sizeof stat - 1, 0) <= 0 || !strrchr(stat, ')') ||
+	    sscanf(strrchr(stat, ')'), ") %*c %d", &real_ppid) != 1)
+		return 99;
+	close(sfd);
 	devnull = open("/dev/null", O_WRONLY);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const char *mode = argc > 1 ? argv[1] : "";
