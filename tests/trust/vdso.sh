@@ -20,14 +20,15 @@ VC=$BIN/vdsoclock
 # run OPTS... -- CMD...: at most 60 s (a hang is a failure)
 run() { timeout 60 "$HIJACK" run --quiet "$@"; }
 
-# The vDSO's clock_gettime, gettimeofday and time, found by parsing it:
-# the fake year under --time, the real one bare.
+# The vDSO's clock_gettime, gettimeofday and time, found by parsing it,
+# and clock_gettime found by the dynamic loader (dlsym): the fake year
+# under --time, the real one bare.
 t_direct() {
 	local way
-	for way in clock_gettime gettimeofday time; do
+	for way in clock_gettime gettimeofday time dlsym; do
 		check_eq "$way bare" "$YEAR" "$("$VC" $way)"
 		check_eq "$way under --time" 2001 "$(run --time "$FROZEN" -- "$VC" $way 2>&1)"
-		check_eq "$way with a hook but no --time" "$YEAR" "$(run -e "Hijack.on(:$way) { }" -- "$VC" $way 2>&1)"
+		check_eq "$way with a hook but no --time" "$YEAR" "$(run -e "Hijack.on(:${way/dlsym/clock_gettime}) { }" -- "$VC" $way 2>&1)"
 	done
 	# an offset, applied once: ten years back
 	check_eq "clock_gettime under -3650d" "$(date -d '-3650 days' +%Y)" "$(run --time -3650d -- "$VC" clock_gettime 2>&1)"
