@@ -87,7 +87,7 @@ install: all
 	install -m 644 $(B)/libhijack.so $(DESTDIR)$(PREFIX)/lib/libhijack.so
 
 # what the tests and the demo run, beyond the build
-TEST_PKGS = ruby strace python3 valgrind clang libclang-rt-14-dev sqlite3 curl git xz-utils make gcc faketime
+TEST_PKGS = ruby strace python3 valgrind clang libclang-rt-14-dev sqlite3 curl git xz-utils make gcc faketime golang-go
 test-deps:
 	@./scripts/install-deps $(TEST_PKGS)
 

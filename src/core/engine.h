@@ -141,6 +141,9 @@ void hj_follow_exec_done(struct hj_call *c);
  * hj_dispatch_early (weak: the launcher, which shares this code, has none) */
 extern unsigned char hj_started;
 long hj_dispatch_early(int id, long *a, hj_invoke_fn invoke) __attribute__((weak));
+/* syscall/vdso.c: programs that look up the vDSO's clocks themselves
+ * find ours, when a clock call is wanted */
+void hj_vdso_hook(void);
 /* runaway.c: "64M", "1G" (k, M, G, T: powers of 1024); "2", "2s", "500ms" */
 bool hj_parse_bytes(const char *s, uint64_t *out);
 /* Whole numbers, refused (false) when they do not fit: no sign for u64 */

@@ -85,6 +85,7 @@ static void start(int argc, char **argv)
 		_exit(2);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	hj_follow_init();
+	hj_vdso_hook();		/* after the scripts: their hooks say which clocks are wanted */
 	__atomic_store_n(&hj_started, 1, __ATOMIC_RELEASE);
 	hj_leave();
 }
