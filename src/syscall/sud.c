@@ -61,6 +61,9 @@
 #define SEL_BLOCK 1
 #define GATE_FRAME 392		/* gate.S: the parent's frame below its red zone */
 #define SIGBIT(s) (1ull << ((s) - 1))
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM ((int)(1u << 31))	/* Linux 4.7 */
+#endif
 
 extern char hj_gate_start[], hj_gate_end[], hj_gate_sigreturn[];
 extern char hj_gate_clone_newstack[], hj_gate_clone_samestack[];
@@ -225,6 +228,44 @@ static long sigprocmask_call(const long *a, ucontext_t *uc)
 	return 0;
 }
 
+/* The program's signal stacks are registered with SS_AUTODISARM: while a
+ * handler runs on one, the kernel takes it away (and gives it back at
+ * sigreturn), so that a signal arriving while our work runs on our own
+ * stack lands on our stack, not on top of the frame we return through.
+ * The program is told the flags it gave. */
+static HJ_TLS bool alt_own_disarm;	/* the program asked for SS_AUTODISARM itself */
+
+static long sigaltstack_call(const long *a)
+{
+	stack_t ss, old;
+	long r;
+	bool set = a[0] != 0;
+	if (set) {
+		if (!hj_peek(&ss, (void *)a[0], sizeof ss))
+			return -EFAULT;
+		bool own = ss.ss_flags & SS_AUTODISARM;
+		if (!(ss.ss_flags & SS_DISABLE))
+			ss.ss_flags |= SS_AUTODISARM;
+		r = raw(SYS_sigaltstack, (long)&ss, (long)&old, 0, 0, 0, 0);
+		if (r == 0) {
+			alt_lo = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp;
+			alt_hi = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp + ss.ss_size;
+		}
+		bool before = alt_own_disarm;
+		if (r == 0)
+			alt_own_disarm = own;
+		if (r == 0 && !before)
+			old.ss_flags &= ~SS_AUTODISARM;
+	} else {
+		r = raw(SYS_sigaltstack, 0, (long)&old, 0, 0, 0, 0);
+		if (r == 0 && !alt_own_disarm)
+			old.ss_flags &= ~SS_AUTODISARM;
+	}
+	if (r == 0 && a[1] && !hj_poke((void *)a[1], &old, sizeof old))
+		return -EFAULT;
+	return r;
+}
+
 /* A mask the call installs while it waits, without SIGSYS: a handler run
  * meanwhile must be able to trap. */
 static bool strip_mask(long *slot, uint64_t *copy)
@@ -274,6 +315,7 @@ static long make_call(struct sys_call *s)
 {
 	long *a = s->a, nr = s->nr;
 	uint64_t m1, m2;
+	hj_sud_selector = SEL_ALLOW;	/* what we do around the call is ours */
 	switch (nr) {
 	case SYS_rt_sigaction:
 		return sigaction_call(a);
@@ -312,6 +354,8 @@ static long make_call(struct sys_call *s)
 	case SYS_exit_group:
 	case SYS_exit:
 		return 0;	/* made after the dispatch: hj_sys_trap */
+	case SYS_sigaltstack:
+		return sigaltstack_call(a);
 	}
 	/* the real call: the selector says BLOCK meanwhile, so that a signal
 	 * handler of the program that runs during a blocking call is seen */
@@ -320,11 +364,6 @@ static long make_call(struct sys_call *s)
 	hj_sud_selector = SEL_ALLOW;
 	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork))
 		arm_thread();	/* a forked child: SUD is not inherited */
-	stack_t ss;
-	if (r == 0 && nr == SYS_sigaltstack && a[0] && hj_peek(&ss, (void *)a[0], sizeof ss)) {
-		alt_lo = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp;
-		alt_hi = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp + ss.ss_size;
-	}
 	return r;
 }
 
@@ -381,7 +420,8 @@ long hj_sys_enter(long nr, const long *args)
 	hj_sud_selector = SEL_ALLOW;
 	int saved_errno = errno;
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	long r = trap_on_own_stack(nr, args, NULL, sp >= alt_lo && sp < alt_hi ? alt_lo : 0);
+	(void)sp;	/* the program's signal stacks are disarmed while in use (below) */
+	long r = trap_on_own_stack(nr, args, NULL, 0);
 	errno = saved_errno;
 	hj_sud_selector = SEL_BLOCK;
 	return r;
@@ -416,6 +456,7 @@ static void program_signal(int sig, siginfo_t *si, void *uc)
  * (pthread_getattr_np) takes a lock the interrupted code may hold. Stacks
  * of threads that ended go back to a pool (the exit call is seen here). */
 static char *stack_pool[64];
+static HJ_TLS int own_depth;
 long hj_call_on_stack(long (*fn)(void *), void *arg, void *top);
 
 static char *stack_get(void)
@@ -482,10 +523,22 @@ static long trap_on_own_stack(long nr, const long *a, ucontext_t *uc, uintptr_t 
 		return nr == SYS_rt_sigreturn || nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork ||
 		       nr == SYS_exit_group ? trap(nr, a, uc) : make_call(&s);
 	}
-	if (on_it || alt || (!base && !(base = hj_own_stack = stack_get())))
+	/* own_depth: nested in our own work (a signal arrived during the real
+	 * call, and the kernel may have moved us to the program's signal
+	 * stack): our stack is in use, the work stays where it is. A program
+	 * that left a handler by siglongjmp left the count behind: a call made
+	 * from neither our stack nor a signal stack says so. */
+	uintptr_t psp = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] : sp;
+	if (own_depth && !(base && psp - (uintptr_t)base < HJ_OWN_STACK) && !(psp >= alt_lo && psp < alt_hi) &&
+	    !(uc && uc->uc_stack.ss_flags != SS_DISABLE && psp - (uintptr_t)uc->uc_stack.ss_sp < uc->uc_stack.ss_size))
+		own_depth = 0;
+	if (on_it || alt || own_depth || (!base && !(base = hj_own_stack = stack_get())))
 		return trap(nr, a, uc);
 	struct trap_args t = { nr, a, uc };
-	return hj_call_on_stack(trap_thunk, &t, base + HJ_OWN_STACK);
+	own_depth++;
+	long r = hj_call_on_stack(trap_thunk, &t, base + HJ_OWN_STACK);
+	own_depth--;
+	return r;
 }
 
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
@@ -502,8 +555,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	long a[HJ_MAXARGS] = { g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9] };
 	long nr = si->si_syscall;
-	/* with a signal stack the frame is on it (SA_ONSTACK) */
-	g[REG_RAX] = trap_on_own_stack(nr, a, uc, uc->uc_stack.ss_flags == SS_DISABLE ? 0 : (uintptr_t)uc->uc_stack.ss_sp);
+	/* with a signal stack the frame is on it (SA_ONSTACK), and our work
+	 * may leave it only if the kernel disarmed it meanwhile */
+	int ssf = uc->uc_stack.ss_flags;
+	g[REG_RAX] = trap_on_own_stack(nr, a, uc, ssf == SS_DISABLE || (ssf & SS_AUTODISARM) ? 0 : (uintptr_t)uc->uc_stack.ss_sp);
 	errno = saved_errno;
 	/* the next call from this site goes through a stub, if it can */
 	if (hj_sud_rewrite && !hj_busy && g[REG_RIP] == (greg_t)si->si_call_addr)
