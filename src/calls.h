@@ -2,6 +2,7 @@
 #ifndef HIJACK_CALLS_H
 #define HIJACK_CALLS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum hj_group {
@@ -9,6 +10,7 @@ enum hj_group {
 	G_MEMORY = 1 << 3, G_CLOCK = 1 << 4, G_PROCESS = 1 << 5,
 	/* not a system call: traced only when named, or by %memory */
 	G_ALLOC = 1 << 6,
+	G_SIGNAL = 1 << 7, G_IPC = 1 << 8, G_CREDS = 1 << 9,
 };
 
 /* How one argument is shown to Ruby, matched by filters and traced. */
@@ -47,10 +49,12 @@ enum hj_ret {
 enum hj_call_id {
 #define CALL(name, ...) HJ_##name,
 #define HAND CALL
+#define SYS CALL
 #define VARIANT(sym, name)
 #include "calls.def"
 #undef CALL
 #undef HAND
+#undef SYS
 #undef VARIANT
 	HJ_NCALLS
 };
@@ -69,9 +73,24 @@ struct hj_call_info {
 	enum hj_ret ret;
 	int nargs;
 	struct hj_arg_info args[HJ_MAXARGS];
+	bool sys_only;		/* a SYS row: no libc wrapper of ours */
 };
 
 extern const struct hj_call_info hj_calls[HJ_NCALLS];
+
+/* System call numbers (src/syscall/sysnr.def). HJ_NSYSNR is the highest
+ * number + 1: the size of a union of one char[nr + 1] per call. */
+union hj_sysnr_span {
+#define NR(nr, name) char name[nr + 1];
+#include "syscall/sysnr.def"
+#undef NR
+};
+#define HJ_NSYSNR ((int)sizeof(union hj_sysnr_span))
+/* Row id of each system call number, -1 where the kernel has none. */
+extern const short hj_sys_row[HJ_NSYSNR];
+/* The system call number a row is, or -1 (libc functions that are not
+ * one system call: fopen, malloc, getaddrinfo...). */
+int hj_row_sysnr(int id);
 
 /* Id of a call by its plain name, one of its twins or the name strace
  * prints for it (newfstatat, faccessat2, pselect6...), or -1. */
