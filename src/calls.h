@@ -29,6 +29,28 @@ enum hj_kind {
 	K_TIMEB_OUT,		/* ftime's struct timeb: Float seconds */
 	K_COND,			/* a pthread_cond_t: Ruby reads the clock it waits on */
 	K_TIMERP,		/* timer_create's timer_t *: Ruby reads the new timer */
+	/* system calls (SYS rows, mostly); shown as strace shows them */
+	K_STR_OUT,		/* a string the call fills (getcwd) */
+	K_SIGSET, K_SIGSET_OUT,	/* the kernel's 64-bit signal set: [INT TERM] */
+	K_SIGACTION, K_SIGACTION_OUT,	/* the kernel's struct sigaction */
+	K_SIGHOW,		/* SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK */
+	K_STACK, K_STACK_OUT,	/* sigaltstack's stack_t */
+	K_MADVICE, K_MREMAP,	/* madvise's advice, mremap's flags */
+	K_ARCHPRCTL,		/* arch_prctl's code */
+	K_RLIMIT_RES, K_RLIMIT, K_RLIMIT_OUT,	/* RLIMIT_*, struct rlimit */
+	K_GRND,			/* getrandom's flags */
+	K_FUTEXOP,		/* futex's operation */
+	K_FUTEXARG,		/* futex's val, timeout, uaddr2, val3: the op says which */
+	K_WAITOPT,		/* WNOHANG|__WALL... */
+	K_WSTATUS,		/* a wait status, filled by the call */
+	K_CLONEFLAGS,		/* clone's flags (and exit signal) */
+	K_CLONEARG,		/* clone's stack, tids and tls: the flags say which */
+	K_CLONEARGS,		/* clone3's struct clone_args */
+	K_UTSNAME, K_SYSINFO, K_STATFS,	/* structs the call fills */
+	K_DIRENTS,		/* getdents' buffer: the entries it got */
+	K_CPUSET,		/* a CPU mask: [0 1] */
+	K_FADVICE,		/* POSIX_FADV_* */
+	K_XATTRFLAGS,		/* XATTR_CREATE, XATTR_REPLACE */
 };
 
 /* What the result means, and what failing the call returns. */
