@@ -51,6 +51,7 @@ enum hj_kind {
 	K_CPUSET,		/* a CPU mask: [0 1] */
 	K_FADVICE,		/* POSIX_FADV_* */
 	K_XATTRFLAGS,		/* XATTR_CREATE, XATTR_REPLACE */
+	K_PRCTL, K_PRCTLARG,	/* prctl's option; its arguments: the option says which */
 };
 
 /* What the result means, and what failing the call returns. */

@@ -299,6 +299,7 @@ static const struct xlat file_types[] = {
 	X(S_IFREG), X(S_IFDIR), X(S_IFCHR), X(S_IFBLK), X(S_IFIFO), X(S_IFLNK), X(S_IFSOCK),
 };
 static const struct xlat mode_bits[] = { X(S_ISUID), X(S_ISGID), X(S_ISVTX) };
+static const struct xlat close_range_flags[] = { { 2, "CLOSE_RANGE_UNSHARE" }, { 4, "CLOSE_RANGE_CLOEXEC" } };
 static const struct xlat eai_codes[] = {
 	X(EAI_BADFLAGS), X(EAI_NONAME), X(EAI_AGAIN), X(EAI_FAIL), X(EAI_NODATA),
 	X(EAI_FAMILY), X(EAI_SOCKTYPE), X(EAI_SERVICE), X(EAI_ADDRFAMILY), X(EAI_MEMORY),
@@ -980,6 +981,8 @@ static int number_arg(struct hj_buf *b, const struct arg_ctx *x)
 			FLAGS(b, statx_mask, u, "STATX_???");
 		else if (id == HJ_ioctl)
 			ioctl_req(b, u);
+		else if (id == HJ_close_range)
+			FLAGS(b, close_range_flags, u, "CLOSE_RANGE_???");
 		else {
 			hj_printf(b, x->json ? "%lu" : "%#lx", u);
 			return RAW;
@@ -1141,6 +1144,12 @@ static const struct xlat fadvices[] = {
 	X(POSIX_FADV_NORMAL), X(POSIX_FADV_RANDOM), X(POSIX_FADV_SEQUENTIAL),
 	X(POSIX_FADV_WILLNEED), X(POSIX_FADV_DONTNEED), X(POSIX_FADV_NOREUSE),
 };
+/* the flags of calls that make a descriptor: O_ values, their own names */
+static const struct xlat efd_flags[] = { { 1, "EFD_SEMAPHORE" }, { O_CLOEXEC, "EFD_CLOEXEC" }, { O_NONBLOCK, "EFD_NONBLOCK" } };
+static const struct xlat epoll_flags[] = { { O_CLOEXEC, "EPOLL_CLOEXEC" } };
+static const struct xlat in_flags[] = { { O_NONBLOCK, "IN_NONBLOCK" }, { O_CLOEXEC, "IN_CLOEXEC" } };
+static const struct xlat tfd_flags[] = { { O_CLOEXEC, "TFD_CLOEXEC" }, { O_NONBLOCK, "TFD_NONBLOCK" } };
+static const struct xlat sfd_flags[] = { { O_CLOEXEC, "SFD_CLOEXEC" }, { O_NONBLOCK, "SFD_NONBLOCK" } };
 static const struct xlat xattr_flags[] = { { 1, "XATTR_CREATE" }, { 2, "XATTR_REPLACE" } };
 static const struct xlat fs_magics[] = {
 	{ 0xef53, "EXT2_SUPER_MAGIC" }, { 0x01021994, "TMPFS_MAGIC" }, { 0x9fa0, "PROC_SUPER_MAGIC" },
@@ -1217,6 +1226,16 @@ static int file_arg(struct hj_buf *b, const struct arg_ctx *x)
 			open_mode(b, v);
 		else if (id == HJ_accept4)
 			FLAGS(b, sock_flags, v, "SOCK_???");
+		else if (id == HJ_eventfd2)
+			FLAGS(b, efd_flags, v, "EFD_???");
+		else if (id == HJ_epoll_create1)
+			FLAGS(b, epoll_flags, v, "EPOLL_???");
+		else if (id == HJ_inotify_init1)
+			FLAGS(b, in_flags, v, "IN_???");
+		else if (id == HJ_timerfd_create)
+			FLAGS(b, tfd_flags, v, "TFD_???");
+		else if (id == HJ_signalfd4)
+			FLAGS(b, sfd_flags, v, "SFD_???");
 		else
 			FLAGS(b, open_flags, v, "O_???");
 		return TXT;
@@ -1586,8 +1605,9 @@ static const struct xlat clone_flags[] = {
 	{ 0x80ul, "CLONE_NEWTIME" },
 };
 #define CLONE_TIDS_CHILD (0x1000000ul | 0x200000ul)	/* CHILD_SETTID, CHILD_CLEARTID */
+/* strace's names and order (WUNTRACED is WSTOPPED) */
 static const struct xlat wait_opts[] = {
-	X(WNOHANG), X(WUNTRACED), X(WCONTINUED), X(WEXITED), X(WNOWAIT),
+	X(WNOHANG), X(WSTOPPED), X(WEXITED), X(WCONTINUED), X(WNOWAIT),
 	{ 0x20000000, "__WNOTHREAD" }, { 0x40000000, "__WALL" }, { 0x80000000, "__WCLONE" },
 };
 static const struct xlat arch_codes[] = {
@@ -1748,6 +1768,10 @@ static int clone3_args(struct hj_buf *b, const struct arg_ctx *x)
 	if (ca.flags & 0x400000000ul)
 		hj_printf(b, ", cgroup=%lu", (unsigned long)ca.cgroup);
 	hj_puts(b, "}");
+	/* what the call wrote back, as strace adds it */
+	int tid;
+	if (x->done && (ca.flags & 0x100000) && ca.parent_tid && hj_peek(&tid, (const void *)ca.parent_tid, sizeof tid))
+		hj_printf(b, " => {parent_tid=[%d]}", tid);
 	return TXT;
 }
 
@@ -1792,26 +1816,81 @@ static int futex_arg(struct hj_buf *b, const struct arg_ctx *x)
 			return TXT;
 		}
 		if (op == F_WAKE_OP) {
+			/* strace 6's form: each field shifted into place */
 			unsigned wop = v >> 28 & 7, cmp = v >> 24 & 15;
-			hj_puts(b, "FUTEX_OP(");
 			if (v >> 31)
-				hj_puts(b, "FUTEX_OP_OPARG_SHIFT|");
+				hj_puts(b, "FUTEX_OP_OPARG_SHIFT<<28|");
 			if (wop < N(wake_ops))
-				hj_puts(b, wake_ops[wop]);
+				hj_printf(b, "%s<<28|", wake_ops[wop]);
 			else
-				hj_printf(b, "%u", wop);
-			hj_printf(b, ", %u, ", v >> 12 & 0xfff);
+				hj_printf(b, "%u<<28 /* FUTEX_OP_??? */|", wop);
+			hj_printf(b, v >> 12 & 0xfff ? "%#x<<12|" : "%u<<12|", v >> 12 & 0xfff);
 			if (cmp < N(wake_cmps))
-				hj_puts(b, wake_cmps[cmp]);
+				hj_printf(b, "%s<<24|", wake_cmps[cmp]);
 			else
-				hj_printf(b, "%u", cmp);
-			hj_printf(b, ", %u)", v & 0xfff);
+				hj_printf(b, "%u<<24 /* FUTEX_OP_CMP_??? */|", cmp);
+			hj_printf(b, "%#x", v & 0xfff);
 			return TXT;
 		}
 		if (op == F_CMP_REQUEUE || op == F_CMP_REQUEUE_PI)
 			hj_printf(b, "%u", v);
 		else if (unknown)
 			hj_printf(b, x->json ? "%u" : "%#x", v);
+		return RAW;
+	}
+}
+
+static const struct xlat prctl_opts[] = {
+	{ 1, "PR_SET_PDEATHSIG" }, { 2, "PR_GET_PDEATHSIG" }, { 3, "PR_GET_DUMPABLE" },
+	{ 4, "PR_SET_DUMPABLE" }, { 7, "PR_GET_KEEPCAPS" }, { 8, "PR_SET_KEEPCAPS" },
+	{ 15, "PR_SET_NAME" }, { 16, "PR_GET_NAME" }, { 21, "PR_GET_SECCOMP" }, { 22, "PR_SET_SECCOMP" },
+	{ 23, "PR_CAPBSET_READ" }, { 24, "PR_CAPBSET_DROP" }, { 29, "PR_SET_TIMERSLACK" },
+	{ 30, "PR_GET_TIMERSLACK" }, { 35, "PR_SET_MM" }, { 36, "PR_SET_CHILD_SUBREAPER" },
+	{ 37, "PR_GET_CHILD_SUBREAPER" }, { 38, "PR_SET_NO_NEW_PRIVS" }, { 39, "PR_GET_NO_NEW_PRIVS" },
+	{ 41, "PR_SET_THP_DISABLE" }, { 42, "PR_GET_THP_DISABLE" }, { 47, "PR_CAP_AMBIENT" },
+	{ 0x53564d41, "PR_SET_VMA" }, { 0x59616d61, "PR_SET_PTRACER" },
+};
+
+/* prctl(option, arg2...): the arguments an option takes, as strace
+ * shows them; an option it does not know shows all four in hex */
+static int prctl_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const long op = x->c->a[0];
+	int sig;
+	switch (op) {
+	case 1:		/* PR_SET_PDEATHSIG */
+		if (x->i != 1)
+			return RAW;
+		signame(b, (int)x->v);
+		return TXT;
+	case 2:		/* PR_GET_PDEATHSIG */
+		if (x->i != 1)
+			return RAW;
+		if (!x->p || !x->done || !hj_peek(&sig, x->p, sizeof sig))
+			return ADDR;
+		hj_puts(b, "[");
+		signame(b, sig);
+		hj_puts(b, "]");
+		return TXT;
+	case 15: case 16:	/* PR_SET_NAME, PR_GET_NAME */
+		if (x->i != 1)
+			return RAW;
+		if (!x->p || (op == 16 && !x->done))
+			return ADDR;
+		str(b, x->p, 15, x->json, false);
+		return RAW;
+	case 3: case 7: case 21: case 30: case 39: case 42:	/* the getters of a value they return */
+		return RAW;
+	case 4: case 8: case 23: case 24: case 29: case 36: case 41:	/* setters of one value */
+		if (x->i != 1)
+			return RAW;
+		hj_printf(b, "%lu", (unsigned long)x->v);
+		return RAW;
+	case 38:	/* PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0 */
+		hj_printf(b, "%lu", (unsigned long)x->v);
+		return RAW;
+	default:
+		hj_printf(b, x->json ? "%lu" : "%#lx", (unsigned long)x->v);
 		return RAW;
 	}
 }
@@ -1879,6 +1958,11 @@ static int process_arg(struct hj_buf *b, const struct arg_ctx *x)
 	case K_ARCHPRCTL:
 		SYM(b, arch_codes, (unsigned)x->v, "ARCH_???");
 		return TXT;
+	case K_PRCTL:
+		SYM(b, prctl_opts, (unsigned)x->v, "PR_???");
+		return TXT;
+	case K_PRCTLARG:
+		return prctl_arg(b, x);
 	case K_RLIMIT_RES:
 		SYM(b, rlimits, (unsigned)x->v, "RLIMIT_???");
 		return TXT;
@@ -1970,6 +2054,7 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 	case K_PIDP: case K_WAITOPT: case K_WSTATUS: case K_CLONEFLAGS: case K_CLONEARG:
 	case K_CLONEARGS: case K_FUTEXOP: case K_FUTEXARG: case K_ARCHPRCTL: case K_RLIMIT_RES:
 	case K_RLIMIT: case K_RLIMIT_OUT: case K_GRND: case K_UTSNAME: case K_SYSINFO: case K_CPUSET:
+	case K_PRCTL: case K_PRCTLARG:
 		r = process_arg(b, &x);
 		break;
 	}

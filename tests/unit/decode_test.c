@@ -579,8 +579,12 @@ static void syscalls(void)
 	  futex, -1, ETIMEDOUT, 0x7ffd99200e1c, 0, 0, L(&ts), 0, 0);
 	T("futex(0x7f0000001000, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2147483647, 0x7f0000002000, 0) = 1",
 	  futex, 1, 0, 0x7f0000001000, 4 | 128, 1, 2147483647, 0x7f0000002000, 0);
-	T("futex(0x7f0000001000, FUTEX_WAKE_OP_PRIVATE, 1, 1, 0x7f0000002000, FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_GT, 1)) = 1",
-	  futex, 1, 0, 0x7f0000001000, 5 | 128, 1, 1, 0x7f0000002000, 0x04000001);
+	T("futex(0x7fff6e4b631c, FUTEX_WAKE_OP_PRIVATE, 1, 1, 0x7fff6e4b6318, FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1) = 0",
+	  futex, 0, 0, 0x7fff6e4b631c, 5 | 128, 1, 1, 0x7fff6e4b6318, 0x04000001);
+	T("futex(0x7fff6e4b631c, FUTEX_WAKE_BITSET, 1, FUTEX_BITSET_MATCH_ANY) = 0", futex, 0, 0, 0x7fff6e4b631c, 10, 1, 0, 0, 0xffffffff);
+	T("futex(0x7fff6e4b631c, FUTEX_REQUEUE, 1, 5, 0x7fff6e4b6318) = 0", futex, 0, 0, 0x7fff6e4b631c, 3, 1, 5, 0x7fff6e4b6318, 0);
+	T("futex(0x7fff6e4b631c, 0x63 /* FUTEX_??? */, 1, 0x5, 0x7fff6e4b6318, 0x7) = -1 ENOSYS (Function not implemented)",
+	  futex, -1, ENOSYS, 0x7fff6e4b631c, 99, 1, 5, 0x7fff6e4b6318, 7);
 	T("futex(0x7f0000001000, FUTEX_UNLOCK_PI_PRIVATE) = 0", futex, 0, 0, 0x7f0000001000, 7 | 128, 0, 0, 0, 0);
 
 	int status = 3 << 8;
@@ -590,6 +594,8 @@ static void syscalls(void)
 	status = SIGSEGV | 0x80;
 	T("wait4(12354, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}], __WALL, NULL) = 12354",
 	  wait4, 12354, 0, 12354, L(&status), __WALL, 0);
+	status = (SIGSTOP << 8) | 0x7f;
+	T("wait4(3046, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WSTOPPED, NULL) = 3046", wait4, 3046, 0, 3046, L(&status), WUNTRACED, 0);
 	T("wait4(-1, 0x7fff7e6d4490, WNOHANG, NULL) = -1 ECHILD (No child processes)", wait4, -1, ECHILD, -1, 0x7fff7e6d4490, WNOHANG, 0);
 	T("wait4(-1, 0x7fff7e6d4490, WNOHANG, NULL) = 0", wait4, 0, 0, -1, 0x7fff7e6d4490, WNOHANG, 0);
 	B("wait4(-1, 0x7fff7e6d4490, 0, NULL)", wait4, -1, 0x7fff7e6d4490, 0, 0);
@@ -604,6 +610,17 @@ static void syscalls(void)
 	ca.stack = 0x7f0000010000;
 	ca.stack_size = 0x9000;
 	T("clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f0000010000, stack_size=0x9000}, 88) = 12356", clone3, 12356, 0, L(&ca), 88);
+	int ptid = 3045;
+	ca = (struct clone_args){ .flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+				  .child_tid = L(&ptid), .parent_tid = L(&ptid), .stack = 0x7f9d72785000, .stack_size = 0x7fff80, .tls = 0x7f9d72f856c0 };
+	snprintf(want, sizeof want, "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, "
+		 "child_tid=%p, parent_tid=%p, exit_signal=0, stack=0x7f9d72785000, stack_size=0x7fff80, tls=0x7f9d72f856c0} => {parent_tid=[3045]}, 88) = 3045",
+		 (void *)&ptid, (void *)&ptid);
+	T(want, clone3, 3045, 0, L(&ca), 88);
+	struct ksigaction rh = { 0, SA_RESTORER_ | (unsigned long)(long)(int)(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_RESETHAND | SA_SIGINFO), 0x7f9d72fc5050, 0 };
+	T("rt_sigaction(SIGCHLD, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=SA_RESTORER|SA_RESETHAND|SA_SIGINFO|SA_NOCLDSTOP|SA_NOCLDWAIT|0xffffffff00000000, sa_restorer=0x7f9d72fc5050}, NULL, 8) = 0",
+	  rt_sigaction, 0, 0, SIGCHLD, L(&rh), 0, 8);
+	T("sigaltstack(NULL, {ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}) = 0", sigaltstack, 0, 0, 0, L(&oss));
 	T("unshare(CLONE_NEWNS|CLONE_NEWUSER) = 0", unshare, 0, 0, CLONE_NEWNS | CLONE_NEWUSER);
 
 	struct utsname un = { .sysname = "Linux", .nodename = "vm" };
@@ -654,6 +671,20 @@ static void syscalls(void)
 	T("setxattr(\"/tmp/x\", \"user.k\", \"v\", 1, XATTR_CREATE) = 0", setxattr, 0, 0, L("/tmp/x"), L("user.k"), L("v"), 1, 1);
 	B("exit(0)", exit, 0);
 	T("exit_group(0) = <void>", exit_group, 0, 0, 0);
+
+	T("prctl(PR_SET_NAME, \"abc\") = 0", prctl, 0, 0, 15, L("abc"), 0, 0, 0);
+	T("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0", prctl, 0, 0, 1, SIGKILL, 0, 0, 0);
+	T("prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) = 0", prctl, 0, 0, 38, 1, 0, 0, 0);
+	T("prctl(PR_GET_DUMPABLE) = 1", prctl, 1, 0, 3, 0, 0, 0, 0);
+	T("prctl(0x4000 /* PR_??? */, 0x1, 0, 0, 0) = -1 EINVAL (Invalid argument)", prctl, -1, EINVAL, 0x4000, 1, 0, 0, 0);
+	T("eventfd2(0, EFD_SEMAPHORE|EFD_CLOEXEC|EFD_NONBLOCK) = 3", eventfd2, 3, 0, 0, 1 | O_CLOEXEC | O_NONBLOCK);
+	T("epoll_create1(EPOLL_CLOEXEC) = 4", epoll_create1, 4, 0, O_CLOEXEC);
+	T("inotify_init1(IN_NONBLOCK|IN_CLOEXEC) = 3", inotify_init1, 3, 0, O_CLOEXEC | O_NONBLOCK);
+	T("timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC|TFD_NONBLOCK) = 4", timerfd_create, 4, 0, CLOCK_MONOTONIC, O_CLOEXEC | O_NONBLOCK);
+	set = SIGBIT(SIGUSR1);
+	T("signalfd4(-1, [USR1], 8, SFD_CLOEXEC|SFD_NONBLOCK) = 5", signalfd4, 5, 0, -1, L(&set), 8, O_CLOEXEC | O_NONBLOCK);
+	T("close_range(3, 4294967295, CLOSE_RANGE_CLOEXEC) = 0", close_range, 0, 0, 3, 0xffffffff, 4);
+	T("close_range(100, 199, 0) = 0", close_range, 0, 0, 100, 199, 0);
 
 	/* libc rows with a signal set */
 	set = SIGBIT(SIGINT);
