@@ -752,6 +752,7 @@ static void json_every_kind(void)
 	static _Alignas(16) unsigned char zeros[8192], ones[8192];
 	memset(ones, 0xff, sizeof ones);
 	ones[100] = 0;
+	memset(ones + sizeof ones - 16, 0, 16);	/* an envp walk ends inside it */
 	const long values[] = { 0, 1, -1, 0x10, L(zeros), L(ones), 0x7ffffffff000 };
 	const long rets[] = { -1, 0, 8 };
 	int bad = 0, checked = 0;
