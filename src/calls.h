@@ -52,6 +52,9 @@ enum hj_kind {
 	K_FADVICE,		/* POSIX_FADV_* */
 	K_XATTRFLAGS,		/* XATTR_CREATE, XATTR_REPLACE */
 	K_PRCTL, K_PRCTLARG,	/* prctl's option; its arguments: the option says which */
+	K_SIGMASK6,		/* pselect6's { const sigset_t *, size_t } */
+	K_SIGEVENT,		/* struct sigevent */
+	K_RUSAGE_OUT,		/* struct rusage, filled by the call */
 };
 
 /* What the result means, and what failing the call returns. */

@@ -1494,6 +1494,30 @@ static void sigaction_struct(struct hj_buf *b, const struct kernel_sigaction *sa
 	hj_puts(b, "}");
 }
 
+static const struct xlat sigev_notifies[] = {
+	X(SIGEV_SIGNAL), X(SIGEV_NONE), X(SIGEV_THREAD), { 4, "SIGEV_THREAD_ID" },
+};
+
+static void sigevent_struct(struct hj_buf *b, const struct sigevent *ev)
+{
+	hj_puts(b, "{");
+	if (ev->sigev_value.sival_ptr)
+		hj_printf(b, "sigev_value={sival_int=%d, sival_ptr=%p}, ", ev->sigev_value.sival_int, ev->sigev_value.sival_ptr);
+	if (ev->sigev_notify != SIGEV_NONE) {
+		hj_puts(b, "sigev_signo=");
+		signame(b, ev->sigev_signo);
+		hj_puts(b, ", ");
+	}
+	hj_puts(b, "sigev_notify=");
+	SYM(b, sigev_notifies, (unsigned)ev->sigev_notify, "SIGEV_???");
+	if (ev->sigev_notify == 4)
+		hj_printf(b, ", sigev_notify_thread_id=%d", ev->_sigev_un._tid);
+	else if (ev->sigev_notify == SIGEV_THREAD)
+		hj_printf(b, ", sigev_notify_function=%p, sigev_notify_attributes=%p",
+			  (void *)ev->_sigev_un._sigev_thread._function, (void *)ev->_sigev_un._sigev_thread._attribute);
+	hj_puts(b, "}");
+}
+
 static int signal_arg(struct hj_buf *b, const struct arg_ctx *x)
 {
 	const enum hj_kind k = x->ai->kind;
@@ -1502,6 +1526,8 @@ static int signal_arg(struct hj_buf *b, const struct arg_ctx *x)
 		uint64_t set;
 		struct kernel_sigaction sa;
 		stack_t st;
+		struct sigevent ev;
+		struct { const void *ss; size_t len; } mask6;
 	} u;
 	if (k == K_SIGNAL) {
 		signame(b, (int)x->v);
@@ -1523,6 +1549,23 @@ static int signal_arg(struct hj_buf *b, const struct arg_ctx *x)
 		if (!hj_peek(&u.sa, x->p, sizeof u.sa))
 			return ADDR;
 		sigaction_struct(b, &u.sa);
+		return TXT;
+	case K_SIGEVENT:
+		if (!hj_peek(&u.ev, x->p, sizeof u.ev))
+			return ADDR;
+		sigevent_struct(b, &u.ev);
+		return TXT;
+	case K_SIGMASK6:
+		if (!hj_peek(&u.mask6, x->p, sizeof u.mask6))
+			return ADDR;
+		hj_puts(b, "{sigmask=");
+		if (!u.mask6.ss)
+			hj_puts(b, "NULL");
+		else if (hj_peek(&u.set, u.mask6.ss, sizeof u.set))
+			sigset_text(b, u.set);
+		else
+			hj_printf(b, "%p", u.mask6.ss);
+		hj_printf(b, ", sigsetsize=%zu}", u.mask6.len);
 		return TXT;
 	default:	/* K_STACK, K_STACK_OUT */
 		if (!hj_peek(&u.st, x->p, sizeof u.st))
@@ -1915,6 +1958,7 @@ static int process_arg(struct hj_buf *b, const struct arg_ctx *x)
 		pid_t pid;
 		int status;
 		struct rlimit rl;
+		struct rusage ru;
 		struct utsname un;
 		struct sysinfo si;
 		unsigned char cpus[128];
@@ -1927,6 +1971,13 @@ static int process_arg(struct hj_buf *b, const struct arg_ctx *x)
 		return RAW;
 	case K_WAITOPT:
 		FLAGS(b, wait_opts, (unsigned)x->v, "W???");
+		return TXT;
+	case K_RUSAGE_OUT:
+		if (!p || !x->done || !hj_peek(&u.ru, p, sizeof u.ru))
+			return ADDR;
+		hj_printf(b, "{ru_utime={tv_sec=%ld, tv_usec=%ld}, ru_stime={tv_sec=%ld, tv_usec=%ld}, ...}",
+			  (long)u.ru.ru_utime.tv_sec, (long)u.ru.ru_utime.tv_usec,
+			  (long)u.ru.ru_stime.tv_sec, (long)u.ru.ru_stime.tv_usec);
 		return TXT;
 	case K_WSTATUS:
 		/* filled only when a child was reaped */
@@ -2045,7 +2096,7 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		r = time_arg(b, &x);
 		break;
 	case K_SIGNAL: case K_SIGSET: case K_SIGSET_OUT: case K_SIGACTION: case K_SIGACTION_OUT:
-	case K_SIGHOW: case K_STACK: case K_STACK_OUT:
+	case K_SIGHOW: case K_STACK: case K_STACK_OUT: case K_SIGEVENT: case K_SIGMASK6:
 		r = signal_arg(b, &x);
 		break;
 	case K_PROT: case K_MAPFLAGS: case K_MADVICE: case K_MREMAP:
@@ -2054,7 +2105,7 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 	case K_PIDP: case K_WAITOPT: case K_WSTATUS: case K_CLONEFLAGS: case K_CLONEARG:
 	case K_CLONEARGS: case K_FUTEXOP: case K_FUTEXARG: case K_ARCHPRCTL: case K_RLIMIT_RES:
 	case K_RLIMIT: case K_RLIMIT_OUT: case K_GRND: case K_UTSNAME: case K_SYSINFO: case K_CPUSET:
-	case K_PRCTL: case K_PRCTLARG:
+	case K_PRCTL: case K_PRCTLARG: case K_RUSAGE_OUT:
 		r = process_arg(b, &x);
 		break;
 	}

@@ -686,6 +686,18 @@ static void syscalls(void)
 	T("close_range(3, 4294967295, CLOSE_RANGE_CLOEXEC) = 0", close_range, 0, 0, 3, 0xffffffff, 4);
 	T("close_range(100, 199, 0) = 0", close_range, 0, 0, 100, 199, 0);
 
+	set = SIGBIT(SIGINT);
+	struct { const void *ss; size_t len; } mask6 = { &set, 8 };
+	struct timespec zero = { 0, 0 };
+	T("pselect6(1, 0x7ffd1000, NULL, NULL, {tv_sec=0, tv_nsec=0}, {sigmask=[INT], sigsetsize=8}) = 1",
+	  pselect6, 1, 0, 1, 0x7ffd1000, 0, 0, L(&zero), L(&mask6));
+	T("pselect6(1, 0x7ffd1000, NULL, NULL, NULL, NULL) = 1", pselect6, 1, 0, 1, 0x7ffd1000, 0, 0, 0, 0);
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
+	timer_t tid = 0;
+	T("timer_create(CLOCK_MONOTONIC, {sigev_signo=SIGALRM, sigev_notify=SIGEV_SIGNAL}, [0]) = 0", timer_create, 0, 0, CLOCK_MONOTONIC, L(&ev), L(&tid));
+	struct rusage ru = { .ru_utime = { 0, 1817 } };
+	T("wait4(18311, NULL, 0, {ru_utime={tv_sec=0, tv_usec=1817}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 18311", wait4, 18311, 0, 18311, 0, 0, L(&ru));
+
 	/* libc rows with a signal set */
 	set = SIGBIT(SIGINT);
 	T("ppoll(NULL, 0, {tv_sec=1, tv_nsec=500}, [INT]) = 0 (Timeout)", ppoll, 0, 0, 0, 0, L(&ts), L(&set));
