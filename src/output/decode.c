@@ -870,7 +870,7 @@ static void ioctl_req(struct hj_buf *b, unsigned long v)
 /* Types that fill a long; the others are ints sign- or zero-extended. */
 static bool wide(const char *t)
 {
-	static const char *const longs[] = { "off_t", "off64_t", "long", "unsigned long", "size_t", "ssize_t", "nfds_t", "time_t", "uint64_t" };
+	static const char *const longs[] = { "off_t", "off64_t", "long", "unsigned long", "size_t", "ssize_t", "nfds_t", "time_t", "uint64_t", "aio_context_t" };
 	if (strchr(t, '*'))
 		return true;
 	for (size_t k = 0; k < N(longs); k++)
