@@ -10,9 +10,10 @@ extern bool hj_sud_on;	/* core/dispatch.c: the system-call layer is on */
 #define INFO(i, arg) INFO_ arg
 #define INFO_(type, name, kind) { #type, #name, kind }
 #define CALL(name, groups, rtype, rkind, ...) \
-	[HJ_##name] = { #name, groups, #rtype, rkind, HJ_NARGS(__VA_ARGS__), { HJ_MAP(INFO, ##__VA_ARGS__) } },
+	[HJ_##name] = { #name, groups, #rtype, rkind, HJ_NARGS(__VA_ARGS__), { HJ_MAP(INFO, ##__VA_ARGS__) }, false },
 #define HAND CALL
-#define SYS CALL
+#define SYS(name, groups, rtype, rkind, ...) \
+	[HJ_##name] = { #name, groups, #rtype, rkind, HJ_NARGS(__VA_ARGS__), { HJ_MAP(INFO, ##__VA_ARGS__) }, true },
 #define VARIANT(sym, name)
 const struct hj_call_info hj_calls[HJ_NCALLS] = {
 #include "calls.def"
@@ -22,29 +23,17 @@ const struct hj_call_info hj_calls[HJ_NCALLS] = {
 #undef SYS
 #undef VARIANT
 
+/* Every slot -1 first, then the numbers the kernel has: the later
+ * initializer wins, as intended. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-short hj_sys_row[HJ_NSYSNR] = {
+const short hj_sys_row[HJ_NSYSNR] = {
 	[0 ... HJ_NSYSNR - 1] = -1,
 #define NR(nr, name) [nr] = HJ_##name,
 #include "syscall/sysnr.def"
 #undef NR
 };
-#pragma GCC diagnostic pop
-
-int hj_row_sysnr(int id)
-{
-	static short nr_of[HJ_NCALLS];
-	static bool ready;
-	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-		for (int i = 0; i < HJ_NCALLS; i++)
-			nr_of[i] = -1;
-		for (int n = 0; n < HJ_NSYSNR; n++)
-			if (hj_sys_row[n] >= 0)
-				nr_of[hj_sys_row[n]] = (short)n;
-		__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
-	}
-	return nr_of[id];
+	return id >= 0 && id < HJ_NCALLS ? row_sysnr[id] : -1;
 }
 
 /* ABI twins and their plain names; those with another signature
@@ -52,10 +41,12 @@ int hj_row_sysnr(int id)
 static const struct { const char *sym; int id; } twins[] = {
 #define CALL(...)
 #define HAND(...)
+#define SYS(...)
 #define VARIANT(sym, name) { #sym, HJ_##name },
 #include "calls.def"
 #undef CALL
 #undef HAND
+#undef SYS
 #undef VARIANT
 #define TWIN(sym, name) { #sym, HJ_##name },
 #include "libc/twins.def"
@@ -67,17 +58,23 @@ static const struct { const char *sym; int id; } twins[] = {
  * first is the call the name means alone (a --replay line, a summary),
  * all of them are what it takes in a set. Checked against strace on
  * glibc 2.36: stat, lstat, fstat and fstatat all show as newfstatat,
- * faccessat as faccessat2, select as pselect6, fork as clone. */
+ * faccessat as faccessat2, select as pselect6, fork as clone.
+ * Where strace's name is also a SYS row of its own (newfstatat, pread64,
+ * clone3...: what the syscall layer sees), that row comes last, so that
+ * the name still means the libc call alone while only libc is hooked. */
 #define ALIAS(strace_name, ...) { #strace_name, { __VA_ARGS__ }, sizeof((int[]){ __VA_ARGS__ }) / sizeof(int) },
 static const struct { const char *name; int ids[HJ_MAXEXPAND]; int n; } aliases[] = {
-	ALIAS(newfstatat, HJ_fstatat, HJ_stat, HJ_lstat, HJ_fstat)
-	ALIAS(faccessat2, HJ_faccessat)
+	ALIAS(newfstatat, HJ_fstatat, HJ_stat, HJ_lstat, HJ_fstat, HJ_newfstatat)
+	ALIAS(faccessat2, HJ_faccessat, HJ_faccessat2)
 	ALIAS(_llseek, HJ_lseek)
 	ALIAS(llseek, HJ_lseek)
 	ALIAS(mmap2, HJ_mmap)
-	ALIAS(pselect6, HJ_select)
-	ALIAS(clone, HJ_fork)
-	ALIAS(clone3, HJ_posix_spawn, HJ_posix_spawnp, HJ_system, HJ_popen)
+	ALIAS(pselect6, HJ_select, HJ_pselect6)
+	ALIAS(clone, HJ_fork, HJ_clone)
+	ALIAS(clone3, HJ_posix_spawn, HJ_posix_spawnp, HJ_system, HJ_popen, HJ_clone3)
+	/* pread64 and pwrite64 are also glibc's symbols for pread, pwrite */
+	ALIAS(pread64, HJ_pread, HJ_pread64)
+	ALIAS(pwrite64, HJ_pwrite, HJ_pwrite64)
 	ALIAS(oldfstat, HJ_fstat)
 	ALIAS(oldstat, HJ_stat)
 	ALIAS(oldlstat, HJ_lstat)
@@ -159,7 +156,8 @@ int hj_call_lookup(const char *name)
 static const struct { const char *name; unsigned mask; } groups[] = {
 	{ "file", G_FILE }, { "desc", G_DESC }, { "net", G_NET },
 	{ "network", G_NET }, { "memory", G_MEMORY }, { "clock", G_CLOCK },
-	{ "process", G_PROCESS },
+	{ "process", G_PROCESS }, { "signal", G_SIGNAL }, { "ipc", G_IPC },
+	{ "creds", G_CREDS },
 };
 
 unsigned hj_group_lookup(const char *name)
@@ -175,10 +173,12 @@ unsigned hj_group_lookup(const char *name)
 /* The first group of a call, as `hijack calls` prints it. */
 const char *hj_group_name(unsigned mask)
 {
-	static const char *order[] = { "process", "clock", "memory", "net", "file", "desc" };
-	static const unsigned bits[] = { G_PROCESS, G_CLOCK, G_MEMORY, G_NET, G_FILE, G_DESC };
-	for (int i = 0; i < 6; i++)
+	static const char *order[] = { "signal", "process", "ipc", "clock", "memory",
+				       "net", "file", "desc", "creds" };
+	static const unsigned bits[] = { G_SIGNAL, G_PROCESS, G_IPC, G_CLOCK, G_MEMORY,
+					 G_NET, G_FILE, G_DESC, G_CREDS };
+	for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
 		if (mask & bits[i])
 			return order[i];
-	return "?";
+	return "-";	/* strace has no class for it (uname, futex...) */
 }

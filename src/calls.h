@@ -2,6 +2,7 @@
 #ifndef HIJACK_CALLS_H
 #define HIJACK_CALLS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum hj_group {
@@ -9,6 +10,7 @@ enum hj_group {
 	G_MEMORY = 1 << 3, G_CLOCK = 1 << 4, G_PROCESS = 1 << 5,
 	/* not a system call: traced only when named, or by %memory */
 	G_ALLOC = 1 << 6,
+	G_SIGNAL = 1 << 7, G_IPC = 1 << 8, G_CREDS = 1 << 9,
 };
 
 /* How one argument is shown to Ruby, matched by filters and traced. */
@@ -27,6 +29,32 @@ enum hj_kind {
 	K_TIMEB_OUT,		/* ftime's struct timeb: Float seconds */
 	K_COND,			/* a pthread_cond_t: Ruby reads the clock it waits on */
 	K_TIMERP,		/* timer_create's timer_t *: Ruby reads the new timer */
+	/* system calls (SYS rows, mostly); shown as strace shows them */
+	K_STR_OUT,		/* a string the call fills (getcwd) */
+	K_SIGSET, K_SIGSET_OUT,	/* the kernel's 64-bit signal set: [INT TERM] */
+	K_SIGACTION, K_SIGACTION_OUT,	/* the kernel's struct sigaction */
+	K_SIGHOW,		/* SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK */
+	K_STACK, K_STACK_OUT,	/* sigaltstack's stack_t */
+	K_MADVICE, K_MREMAP,	/* madvise's advice, mremap's flags */
+	K_ARCHPRCTL,		/* arch_prctl's code */
+	K_RLIMIT_RES, K_RLIMIT, K_RLIMIT_OUT,	/* RLIMIT_*, struct rlimit */
+	K_GRND,			/* getrandom's flags */
+	K_FUTEXOP,		/* futex's operation */
+	K_FUTEXARG,		/* futex's val, timeout, uaddr2, val3: the op says which */
+	K_WAITOPT,		/* WNOHANG|__WALL... */
+	K_WSTATUS,		/* a wait status, filled by the call */
+	K_CLONEFLAGS,		/* clone's flags (and exit signal) */
+	K_CLONEARG,		/* clone's stack, tids and tls: the flags say which */
+	K_CLONEARGS,		/* clone3's struct clone_args */
+	K_UTSNAME, K_SYSINFO, K_STATFS,	/* structs the call fills */
+	K_DIRENTS,		/* getdents' buffer: the entries it got */
+	K_CPUSET,		/* a CPU mask: [0 1] */
+	K_FADVICE,		/* POSIX_FADV_* */
+	K_XATTRFLAGS,		/* XATTR_CREATE, XATTR_REPLACE */
+	K_PRCTL, K_PRCTLARG,	/* prctl's option; its arguments: the option says which */
+	K_SIGMASK6,		/* pselect6's { const sigset_t *, size_t } */
+	K_SIGEVENT,		/* struct sigevent */
+	K_RUSAGE_OUT,		/* struct rusage, filled by the call */
 };
 
 /* What the result means, and what failing the call returns. */
@@ -71,9 +99,24 @@ struct hj_call_info {
 	enum hj_ret ret;
 	int nargs;
 	struct hj_arg_info args[HJ_MAXARGS];
+	bool sys_only;		/* a SYS row: no libc wrapper of ours */
 };
 
 extern const struct hj_call_info hj_calls[HJ_NCALLS];
+
+/* System call numbers (src/syscall/sysnr.def). HJ_NSYSNR is the highest
+ * number + 1: the size of a union of one char[nr + 1] per call. */
+union hj_sysnr_span {
+#define NR(nr, name) char name[nr + 1];
+#include "syscall/sysnr.def"
+#undef NR
+};
+#define HJ_NSYSNR ((int)sizeof(union hj_sysnr_span))
+/* Row id of each system call number, -1 where the kernel has none. */
+extern const short hj_sys_row[HJ_NSYSNR];
+/* The system call number a row is, or -1 (libc functions that are not
+ * one system call: fopen, malloc, getaddrinfo...). */
+int hj_row_sysnr(int id);
 
 /* Id of a call by its plain name, one of its twins or the name strace
  * prints for it (newfstatat, faccessat2, pselect6...), or -1. */
@@ -81,12 +124,8 @@ int hj_call_lookup(const char *name);
 /* Every call a name stands for in a set (-t=, --inject, Hijack.on): its
  * own, and the libc functions that make the system call strace names
  * (newfstatat: stat, lstat, fstat, fstatat). Returns how many (0: none). */
-#define HJ_MAXEXPAND 5
+#define HJ_MAXEXPAND 6
 int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND]);
-/* System call numbers (x86_64) and their rows (syscall/sysnr.def). */
-#define HJ_NSYSNR 512
-extern short hj_sys_row[HJ_NSYSNR];	/* -1: no row */
-int hj_row_sysnr(int id);		/* -1: not a system call */
 /* Bit mask of G_* for a group name ("%file", "file", "%net"), or 0. */
 unsigned hj_group_lookup(const char *name);
 const char *hj_group_name(unsigned groups);

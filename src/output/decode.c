@@ -11,18 +11,24 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/timeb.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "core/engine.h"
@@ -293,6 +299,7 @@ static const struct xlat file_types[] = {
 	X(S_IFREG), X(S_IFDIR), X(S_IFCHR), X(S_IFBLK), X(S_IFIFO), X(S_IFLNK), X(S_IFSOCK),
 };
 static const struct xlat mode_bits[] = { X(S_ISUID), X(S_ISGID), X(S_ISVTX) };
+static const struct xlat close_range_flags[] = { { 2, "CLOSE_RANGE_UNSHARE" }, { 4, "CLOSE_RANGE_CLOEXEC" } };
 static const struct xlat eai_codes[] = {
 	X(EAI_BADFLAGS), X(EAI_NONAME), X(EAI_AGAIN), X(EAI_FAIL), X(EAI_NODATA),
 	X(EAI_FAMILY), X(EAI_SOCKTYPE), X(EAI_SERVICE), X(EAI_ADDRFAMILY), X(EAI_MEMORY),
@@ -863,7 +870,7 @@ static void ioctl_req(struct hj_buf *b, unsigned long v)
 /* Types that fill a long; the others are ints sign- or zero-extended. */
 static bool wide(const char *t)
 {
-	static const char *const longs[] = { "off_t", "off64_t", "long", "unsigned long", "size_t", "ssize_t", "nfds_t", "time_t" };
+	static const char *const longs[] = { "off_t", "off64_t", "long", "unsigned long", "size_t", "ssize_t", "nfds_t", "time_t", "uint64_t", "aio_context_t" };
 	if (strchr(t, '*'))
 		return true;
 	for (size_t k = 0; k < N(longs); k++)
@@ -877,92 +884,76 @@ static long arg(const struct hj_call *c, int i)
 	return i < hj_calls[c->id].nargs ? c->a[i] : 0;
 }
 
-/* In JSON: RAW output is already a JSON value; TXT is strace's text, to
- * be quoted. */
-enum { RAW, TXT };
+/* What a family's decoder printed. In JSON: RAW output is already a JSON
+ * value; TXT is strace's text, to be quoted. ADDR: nothing printed, show
+ * the argument as an address (strace's form for what it does not read). */
+enum { RAW, TXT, ADDR };
 
-static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
+/* One argument being shown: the call, which one, its value as a pointer,
+ * and whether the call succeeded (what it filled can be read). */
+struct arg_ctx {
+	struct hj_call *c;
+	const struct hj_arg_info *ai;
+	int i, id;
+	long v;
+	const void *p;
+	bool done, json;
+};
+
+/* ---- numbers ---- */
+
+static int fcntl_arg(struct hj_buf *b, const struct arg_ctx *x)
 {
-	const struct hj_arg_info *ai = &hj_calls[c->id].args[i];
-	const long v = c->a[i];
-	const void *p = (const void *)v;
-	const bool done = c->after && !hj_is_failure(c);
-	const bool w = wide(ai->type);
-	const int id = c->id;
+	struct flock fl;
+	switch ((int)x->c->a[1]) {
+	case F_GETFD: case F_GETFL: case F_GETOWN: case F_GETSIG:
+	case F_GETLEASE: case F_GETPIPE_SZ: case F_GET_SEALS:
+		return RAW;	/* takes no argument: strace shows none */
+	case F_SETFD:
+		FLAGS(b, fd_flags, (unsigned long)x->v, "FD_???");
+		return TXT;
+	case F_SETFL:
+		open_mode(b, (unsigned)x->v);
+		return TXT;
+	case F_GETLK: case F_SETLK: case F_SETLKW:
+	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+		if (!x->p || !hj_peek(&fl, x->p, sizeof fl))
+			return ADDR;
+		flock_struct(b, &fl, x->done && (x->c->a[1] == F_GETLK || x->c->a[1] == F_OFD_GETLK));
+		return TXT;
+	case F_ADD_SEALS:
+		FLAGS(b, seals, (unsigned long)x->v, "F_SEAL_???");
+		return TXT;
+	case F_SETLEASE:
+		SYM(b, lock_types, (unsigned long)x->v, "F_???");
+		return TXT;
+	case F_DUPFD: case F_DUPFD_CLOEXEC: case F_SETOWN: case F_SETSIG: case F_SETPIPE_SZ:
+		hj_printf(b, "%d", (int)x->v);
+		return RAW;
+	default:
+		hj_printf(b, x->json ? "%lu" : "%#lx", (unsigned long)x->v);
+		return RAW;
+	}
+}
 
-	/* every read of the program's memory below goes through peek.c: a
-	 * pointer it cannot read is shown as its address, as strace does */
-	union {
-		int i;
-		socklen_t len;
-		off_t off;
-		pid_t pid;
-		int fds[2];
-		struct flock fl;
-		struct stat st;
-		struct statx stx;
-		struct timespec ts[2];
-		struct timeval tv;
-		struct itimerspec its;
-		struct timeb tb;
-		timer_t timer;
-		struct msghdr msg;
-		struct epoll_event ev[MAXSTR];
-		char *vec[MAXSTR + 1];
-	} u;
+static int socket_int(struct hj_buf *b, const struct arg_ctx *x);
 
-	switch (ai->kind) {
+/* K_INT, K_FD, K_UINT, K_DIRFD, K_HEX: numbers, some with a call's names */
+static int number_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const bool w = wide(x->ai->type);
+	const long v = x->v;
+	const int id = x->id;
+	switch (x->ai->kind) {
 	case K_INT:
-		if ((id == HJ_socket || id == HJ_socketpair) && i == 2) {
-			if (c->a[0] == AF_INET || c->a[0] == AF_INET6)
-				SYM(b, ipprotos, (unsigned long)v, "IPPROTO_???");
-			else if (c->a[0] == AF_NETLINK)
-				SYM(b, netlink_protos, (unsigned long)v, "NETLINK_???");
-			else
-				hj_printf(b, "%d", (int)v);
-			return TXT;
-		}
-		if ((id == HJ_setsockopt || id == HJ_getsockopt) && i == 2) {
-			sockopt_name(b, (int)c->a[1], v);
-			return TXT;
-		}
-		if (id == HJ_mmap && i == 5) {
-			hj_printf(b, json ? "%ld" : "%#lx", v);
+		if ((id == HJ_socket || id == HJ_socketpair || id == HJ_setsockopt || id == HJ_getsockopt) && x->i == 2)
+			return socket_int(b, x);
+		if (id == HJ_mmap && x->i == 5) {
+			hj_printf(b, x->json ? "%ld" : "%#lx", v);
 			return RAW;
 		}
-		if (id == HJ_fcntl && i == 2) {
-			switch ((int)c->a[1]) {
-			case F_GETFD: case F_GETFL: case F_GETOWN: case F_GETSIG:
-			case F_GETLEASE: case F_GETPIPE_SZ: case F_GET_SEALS:
-				return RAW;	/* takes no argument: strace shows none */
-			case F_SETFD:
-				FLAGS(b, fd_flags, (unsigned long)v, "FD_???");
-				return TXT;
-			case F_SETFL:
-				open_mode(b, (unsigned)v);
-				return TXT;
-			case F_GETLK: case F_SETLK: case F_SETLKW:
-			case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-				if (!p || !hj_peek(&u.fl, p, sizeof u.fl)) {
-					ptr(b, v, json);
-					return RAW;
-				}
-				flock_struct(b, &u.fl, done && (c->a[1] == F_GETLK || c->a[1] == F_OFD_GETLK));
-				return TXT;
-			case F_ADD_SEALS:
-				FLAGS(b, seals, (unsigned long)v, "F_SEAL_???");
-				return TXT;
-			case F_SETLEASE:
-				SYM(b, lock_types, (unsigned long)v, "F_???");
-				return TXT;
-			case F_DUPFD: case F_DUPFD_CLOEXEC: case F_SETOWN: case F_SETSIG: case F_SETPIPE_SZ:
-				hj_printf(b, "%d", (int)v);
-				return RAW;
-			default:
-				hj_printf(b, json ? "%lu" : "%#lx", (unsigned long)v);
-				return RAW;
-			}
-		}
+		if (id == HJ_fcntl && x->i == 2)
+			return fcntl_arg(b, x);
 		/* fall through */
 	case K_FD:
 		hj_printf(b, "%ld", w ? v : (long)(int)v);
@@ -971,12 +962,12 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 		hj_printf(b, "%lu", w ? (unsigned long)v : (unsigned long)(unsigned)v);
 		return RAW;
 	case K_DIRFD:
-		if ((int)v == AT_FDCWD && !json)
+		if ((int)v == AT_FDCWD && !x->json)
 			hj_puts(b, "AT_FDCWD");
 		else
 			hj_printf(b, "%d", (int)v);
 		return RAW;
-	case K_HEX: {
+	default: {	/* K_HEX */
 		unsigned long u = w ? (unsigned long)v : (unsigned)v;
 		if (id == HJ_renameat2)
 			FLAGS(b, rename_flags, u, "RENAME_???");
@@ -990,139 +981,634 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 			FLAGS(b, statx_mask, u, "STATX_???");
 		else if (id == HJ_ioctl)
 			ioctl_req(b, u);
+		else if (id == HJ_close_range)
+			FLAGS(b, close_range_flags, u, "CLOSE_RANGE_???");
 		else {
-			hj_printf(b, json ? "%lu" : "%#lx", u);
+			hj_printf(b, x->json ? "%lu" : "%#lx", u);
 			return RAW;
 		}
 		return TXT;
 	}
-	case K_PTR:
-		if (id == HJ_ioctl && i == 2) {
-			/* strace shows an ioctl's argument as a number, 0 included */
-			unsigned long req = (unsigned long)c->a[1] & 0xffffffff;
-			if (p && (req == FIONBIO || (done && (req == FIONREAD || req == TIOCOUTQ || req == TIOCGPGRP))) &&
-			    hj_peek(&u.i, p, sizeof u.i))
-				hj_printf(b, "[%d]", u.i);
-			else
-				hj_printf(b, json ? "%lu" : "%#lx", (unsigned long)v);
-			return RAW;
-		}
-		if (!p)
-			break;
-		if (!strcmp(ai->type, "socklen_t *")) {
-			if (!COPY_OR_ADDR(b, u.len, p, json))
-				return RAW;
-			hj_printf(b, "[%u]", u.len);
-			return RAW;
-		}
-		if (id == HJ_setsockopt && i == 3) {
-			sockopt_val(b, (int)c->a[1], (int)c->a[2], p, (long)(unsigned)c->a[4], false);
-			return TXT;
-		}
-		if (id == HJ_getsockopt && i == 3 && done && c->a[4] && hj_peek(&u.len, (void *)c->a[4], sizeof u.len)) {
-			sockopt_val(b, (int)c->a[1], (int)c->a[2], p, (long)u.len, true);
-			return TXT;
-		}
-		if (id == HJ_epoll_wait && i == 1 && done) {
-			size_t want = c->ret < MAXSTR ? (size_t)c->ret : MAXSTR;
-			size_t got = peek_items(u.ev, p, want, sizeof u.ev[0]);
-			if (!got && want)
-				break;
-			hj_puts(b, "[");
-			for (size_t k = 0; k < got; k++) {
-				hj_puts(b, k ? ", {events=" : "{events=");
-				FLAGS(b, epoll_events, u.ev[k].events, "EPOLL???");
-				hj_printf(b, ", data={u32=%u, u64=%llu}}", u.ev[k].data.u32, (unsigned long long)u.ev[k].data.u64);
-			}
-			if (got < want)
-				array_stop(b, p, got, sizeof u.ev[0], got > 0, false);
-			else
-				hj_puts(b, c->ret > MAXSTR ? ", ...]" : "]");
-			return TXT;
-		}
-		if (id == HJ_statx && i == 4 && done) {
-			if (!COPY_OR_ADDR(b, u.stx, p, json))
-				return RAW;
-			statx_struct(b, &u.stx);
-			return TXT;
-		}
-		break;
-	case K_PATH: case K_STR: {
-		/* strace shows a path whole, up to PATH_MAX - 1 bytes */
-		bool whole = ai->kind == K_PATH || id == HJ_symlink || id == HJ_symlinkat;
-		str(b, p, whole ? 4095 : MAXSTR, json, ai->kind == K_PATH ? hj_path_ok(c, i) : hj_proven(c));
+	}
+}
+
+/* K_PTR: an address, or what a few calls' untyped pointers hold */
+static int pointer_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const int id = x->id, i = x->i;
+	const void *p = x->p;
+	union {
+		int i;
+		socklen_t len;
+		struct statx stx;
+		struct epoll_event ev[MAXSTR];
+	} u;
+	if (id == HJ_ioctl && i == 2) {
+		/* strace shows an ioctl's argument as a number, 0 included */
+		unsigned long req = (unsigned long)x->c->a[1] & 0xffffffff;
+		if (p && (req == FIONBIO || (x->done && (req == FIONREAD || req == TIOCOUTQ || req == TIOCGPGRP))) &&
+		    hj_peek(&u.i, p, sizeof u.i))
+			hj_printf(b, "[%d]", u.i);
+		else
+			hj_printf(b, x->json ? "%lu" : "%#lx", (unsigned long)x->v);
 		return RAW;
 	}
+	if (!p)
+		return ADDR;
+	if (!strcmp(x->ai->type, "socklen_t *")) {
+		if (!COPY_OR_ADDR(b, u.len, p, x->json))
+			return RAW;
+		hj_printf(b, "[%u]", u.len);
+		return RAW;
+	}
+	if (id == HJ_setsockopt && i == 3) {
+		sockopt_val(b, (int)x->c->a[1], (int)x->c->a[2], p, (long)(unsigned)x->c->a[4], false);
+		return TXT;
+	}
+	if (id == HJ_getsockopt && i == 3 && x->done && x->c->a[4] && hj_peek(&u.len, (void *)x->c->a[4], sizeof u.len)) {
+		sockopt_val(b, (int)x->c->a[1], (int)x->c->a[2], p, (long)u.len, true);
+		return TXT;
+	}
+	if (id == HJ_epoll_wait && i == 1 && x->done) {
+		long ret = x->c->ret;
+		size_t want = ret < MAXSTR ? (size_t)ret : MAXSTR;
+		size_t got = peek_items(u.ev, p, want, sizeof u.ev[0]);
+		if (!got && want)
+			return ADDR;
+		hj_puts(b, "[");
+		for (size_t k = 0; k < got; k++) {
+			hj_puts(b, k ? ", {events=" : "{events=");
+			FLAGS(b, epoll_events, u.ev[k].events, "EPOLL???");
+			hj_printf(b, ", data={u32=%u, u64=%llu}}", u.ev[k].data.u32, (unsigned long long)u.ev[k].data.u64);
+		}
+		if (got < want)
+			array_stop(b, p, got, sizeof u.ev[0], got > 0, false);
+		else
+			hj_puts(b, ret > MAXSTR ? ", ...]" : "]");
+		return TXT;
+	}
+	if (id == HJ_statx && i == 4 && x->done) {
+		if (!COPY_OR_ADDR(b, u.stx, p, x->json))
+			return RAW;
+		statx_struct(b, &u.stx);
+		return TXT;
+	}
+	return ADDR;
+}
+
+/* ---- strings, buffers, vectors ---- */
+
+static int data_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const struct hj_call *c = x->c;
+	const void *p = x->p;
+	const bool json = x->json;
+	char *vec[MAXSTR + 1];
+	switch (x->ai->kind) {
+	case K_PATH: case K_STR: {
+		/* strace shows a path whole, up to PATH_MAX - 1 bytes */
+		bool whole = x->ai->kind == K_PATH || x->id == HJ_symlink || x->id == HJ_symlinkat;
+		str(b, p, whole ? 4095 : MAXSTR, json, x->ai->kind == K_PATH ? hj_path_ok(x->c, x->i) : hj_proven(c));
+		return RAW;
+	}
+	case K_STR_OUT:
+		if (!p || !x->done)
+			return ADDR;
+		str(b, p, 4095, json, false);
+		return RAW;
 	case K_BUF_IN:
 		if (!p)
-			break;
+			return ADDR;
 		/* not proven by success: /dev/null takes a write unread */
-		mem(b, p, (size_t)arg(c, i + 1), 0, json);
+		mem(b, p, (size_t)arg(c, x->i + 1), 0, json);
 		return RAW;
 	case K_BUF_OUT: {
 		/* an injected result may claim more than the buffer holds */
-		unsigned long n = (unsigned long)c->ret, size = (unsigned long)arg(c, i + 1);
-		if (!p || !done || c->ret < 0)
-			break;
-		mem(b, p, n < size ? n : size, 0, json);
+		unsigned long n = (unsigned long)c->ret, size = (unsigned long)arg(c, x->i + 1);
+		if (!p || !x->done || c->ret < 0)
+			return ADDR;
+		/* strace shows random bytes in hex */
+		mem(b, p, n < size ? n : size, x->id == HJ_getrandom ? Q_HEX : 0, json);
 		return RAW;
 	}
 	case K_IOV_IN: case K_IOV_OUT:
-		if (!p || (ai->kind == K_IOV_OUT && !c->after))
-			break;
-		iovecs(b, p, arg(c, i + 1), ai->kind != K_IOV_OUT ? -1 : done ? c->ret : -2);
+		if (!p || (x->ai->kind == K_IOV_OUT && !c->after))
+			return ADDR;
+		iovecs(b, p, arg(c, x->i + 1), x->ai->kind != K_IOV_OUT ? -1 : x->done ? c->ret : -2);
 		return TXT;
-	case K_MSGHDR_IN: case K_MSGHDR_OUT:
-		if (!p)
-			break;
-		if (ai->kind == K_MSGHDR_OUT && !done) {
-			if (!COPY_OR_ADDR(b, u.msg, p, json))
+	case K_ARGV: {
+		/* up to MAXSTR strings, and one more slot to know if cut */
+		size_t got = p ? peek_items(vec, p, MAXSTR + 1, sizeof vec[0]) : 0;
+		if (!got)	/* NULL or unreadable */
+			return ADDR;
+		hj_puts(b, "[");
+		for (size_t k = 0; k < got && vec[k]; k++) {
+			if (k)
+				hj_puts(b, ", ");
+			if (k == MAXSTR) {
+				hj_puts(b, json ? "\"...\"" : "...");
+				break;
+			}
+			str(b, vec[k], MAXSTR, json, false);
+			if (k + 1 == got && got < MAXSTR + 1) {	/* the next slot cannot be read */
+				array_stop(b, p, got, sizeof vec[0], true, json);
 				return RAW;
-			hj_printf(b, "{msg_namelen=%u}", (unsigned)u.msg.msg_namelen);
-		} else
-			msghdr_text(b, p, ai->kind == K_MSGHDR_OUT ? c->ret : -1);
+			}
+		}
+		hj_puts(b, "]");
+		return RAW;
+	}
+	default: {	/* K_ENVP: counted MAXSTR slots at a time, up to the NULL or a fault */
+		size_t n = 0, got, k = 0;
+		bool end = false;
+		if (!p)
+			return ADDR;
+		do {
+			got = peek_items(vec, (char *const *)p + n, MAXSTR, sizeof vec[0]);
+			for (k = 0; k < got && vec[k]; k++)
+				;
+			n += k;
+			end = k < got;
+		} while (!end && got == MAXSTR);
+		if (!end && !n)	/* not one slot could be read */
+			return ADDR;
+		hj_printf(b, "%#lx /* %zu var%s%s */", (unsigned long)x->v, n, n == 1 ? "" : "s", end ? "" : ", unterminated");
 		return TXT;
+	}
+	}
+}
+
+/* ---- files and descriptors ---- */
+
+static const struct xlat fadvices[] = {
+	X(POSIX_FADV_NORMAL), X(POSIX_FADV_RANDOM), X(POSIX_FADV_SEQUENTIAL),
+	X(POSIX_FADV_WILLNEED), X(POSIX_FADV_DONTNEED), X(POSIX_FADV_NOREUSE),
+};
+/* the flags of calls that make a descriptor: O_ values, their own names */
+static const struct xlat efd_flags[] = { { 1, "EFD_SEMAPHORE" }, { O_CLOEXEC, "EFD_CLOEXEC" }, { O_NONBLOCK, "EFD_NONBLOCK" } };
+static const struct xlat epoll_flags[] = { { O_CLOEXEC, "EPOLL_CLOEXEC" } };
+static const struct xlat in_flags[] = { { O_NONBLOCK, "IN_NONBLOCK" }, { O_CLOEXEC, "IN_CLOEXEC" } };
+static const struct xlat tfd_flags[] = { { O_CLOEXEC, "TFD_CLOEXEC" }, { O_NONBLOCK, "TFD_NONBLOCK" } };
+static const struct xlat sfd_flags[] = { { O_CLOEXEC, "SFD_CLOEXEC" }, { O_NONBLOCK, "SFD_NONBLOCK" } };
+static const struct xlat xattr_flags[] = { { 1, "XATTR_CREATE" }, { 2, "XATTR_REPLACE" } };
+static const struct xlat fs_magics[] = {
+	{ 0xef53, "EXT2_SUPER_MAGIC" }, { 0x01021994, "TMPFS_MAGIC" }, { 0x9fa0, "PROC_SUPER_MAGIC" },
+	{ 0x62656572, "SYSFS_MAGIC" }, { 0x794c7630, "OVERLAYFS_SUPER_MAGIC" },
+	{ 0x9123683e, "BTRFS_SUPER_MAGIC" }, { 0x58465342, "XFS_SUPER_MAGIC" },
+	{ 0x6969, "NFS_SUPER_MAGIC" }, { 0x1cd1, "DEVPTS_SUPER_MAGIC" },
+	{ 0x63677270, "CGROUP2_SUPER_MAGIC" }, { 0x27e0eb, "CGROUP_SUPER_MAGIC" },
+	{ 0x4d44, "MSDOS_SUPER_MAGIC" }, { 0x2011bab0, "EXFAT_SUPER_MAGIC" },
+	{ 0x65735546, "FUSE_SUPER_MAGIC" }, { 0x73717368, "SQUASHFS_MAGIC" },
+	{ 0x858458f6, "RAMFS_MAGIC" }, { 0xf97cff8c, "SELINUX_MAGIC" },
+	{ 0x64626720, "DEBUGFS_MAGIC" }, { 0x74726163, "TRACEFS_MAGIC" },
+	{ 0x42494e4d, "BINFMTFS_MAGIC" }, { 0x50495045, "PIPEFS_MAGIC" },
+	{ 0x534f434b, "SOCKFS_MAGIC" }, { 0x6e736673, "NSFS_MAGIC" }, { 0xcafe4a11, "BPF_FS_MAGIC" },
+};
+static const struct xlat statfs_flags[] = {
+	{ 0x1, "ST_RDONLY" }, { 0x2, "ST_NOSUID" }, { 0x4, "ST_NODEV" }, { 0x8, "ST_NOEXEC" },
+	{ 0x10, "ST_SYNCHRONOUS" }, { 0x20, "ST_VALID" }, { 0x40, "ST_MANDLOCK" },
+	{ 0x400, "ST_NOATIME" }, { 0x800, "ST_NODIRATIME" }, { 0x1000, "ST_RELATIME" },
+	{ 0x2000, "ST_NOSYMFOLLOW" },
+};
+
+static void statfs_struct(struct hj_buf *b, const struct statfs *f)
+{
+	hj_puts(b, "{f_type=");
+	SYM(b, fs_magics, (unsigned long)f->f_type, "???");
+	hj_printf(b, ", f_bsize=%ld, f_blocks=%lu, f_bfree=%lu, f_bavail=%lu, f_files=%lu, f_ffree=%lu",
+		  (long)f->f_bsize, (unsigned long)f->f_blocks, (unsigned long)f->f_bfree,
+		  (unsigned long)f->f_bavail, (unsigned long)f->f_files, (unsigned long)f->f_ffree);
+	int fsid[2];
+	memcpy(fsid, &f->f_fsid, sizeof fsid);
+	hj_printf(b, ", f_fsid={val=[%#x, %#x]}, f_namelen=%ld, f_frsize=%ld, f_flags=",
+		  (unsigned)fsid[0], (unsigned)fsid[1], (long)f->f_namelen, (long)f->f_frsize);
+	FLAGS(b, statfs_flags, (unsigned long)f->f_flags, "ST_???");
+	hj_puts(b, "}");
+}
+
+/* getdents' buffer after the call: how many entries it holds (the
+ * kernel's records, both kinds, keep their length at byte 16) */
+static int dirents(struct hj_buf *b, const struct arg_ctx *x)
+{
+	long len = x->c->ret;
+	if (!x->p || !x->done || len < 0)
+		return ADDR;
+	size_t n = 0;
+	for (long at = 0; at + 18 <= len;) {
+		unsigned short reclen;
+		if (!hj_peek(&reclen, (const char *)x->p + at + 16, sizeof reclen))
+			return ADDR;
+		if (!reclen)
+			break;
+		n++;
+		at += reclen;
+	}
+	if (x->json)
+		return ADDR;	/* the address; the count is the text's comment */
+	hj_printf(b, "%#lx /* %zu entries */", (unsigned long)x->v, n);
+	return TXT;
+}
+
+static int file_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const int id = x->id;
+	const unsigned v = (unsigned)x->v;
+	union {
+		int fds[2];
+		off_t off;
+		struct stat st;
+		struct statfs sf;
+		struct timespec ts[2];
+	} u;
+	switch (x->ai->kind) {
 	case K_OFLAGS:
 		if (id == HJ_open || id == HJ_openat)
-			open_mode(b, (unsigned)v);
+			open_mode(b, v);
 		else if (id == HJ_accept4)
-			FLAGS(b, sock_flags, (unsigned)v, "SOCK_???");
+			FLAGS(b, sock_flags, v, "SOCK_???");
+		else if (id == HJ_eventfd2)
+			FLAGS(b, efd_flags, v, "EFD_???");
+		else if (id == HJ_epoll_create1)
+			FLAGS(b, epoll_flags, v, "EPOLL_???");
+		else if (id == HJ_inotify_init1)
+			FLAGS(b, in_flags, v, "IN_???");
+		else if (id == HJ_timerfd_create)
+			FLAGS(b, tfd_flags, v, "TFD_???");
+		else if (id == HJ_signalfd4)
+			FLAGS(b, sfd_flags, v, "SFD_???");
 		else
-			FLAGS(b, open_flags, (unsigned)v, "O_???");
+			FLAGS(b, open_flags, v, "O_???");
 		return TXT;
 	case K_MODE:
-		if ((id == HJ_open || id == HJ_openat) && !(c->a[i - 1] & (O_CREAT | 020000000)))
+		if ((id == HJ_open || id == HJ_openat) && !(x->c->a[x->i - 1] & (O_CREAT | 020000000)))
 			return RAW;	/* no mode without O_CREAT or O_TMPFILE */
-		hj_printf(b, "%#03o", (unsigned)v);
+		hj_printf(b, "%#03o", v);
 		return TXT;
 	case K_ATFLAGS:
-		if (id == HJ_faccessat)
-			FLAGS(b, at_eaccess_flags, (unsigned)v, "AT_???");
+		if (id == HJ_faccessat || id == HJ_faccessat2)
+			FLAGS(b, at_eaccess_flags, v, "AT_???");
 		else if (id == HJ_statx) {
 			/* the sync type first, always named */
 			bool sep = true;
-			SYM(b, statx_sync, (unsigned)v & 0x6000, "AT_STATX_???");
-			unsigned long left = bits(b, at_flags, N(at_flags), (unsigned)v & ~0x6000u, &sep);
+			SYM(b, statx_sync, v & 0x6000, "AT_STATX_???");
+			unsigned long left = bits(b, at_flags, N(at_flags), v & ~0x6000u, &sep);
 			if (left)
 				hj_printf(b, "|%#lx", left);
 		} else
-			FLAGS(b, at_flags, (unsigned)v, "AT_???");
+			FLAGS(b, at_flags, v, "AT_???");
 		return TXT;
 	case K_AMODE:
-		FLAGS(b, access_modes, (unsigned)v, "?_OK");
+		FLAGS(b, access_modes, v, "?_OK");
 		return TXT;
 	case K_WHENCE:
-		SYM(b, whences, (unsigned)v, "SEEK_???");
+		SYM(b, whences, v, "SEEK_???");
 		return TXT;
 	case K_FCNTL:
-		SYM(b, fcntl_cmds, (unsigned)v, "F_???");
+		SYM(b, fcntl_cmds, v, "F_???");
 		return TXT;
+	case K_FADVICE:
+		SYM(b, fadvices, v, "POSIX_FADV_???");
+		return TXT;
+	case K_XATTRFLAGS:
+		FLAGS(b, xattr_flags, v, "XATTR_???");
+		return TXT;
+	case K_STAT:
+		if (!x->p || !x->done || !hj_peek(&u.st, x->p, sizeof u.st))
+			return ADDR;
+		stat_struct(b, &u.st);
+		return TXT;
+	case K_STATFS:
+		if (!x->p || !x->done || !hj_peek(&u.sf, x->p, sizeof u.sf))
+			return ADDR;
+		statfs_struct(b, &u.sf);
+		return TXT;
+	case K_DIRENTS:
+		return dirents(b, x);
+	case K_TIMES:
+		if (!x->p || !hj_peek(&u.ts, x->p, sizeof u.ts))
+			return ADDR;
+		utime_times(b, u.ts);
+		return TXT;
+	case K_FDPAIR:
+		if (!x->p || !x->done || !hj_peek(&u.fds, x->p, sizeof u.fds))
+			return ADDR;
+		hj_printf(b, "[%d, %d]", u.fds[0], u.fds[1]);
+		return RAW;
+	case K_POLLFD:
+		if (!x->p)
+			return ADDR;
+		pollfds(b, x->p, (unsigned long)arg(x->c, x->i + 1), false);
+		return TXT;
+	default:	/* K_OFFP */
+		if (!x->p || !hj_peek(&u.off, x->p, sizeof u.off))
+			return ADDR;
+		hj_printf(b, "[%ld]", (long)u.off);
+		return RAW;
+	}
+}
+
+/* ---- sockets ---- */
+
+/* socket's protocol, a socket option's name: by the call's other arguments */
+static int socket_int(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const struct hj_call *c = x->c;
+	if (x->id == HJ_setsockopt || x->id == HJ_getsockopt) {
+		sockopt_name(b, (int)c->a[1], x->v);
+		return TXT;
+	}
+	if (c->a[0] == AF_INET || c->a[0] == AF_INET6)
+		SYM(b, ipprotos, (unsigned long)x->v, "IPPROTO_???");
+	else if (c->a[0] == AF_NETLINK)
+		SYM(b, netlink_protos, (unsigned long)x->v, "NETLINK_???");
+	else
+		hj_printf(b, "%d", (int)x->v);
+	return TXT;
+}
+
+static int socket_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const unsigned v = (unsigned)x->v;
+	union {
+		socklen_t len;
+		struct msghdr msg;
+	} u;
+	switch (x->ai->kind) {
+	case K_AF:
+		family(b, v);
+		return TXT;
+	case K_SOCKTYPE: {
+		const char *t = name_of(sock_types, N(sock_types), v & 0xf);
+		if (!t) {
+			hj_printf(b, "%#x /* SOCK_??? */", v);
+			return TXT;
+		}
+		bool sep = true;
+		hj_puts(b, t);
+		unsigned long left = bits(b, sock_flags, N(sock_flags), v & ~0xfu, &sep);
+		if (left)
+			hj_printf(b, "|%#lx", left);
+		return TXT;
+	}
+	case K_SOCKLEVEL:
+		SYM(b, sock_levels, v, "SOL_??");
+		return TXT;
+	case K_SHUT:
+		SYM(b, shut_hows, v, "SHUT_???");
+		return TXT;
+	case K_MSGFLAGS:
+		FLAGS(b, msg_flags, v, "MSG_???");
+		return TXT;
+	case K_SOCKADDR:
+		if (!x->p)
+			return ADDR;
+		sockaddr_text(b, x->p, (unsigned)arg(x->c, x->i + 1));
+		return TXT;
+	case K_SOCKADDR_OUT: {
+		const socklen_t *lp = (const socklen_t *)arg(x->c, x->i + 1);
+		if (!x->p || !x->done || !lp || !hj_peek(&u.len, lp, sizeof u.len) || !u.len)
+			return ADDR;
+		sockaddr_text(b, x->p, u.len < sizeof(struct sockaddr_storage) ? u.len : sizeof(struct sockaddr_storage));
+		return TXT;
+	}
+	default:	/* K_MSGHDR_IN, K_MSGHDR_OUT */
+		if (!x->p)
+			return ADDR;
+		if (x->ai->kind == K_MSGHDR_OUT && !x->done) {
+			if (!COPY_OR_ADDR(b, u.msg, x->p, x->json))
+				return RAW;
+			hj_printf(b, "{msg_namelen=%u}", (unsigned)u.msg.msg_namelen);
+		} else
+			msghdr_text(b, x->p, x->ai->kind == K_MSGHDR_OUT ? x->c->ret : -1);
+		return TXT;
+	}
+}
+
+/* ---- clocks and timers ---- */
+
+static int time_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const enum hj_kind k = x->ai->kind;
+	const void *p = x->p;
+	union {
+		struct timespec ts;
+		struct timeval tv;
+		struct itimerspec its;
+		struct timeb tb;
+		timer_t timer;
+	} u;
+	switch (k) {
+	case K_CLOCK:
+		SYM(b, clocks, (unsigned)x->v, "CLOCK_???");
+		return TXT;
+	case K_TIMESPEC: case K_TIMESPEC_OUT:
+		if (!p || (k == K_TIMESPEC_OUT && !x->done) || !hj_peek(&u.ts, p, sizeof u.ts))
+			return ADDR;
+		timespec_text(b, &u.ts);
+		return TXT;
+	case K_TIMEVAL: case K_TIMEVAL_OUT:
+		if (!p || (k == K_TIMEVAL_OUT && !x->done) || !hj_peek(&u.tv, p, sizeof u.tv))
+			return ADDR;
+		hj_printf(b, "{tv_sec=%ld, tv_usec=%ld}", (long)u.tv.tv_sec, (long)u.tv.tv_usec);
+		return TXT;
+	case K_ITIMERSPEC: case K_ITIMERSPEC_OUT:
+		if (!p || (k == K_ITIMERSPEC_OUT && !x->done) || !hj_peek(&u.its, p, sizeof u.its))
+			return ADDR;
+		itimerspec_text(b, &u.its);
+		return TXT;
+	case K_TIMEB_OUT:
+		if (!p || !x->done || !hj_peek(&u.tb, p, sizeof u.tb))
+			return ADDR;
+		hj_printf(b, "{time=%ld, millitm=%u}", (long)u.tb.time, (unsigned)u.tb.millitm);
+		return TXT;
+	case K_TIMERP:
+		if (!p || !x->done || !hj_peek(&u.timer, p, sizeof u.timer))
+			return ADDR;
+		hj_printf(b, "[%ld]", (long)u.timer);
+		return RAW;
+	default:	/* K_COND */
+		return ADDR;
+	}
+}
+
+/* ---- signals ---- */
+
+static const struct xlat sig_hows[] = { X(SIG_BLOCK), X(SIG_UNBLOCK), X(SIG_SETMASK) };
+/* in strace's order */
+static const struct xlat sa_flags[] = {
+	{ 0x04000000, "SA_RESTORER" }, X(SA_ONSTACK), X(SA_RESTART), X(SA_NODEFER),
+	X(SA_RESETHAND), X(SA_SIGINFO), X(SA_NOCLDSTOP), X(SA_NOCLDWAIT),
+	{ 0x400, "SA_UNSUPPORTED" }, { 0x800, "SA_EXPOSE_TAGBITS" },
+};
+static const struct xlat ss_flags[] = { X(SS_ONSTACK), X(SS_DISABLE), { 1u << 31, "SS_AUTODISARM" } };
+
+/* The kernel's struct sigaction on x86_64 (not glibc's: its mask is
+ * 128 bytes and comes second). */
+struct kernel_sigaction {
+	unsigned long handler, flags, restorer;
+	uint64_t mask;
+};
+
+/* A signal set as strace shows it: [INT TERM], or ~[...] when more than
+ * half the signals are in it. */
+static void sigset_text(struct hj_buf *b, uint64_t set)
+{
+	bool inverted = __builtin_popcountll(set) > 32;
+	if (inverted) {
+		set = ~set;
+		hj_puts(b, "~");
+	}
+	hj_puts(b, "[");
+	bool sep = false;
+	for (int s = 1; s <= 64; s++) {
+		if (!(set >> (s - 1) & 1))
+			continue;
+		if (sep)
+			hj_puts(b, " ");
+		sep = true;
+		if (s < (int)N(signals))
+			hj_puts(b, signals[s]);
+		else if (s == 32)
+			hj_puts(b, "RTMIN");
+		else
+			hj_printf(b, "RT_%d", s - 32);
+	}
+	hj_puts(b, "]");
+}
+
+static void sigaction_struct(struct hj_buf *b, const struct kernel_sigaction *sa)
+{
+	hj_puts(b, "{sa_handler=");
+	if (sa->handler == (unsigned long)SIG_DFL)
+		hj_puts(b, "SIG_DFL");
+	else if (sa->handler == (unsigned long)SIG_IGN)
+		hj_puts(b, "SIG_IGN");
+	else
+		hj_printf(b, "%#lx", sa->handler);
+	hj_puts(b, ", sa_mask=");
+	sigset_text(b, sa->mask);
+	hj_puts(b, ", sa_flags=");
+	FLAGS(b, sa_flags, sa->flags, "SA_???");
+	if (sa->flags & 0x04000000)
+		hj_printf(b, ", sa_restorer=%#lx", sa->restorer);
+	hj_puts(b, "}");
+}
+
+static const struct xlat sigev_notifies[] = {
+	X(SIGEV_SIGNAL), X(SIGEV_NONE), X(SIGEV_THREAD), { 4, "SIGEV_THREAD_ID" },
+};
+
+static void sigevent_struct(struct hj_buf *b, const struct sigevent *ev)
+{
+	hj_puts(b, "{");
+	if (ev->sigev_value.sival_ptr)
+		hj_printf(b, "sigev_value={sival_int=%d, sival_ptr=%p}, ", ev->sigev_value.sival_int, ev->sigev_value.sival_ptr);
+	if (ev->sigev_notify != SIGEV_NONE) {
+		hj_puts(b, "sigev_signo=");
+		signame(b, ev->sigev_signo);
+		hj_puts(b, ", ");
+	}
+	hj_puts(b, "sigev_notify=");
+	SYM(b, sigev_notifies, (unsigned)ev->sigev_notify, "SIGEV_???");
+	if (ev->sigev_notify == 4)
+		hj_printf(b, ", sigev_notify_thread_id=%d", ev->_sigev_un._tid);
+	else if (ev->sigev_notify == SIGEV_THREAD)
+		hj_printf(b, ", sigev_notify_function=%p, sigev_notify_attributes=%p",
+			  (void *)ev->_sigev_un._sigev_thread._function, (void *)ev->_sigev_un._sigev_thread._attribute);
+	hj_puts(b, "}");
+}
+
+static int signal_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const enum hj_kind k = x->ai->kind;
+	const bool out = k == K_SIGSET_OUT || k == K_SIGACTION_OUT || k == K_STACK_OUT;
+	union {
+		uint64_t set;
+		struct kernel_sigaction sa;
+		stack_t st;
+		struct sigevent ev;
+		struct { const void *ss; size_t len; } mask6;
+	} u;
+	if (k == K_SIGNAL) {
+		signame(b, (int)x->v);
+		return TXT;
+	}
+	if (k == K_SIGHOW) {
+		SYM(b, sig_hows, (unsigned)x->v, "SIG_???");
+		return TXT;
+	}
+	if (!x->p || (out && !x->done))
+		return ADDR;
+	switch (k) {
+	case K_SIGSET: case K_SIGSET_OUT:
+		if (!hj_peek(&u.set, x->p, sizeof u.set))
+			return ADDR;
+		sigset_text(b, u.set);
+		return TXT;
+	case K_SIGACTION: case K_SIGACTION_OUT:
+		if (!hj_peek(&u.sa, x->p, sizeof u.sa))
+			return ADDR;
+		sigaction_struct(b, &u.sa);
+		return TXT;
+	case K_SIGEVENT:
+		if (!hj_peek(&u.ev, x->p, sizeof u.ev))
+			return ADDR;
+		sigevent_struct(b, &u.ev);
+		return TXT;
+	case K_SIGMASK6:
+		if (!hj_peek(&u.mask6, x->p, sizeof u.mask6))
+			return ADDR;
+		hj_puts(b, "{sigmask=");
+		if (!u.mask6.ss)
+			hj_puts(b, "NULL");
+		else if (hj_peek(&u.set, u.mask6.ss, sizeof u.set))
+			sigset_text(b, u.set);
+		else
+			hj_printf(b, "%p", u.mask6.ss);
+		hj_printf(b, ", sigsetsize=%zu}", u.mask6.len);
+		return TXT;
+	default:	/* K_STACK, K_STACK_OUT */
+		if (!hj_peek(&u.st, x->p, sizeof u.st))
+			return ADDR;
+		hj_puts(b, "{ss_sp=");
+		ptr(b, (long)u.st.ss_sp, false);
+		hj_puts(b, ", ss_flags=");
+		FLAGS(b, ss_flags, (unsigned)u.st.ss_flags, "SS_???");
+		hj_printf(b, ", ss_size=%zu}", u.st.ss_size);
+		return TXT;
+	}
+}
+
+/* ---- memory ---- */
+
+static const struct xlat madvices[] = {
+	X(MADV_NORMAL), X(MADV_RANDOM), X(MADV_SEQUENTIAL), X(MADV_WILLNEED), X(MADV_DONTNEED),
+	{ 8, "MADV_FREE" }, X(MADV_REMOVE), X(MADV_DONTFORK), X(MADV_DOFORK),
+	X(MADV_MERGEABLE), X(MADV_UNMERGEABLE), X(MADV_HUGEPAGE), X(MADV_NOHUGEPAGE),
+	X(MADV_DONTDUMP), X(MADV_DODUMP), { 18, "MADV_WIPEONFORK" }, { 19, "MADV_KEEPONFORK" },
+	{ 20, "MADV_COLD" }, { 21, "MADV_PAGEOUT" }, { 22, "MADV_POPULATE_READ" },
+	{ 23, "MADV_POPULATE_WRITE" }, { 24, "MADV_DONTNEED_LOCKED" }, { 25, "MADV_COLLAPSE" },
+	X(MADV_HWPOISON), { 101, "MADV_SOFT_OFFLINE" },
+};
+static const struct xlat mremap_flags[] = {
+	{ 1, "MREMAP_MAYMOVE" }, { 2, "MREMAP_FIXED" }, { 4, "MREMAP_DONTUNMAP" },
+};
+
+static int memory_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	unsigned long u = (unsigned)x->v;
+	switch (x->ai->kind) {
 	case K_PROT:
-		FLAGS(b, prots, (unsigned)v, "PROT_???");
+		FLAGS(b, prots, u, "PROT_???");
 		return TXT;
-	case K_MAPFLAGS: {
-		/* the mapping type, the flags, then the huge page size */
-		unsigned long u = (unsigned)v, huge = u >> MAP_HUGE_SHIFT & MAP_HUGE_MASK;
+	case K_MADVICE:
+		SYM(b, madvices, u, "MADV_???");
+		return TXT;
+	case K_MREMAP:
+		FLAGS(b, mremap_flags, u, "MREMAP_???");
+		return TXT;
+	default: {	/* K_MAPFLAGS: the mapping type, the flags, then the huge page size */
+		unsigned long huge = u >> MAP_HUGE_SHIFT & MAP_HUGE_MASK;
 		const char *t = name_of(map_types, N(map_types), u & 0xf);
 		bool sep = false;
 		if (t) {
@@ -1143,148 +1629,492 @@ static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
 			hj_puts(b, "MAP_FILE");	/* strace's name for 0 */
 		return TXT;
 	}
-	case K_AF:
-		family(b, (unsigned)v);
+	}
+}
+
+/* ---- processes ---- */
+
+static const struct xlat clone_flags[] = {
+	{ 0x100, "CLONE_VM" }, { 0x200, "CLONE_FS" }, { 0x400, "CLONE_FILES" },
+	{ 0x800, "CLONE_SIGHAND" }, { 0x1000, "CLONE_PIDFD" }, { 0x2000, "CLONE_PTRACE" },
+	{ 0x4000, "CLONE_VFORK" }, { 0x8000, "CLONE_PARENT" }, { 0x10000, "CLONE_THREAD" },
+	{ 0x20000, "CLONE_NEWNS" }, { 0x40000, "CLONE_SYSVSEM" }, { 0x80000, "CLONE_SETTLS" },
+	{ 0x100000, "CLONE_PARENT_SETTID" }, { 0x200000, "CLONE_CHILD_CLEARTID" },
+	{ 0x400000, "CLONE_DETACHED" }, { 0x800000, "CLONE_UNTRACED" },
+	{ 0x1000000, "CLONE_CHILD_SETTID" }, { 0x2000000, "CLONE_NEWCGROUP" },
+	{ 0x4000000, "CLONE_NEWUTS" }, { 0x8000000, "CLONE_NEWIPC" }, { 0x10000000, "CLONE_NEWUSER" },
+	{ 0x20000000, "CLONE_NEWPID" }, { 0x40000000, "CLONE_NEWNET" }, { 0x80000000, "CLONE_IO" },
+	{ 0x200000000ul, "CLONE_CLEAR_SIGHAND" }, { 0x400000000ul, "CLONE_INTO_CGROUP" },
+	{ 0x80ul, "CLONE_NEWTIME" },
+};
+#define CLONE_TIDS_CHILD (0x1000000ul | 0x200000ul)	/* CHILD_SETTID, CHILD_CLEARTID */
+/* strace's names and order (WUNTRACED is WSTOPPED) */
+static const struct xlat wait_opts[] = {
+	X(WNOHANG), X(WSTOPPED), X(WEXITED), X(WCONTINUED), X(WNOWAIT),
+	{ 0x20000000, "__WNOTHREAD" }, { 0x40000000, "__WALL" }, { 0x80000000, "__WCLONE" },
+};
+static const struct xlat arch_codes[] = {
+	{ 0x1001, "ARCH_SET_GS" }, { 0x1002, "ARCH_SET_FS" }, { 0x1003, "ARCH_GET_FS" },
+	{ 0x1004, "ARCH_GET_GS" }, { 0x1011, "ARCH_GET_CPUID" }, { 0x1012, "ARCH_SET_CPUID" },
+	{ 0x1021, "ARCH_GET_XCOMP_SUPP" }, { 0x1022, "ARCH_GET_XCOMP_PERM" },
+	{ 0x1023, "ARCH_REQ_XCOMP_PERM" }, { 0x1024, "ARCH_GET_XCOMP_GUEST_PERM" },
+	{ 0x1025, "ARCH_REQ_XCOMP_GUEST_PERM" }, { 0x2001, "ARCH_MAP_VDSO_X32" },
+	{ 0x2002, "ARCH_MAP_VDSO_32" }, { 0x2003, "ARCH_MAP_VDSO_64" },
+};
+static const struct xlat rlimits[] = {
+	X(RLIMIT_CPU), X(RLIMIT_FSIZE), X(RLIMIT_DATA), X(RLIMIT_STACK), X(RLIMIT_CORE),
+	X(RLIMIT_RSS), X(RLIMIT_NPROC), X(RLIMIT_NOFILE), X(RLIMIT_MEMLOCK), X(RLIMIT_AS),
+	X(RLIMIT_LOCKS), X(RLIMIT_SIGPENDING), X(RLIMIT_MSGQUEUE), X(RLIMIT_NICE),
+	X(RLIMIT_RTPRIO), X(RLIMIT_RTTIME),
+};
+static const struct xlat grnd_flags[] = { { 1, "GRND_NONBLOCK" }, { 2, "GRND_RANDOM" }, { 4, "GRND_INSECURE" } };
+static const char *const futex_ops[] = {
+	"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE", "FUTEX_CMP_REQUEUE",
+	"FUTEX_WAKE_OP", "FUTEX_LOCK_PI", "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI",
+	"FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI",
+	"FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2",
+};
+enum { F_WAIT, F_WAKE, F_FD, F_REQUEUE, F_CMP_REQUEUE, F_WAKE_OP, F_LOCK_PI, F_UNLOCK_PI,
+       F_TRYLOCK_PI, F_WAIT_BITSET, F_WAKE_BITSET, F_WAIT_REQUEUE_PI, F_CMP_REQUEUE_PI, F_LOCK_PI2 };
+
+/* rlim values: RLIM64_INFINITY, or "8192*1024" for a multiple of 1024 */
+static void rlim_value(struct hj_buf *b, unsigned long v, bool json)
+{
+	if (json)
+		hj_printf(b, "%lu", v);
+	else if (v == ~0ul)
+		hj_puts(b, "RLIM64_INFINITY");
+	else if (v > 1024 && v % 1024 == 0)
+		hj_printf(b, "%lu*1024", v / 1024);
+	else
+		hj_printf(b, "%lu", v);
+}
+
+static void wait_status(struct hj_buf *b, int s)
+{
+	hj_puts(b, "[{");
+	if (WIFEXITED(s)) {
+		hj_printf(b, "WIFEXITED(s) && WEXITSTATUS(s) == %d", WEXITSTATUS(s));
+	} else if (WIFSIGNALED(s)) {
+		hj_puts(b, "WIFSIGNALED(s) && WTERMSIG(s) == ");
+		signame(b, WTERMSIG(s));
+		if (WCOREDUMP(s))
+			hj_puts(b, " && WCOREDUMP(s)");
+	} else if (WIFSTOPPED(s)) {
+		hj_puts(b, "WIFSTOPPED(s) && WSTOPSIG(s) == ");
+		signame(b, WSTOPSIG(s));
+		if (s >> 16)
+			hj_printf(b, " && s >> 16 == %d", s >> 16);
+	} else if (WIFCONTINUED(s)) {
+		hj_puts(b, "WIFCONTINUED(s)");
+	} else {
+		hj_printf(b, "%#x", (unsigned)s);
+	}
+	hj_puts(b, "}]");
+}
+
+/* clone's flags carry the exit signal in their low byte */
+static void clone_flags_text(struct hj_buf *b, unsigned long f)
+{
+	bool sep = false;
+	unsigned long sig = f & 0xff;
+	f = bits(b, clone_flags, N(clone_flags), f & ~0xfful, &sep);
+	if (sig) {
+		if (sep)
+			hj_puts(b, "|");
+		signame(b, (long)sig);
+		sep = true;
+	}
+	if (f)
+		hj_printf(b, sep ? "|%#lx" : "%#lx", f);
+	else if (!sep)
+		hj_puts(b, "0");
+}
+
+/* x86_64's clone(flags, stack, parent_tid, child_tid, tls), in strace's
+ * form: child_stack= and flags= first, then the tids and tls the flags
+ * use (JSON keeps every argument, by its own name) */
+static int clone_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const unsigned long f = (unsigned long)x->c->a[0];
+	int tid;
+	if (x->json) {
+		if (x->ai->kind == K_CLONEFLAGS)
+			clone_flags_text(b, (unsigned long)x->v);
+		else
+			return ADDR;
 		return TXT;
-	case K_SOCKTYPE: {
-		const char *t = name_of(sock_types, N(sock_types), (unsigned)v & 0xf);
-		if (!t) {
-			hj_printf(b, "%#x /* SOCK_??? */", (unsigned)v);
+	}
+	switch (x->i) {
+	case 0:
+		if (x->id != HJ_clone) {	/* unshare */
+			clone_flags_text(b, (unsigned long)x->v);
 			return TXT;
 		}
-		bool sep = true;
-		hj_puts(b, t);
-		unsigned long left = bits(b, sock_flags, N(sock_flags), (unsigned)v & ~0xfu, &sep);
-		if (left)
-			hj_printf(b, "|%#lx", left);
+		hj_puts(b, "child_stack=");
+		ptr(b, x->c->a[1], false);
+		hj_puts(b, ", flags=");
+		clone_flags_text(b, f);
 		return TXT;
+	case 2:
+		if (!(f & 0x100000))	/* CLONE_PARENT_SETTID */
+			return RAW;
+		hj_puts(b, "parent_tid=");
+		if (x->done && x->p && hj_peek(&tid, x->p, sizeof tid))
+			hj_printf(b, "[%d]", tid);
+		else
+			ptr(b, x->v, false);
+		return TXT;
+	case 3:
+		if (!(f & CLONE_TIDS_CHILD))
+			return RAW;
+		hj_puts(b, "child_tidptr=");
+		ptr(b, x->v, false);
+		return TXT;
+	case 4:
+		if (!(f & 0x80000))	/* CLONE_SETTLS */
+			return RAW;
+		hj_puts(b, "tls=");
+		ptr(b, x->v, false);
+		return TXT;
+	default:	/* the stack: shown with the flags */
+		return RAW;
 	}
-	case K_SOCKLEVEL:
-		SYM(b, sock_levels, (unsigned)v, "SOL_??");
-		return TXT;
-	case K_SHUT:
-		SYM(b, shut_hows, (unsigned)v, "SHUT_???");
-		return TXT;
-	case K_MSGFLAGS:
-		FLAGS(b, msg_flags, (unsigned)v, "MSG_???");
-		return TXT;
-	case K_SIGNAL:
-		signame(b, (int)v);
-		return TXT;
-	case K_CLOCK:
-		SYM(b, clocks, (unsigned)v, "CLOCK_???");
-		return TXT;
-	case K_SOCKADDR:
-		if (!p)
-			break;
-		sockaddr_text(b, p, (unsigned)arg(c, i + 1));
-		return TXT;
-	case K_SOCKADDR_OUT: {
-		const socklen_t *lp = (const socklen_t *)arg(c, i + 1);
-		if (!p || !done || !lp || !hj_peek(&u.len, lp, sizeof u.len) || !u.len)
-			break;
-		sockaddr_text(b, p, u.len < sizeof(struct sockaddr_storage) ? u.len : sizeof(struct sockaddr_storage));
-		return TXT;
+}
+
+static int clone3_args(struct hj_buf *b, const struct arg_ctx *x)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+			 set_tid, set_tid_size, cgroup;
+	} ca = { 0 };
+	size_t size = (size_t)arg(x->c, x->i + 1);
+	if (!x->p || size < 64 || !hj_peek(&ca, x->p, size < sizeof ca ? size : sizeof ca))
+		return ADDR;
+	hj_puts(b, "{flags=");
+	clone_flags_text(b, (unsigned long)ca.flags);
+	if (ca.flags & 0x1000)
+		hj_printf(b, ", pidfd=%#lx", (unsigned long)ca.pidfd);
+	if (ca.flags & CLONE_TIDS_CHILD)
+		hj_printf(b, ", child_tid=%#lx", (unsigned long)ca.child_tid);
+	if (ca.flags & 0x100000)
+		hj_printf(b, ", parent_tid=%#lx", (unsigned long)ca.parent_tid);
+	hj_puts(b, ", exit_signal=");
+	signame(b, (long)ca.exit_signal);
+	hj_puts(b, ", stack=");
+	ptr(b, (long)ca.stack, false);
+	hj_printf(b, ", stack_size=%#lx", (unsigned long)ca.stack_size);
+	if (ca.flags & 0x80000)
+		hj_printf(b, ", tls=%#lx", (unsigned long)ca.tls);
+	if (ca.set_tid_size)
+		hj_printf(b, ", set_tid=%#lx, set_tid_size=%lu", (unsigned long)ca.set_tid, (unsigned long)ca.set_tid_size);
+	if (ca.flags & 0x400000000ul)
+		hj_printf(b, ", cgroup=%lu", (unsigned long)ca.cgroup);
+	hj_puts(b, "}");
+	/* what the call wrote back, as strace adds it */
+	int tid;
+	if (x->done && (ca.flags & 0x100000) && ca.parent_tid && hj_peek(&tid, (const void *)ca.parent_tid, sizeof tid))
+		hj_printf(b, " => {parent_tid=[%d]}", tid);
+	return TXT;
+}
+
+/* futex(uaddr, op, val, timeout or val2, uaddr2, val3): which of the
+ * last four the operation uses, and how strace shows them */
+static int futex_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const int op = (int)x->c->a[1] & 127;
+	const unsigned v = (unsigned)x->v;
+	struct timespec ts;
+	static const char *const wake_ops[] = { "FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR" };
+	static const char *const wake_cmps[] = { "FUTEX_OP_CMP_EQ", "FUTEX_OP_CMP_NE", "FUTEX_OP_CMP_LT",
+						 "FUTEX_OP_CMP_LE", "FUTEX_OP_CMP_GT", "FUTEX_OP_CMP_GE" };
+	const bool unknown = op >= (int)N(futex_ops);
+	const bool timeout = op == F_WAIT || op == F_WAIT_BITSET || op == F_LOCK_PI || op == F_LOCK_PI2 || op == F_WAIT_REQUEUE_PI;
+	const bool val2 = op == F_REQUEUE || op == F_CMP_REQUEUE || op == F_WAKE_OP || op == F_CMP_REQUEUE_PI;
+	const bool bitset = op == F_WAIT_BITSET || op == F_WAKE_BITSET;
+	switch (x->i) {
+	case 2:		/* val */
+		if (op == F_UNLOCK_PI || op == F_TRYLOCK_PI || op == F_LOCK_PI || op == F_LOCK_PI2)
+			return RAW;
+		hj_printf(b, "%u", v);
+		return RAW;
+	case 3:		/* timeout, or val2 */
+		if (timeout) {
+			if (!x->p || !hj_peek(&ts, x->p, sizeof ts))
+				return ADDR;
+			timespec_text(b, &ts);
+			return TXT;
+		}
+		if (val2)
+			hj_printf(b, "%u", v);
+		return unknown ? ADDR : RAW;
+	case 4:		/* uaddr2 */
+		return val2 || op == F_WAIT_REQUEUE_PI || unknown ? ADDR : RAW;
+	default:	/* val3 */
+		if (bitset) {
+			if (v == 0xffffffffu)
+				hj_puts(b, "FUTEX_BITSET_MATCH_ANY");
+			else
+				hj_printf(b, "%#x", v);
+			return TXT;
+		}
+		if (op == F_WAKE_OP) {
+			/* strace 6's form: each field shifted into place */
+			unsigned wop = v >> 28 & 7, cmp = v >> 24 & 15;
+			if (v >> 31)
+				hj_puts(b, "FUTEX_OP_OPARG_SHIFT<<28|");
+			if (wop < N(wake_ops))
+				hj_printf(b, "%s<<28|", wake_ops[wop]);
+			else
+				hj_printf(b, "%u<<28 /* FUTEX_OP_??? */|", wop);
+			hj_printf(b, v >> 12 & 0xfff ? "%#x<<12|" : "%u<<12|", v >> 12 & 0xfff);
+			if (cmp < N(wake_cmps))
+				hj_printf(b, "%s<<24|", wake_cmps[cmp]);
+			else
+				hj_printf(b, "%u<<24 /* FUTEX_OP_CMP_??? */|", cmp);
+			hj_printf(b, "%#x", v & 0xfff);
+			return TXT;
+		}
+		if (op == F_CMP_REQUEUE || op == F_CMP_REQUEUE_PI)
+			hj_printf(b, "%u", v);
+		else if (unknown)
+			hj_printf(b, x->json ? "%u" : "%#x", v);
+		return RAW;
 	}
-	case K_STAT:
-		if (!p || !done || !hj_peek(&u.st, p, sizeof u.st))
-			break;
-		stat_struct(b, &u.st);
+}
+
+static const struct xlat prctl_opts[] = {
+	{ 1, "PR_SET_PDEATHSIG" }, { 2, "PR_GET_PDEATHSIG" }, { 3, "PR_GET_DUMPABLE" },
+	{ 4, "PR_SET_DUMPABLE" }, { 7, "PR_GET_KEEPCAPS" }, { 8, "PR_SET_KEEPCAPS" },
+	{ 15, "PR_SET_NAME" }, { 16, "PR_GET_NAME" }, { 21, "PR_GET_SECCOMP" }, { 22, "PR_SET_SECCOMP" },
+	{ 23, "PR_CAPBSET_READ" }, { 24, "PR_CAPBSET_DROP" }, { 29, "PR_SET_TIMERSLACK" },
+	{ 30, "PR_GET_TIMERSLACK" }, { 35, "PR_SET_MM" }, { 36, "PR_SET_CHILD_SUBREAPER" },
+	{ 37, "PR_GET_CHILD_SUBREAPER" }, { 38, "PR_SET_NO_NEW_PRIVS" }, { 39, "PR_GET_NO_NEW_PRIVS" },
+	{ 41, "PR_SET_THP_DISABLE" }, { 42, "PR_GET_THP_DISABLE" }, { 47, "PR_CAP_AMBIENT" },
+	{ 0x53564d41, "PR_SET_VMA" }, { 0x59616d61, "PR_SET_PTRACER" },
+};
+
+/* prctl(option, arg2...): the arguments an option takes, as strace
+ * shows them; an option it does not know shows all four in hex */
+static int prctl_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const long op = x->c->a[0];
+	int sig;
+	switch (op) {
+	case 1:		/* PR_SET_PDEATHSIG */
+		if (x->i != 1)
+			return RAW;
+		signame(b, (int)x->v);
 		return TXT;
-	case K_TIMES:
-		if (!p || !hj_peek(&u.ts, p, sizeof u.ts))
-			break;
-		utime_times(b, u.ts);
+	case 2:		/* PR_GET_PDEATHSIG */
+		if (x->i != 1)
+			return RAW;
+		if (!x->p || !x->done || !hj_peek(&sig, x->p, sizeof sig))
+			return ADDR;
+		hj_puts(b, "[");
+		signame(b, sig);
+		hj_puts(b, "]");
 		return TXT;
-	case K_TIMESPEC: case K_TIMESPEC_OUT:
-		if (!p || (ai->kind == K_TIMESPEC_OUT && !done) || !hj_peek(&u.ts[0], p, sizeof u.ts[0]))
-			break;
-		timespec_text(b, &u.ts[0]);
-		return TXT;
-	case K_TIMEVAL: case K_TIMEVAL_OUT:
-		if (!p || (ai->kind == K_TIMEVAL_OUT && !done) || !hj_peek(&u.tv, p, sizeof u.tv))
-			break;
-		hj_printf(b, "{tv_sec=%ld, tv_usec=%ld}", (long)u.tv.tv_sec, (long)u.tv.tv_usec);
-		return TXT;
-	case K_ITIMERSPEC: case K_ITIMERSPEC_OUT:
-		if (!p || (ai->kind == K_ITIMERSPEC_OUT && !done) || !hj_peek(&u.its, p, sizeof u.its))
-			break;
-		itimerspec_text(b, &u.its);
-		return TXT;
-	case K_TIMEB_OUT:
-		if (!p || !done || !hj_peek(&u.tb, p, sizeof u.tb))
-			break;
-		hj_printf(b, "{time=%ld, millitm=%u}", (long)u.tb.time, (unsigned)u.tb.millitm);
-		return TXT;
-	case K_TIMERP:
-		if (!p || !done || !hj_peek(&u.timer, p, sizeof u.timer))
-			break;
-		hj_printf(b, "[%ld]", (long)u.timer);
+	case 15: case 16:	/* PR_SET_NAME, PR_GET_NAME */
+		if (x->i != 1)
+			return RAW;
+		if (!x->p || (op == 16 && !x->done))
+			return ADDR;
+		str(b, x->p, 15, x->json, false);
 		return RAW;
-	case K_COND:
-		break;
-	case K_FDPAIR:
-		if (!p || !done || !hj_peek(&u.fds, p, sizeof u.fds))
-			break;
-		hj_printf(b, "[%d, %d]", u.fds[0], u.fds[1]);
+	case 3: case 7: case 21: case 30: case 39: case 42:	/* the getters of a value they return */
 		return RAW;
-	case K_POLLFD:
-		if (!p)
-			break;
-		pollfds(b, p, (unsigned long)arg(c, i + 1), false);
-		return TXT;
-	case K_OFFP:
-		if (!p || !hj_peek(&u.off, p, sizeof u.off))
-			break;
-		hj_printf(b, "[%ld]", (long)u.off);
+	case 4: case 8: case 23: case 24: case 29: case 36: case 41:	/* setters of one value */
+		if (x->i != 1)
+			return RAW;
+		hj_printf(b, "%lu", (unsigned long)x->v);
 		return RAW;
+	case 38:	/* PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0 */
+		hj_printf(b, "%lu", (unsigned long)x->v);
+		return RAW;
+	default:
+		hj_printf(b, x->json ? "%lu" : "%#lx", (unsigned long)x->v);
+		return RAW;
+	}
+}
+
+static void cpuset_text(struct hj_buf *b, const unsigned char *m, size_t n)
+{
+	bool sep = false;
+	hj_puts(b, "[");
+	for (size_t k = 0; k < n * 8; k++)
+		if (m[k / 8] >> (k % 8) & 1) {
+			hj_printf(b, "%s%zu", sep ? " " : "", k);
+			sep = true;
+		}
+	hj_puts(b, "]");
+}
+
+static int process_arg(struct hj_buf *b, const struct arg_ctx *x)
+{
+	const enum hj_kind k = x->ai->kind;
+	const void *p = x->p;
+	union {
+		pid_t pid;
+		int status;
+		struct rlimit rl;
+		struct rusage ru;
+		struct utsname un;
+		struct sysinfo si;
+		unsigned char cpus[128];
+	} u;
+	switch (k) {
 	case K_PIDP:
-		if (!p || !done || !hj_peek(&u.pid, p, sizeof u.pid))
-			break;
+		if (!p || !x->done || !hj_peek(&u.pid, p, sizeof u.pid))
+			return ADDR;
 		hj_printf(b, "[%d]", u.pid);
 		return RAW;
-	case K_ARGV: {
-		/* up to MAXSTR strings, and one more slot to know if cut */
-		size_t got = p ? peek_items(u.vec, p, MAXSTR + 1, sizeof u.vec[0]) : 0;
-		if (!got)	/* NULL or unreadable */
-			break;
-		hj_puts(b, "[");
-		for (size_t k = 0; k < got && u.vec[k]; k++) {
-			if (k)
-				hj_puts(b, ", ");
-			if (k == MAXSTR) {
-				hj_puts(b, json ? "\"...\"" : "...");
-				break;
-			}
-			str(b, u.vec[k], MAXSTR, json, false);
-			if (k + 1 == got && got < MAXSTR + 1) {	/* the next slot cannot be read */
-				array_stop(b, p, got, sizeof u.vec[0], true, json);
-				return RAW;
-			}
+	case K_WAITOPT:
+		FLAGS(b, wait_opts, (unsigned)x->v, "W???");
+		return TXT;
+	case K_RUSAGE_OUT:
+		if (!p || !x->done || !hj_peek(&u.ru, p, sizeof u.ru))
+			return ADDR;
+		hj_printf(b, "{ru_utime={tv_sec=%ld, tv_usec=%ld}, ru_stime={tv_sec=%ld, tv_usec=%ld}, ...}",
+			  (long)u.ru.ru_utime.tv_sec, (long)u.ru.ru_utime.tv_usec,
+			  (long)u.ru.ru_stime.tv_sec, (long)u.ru.ru_stime.tv_usec);
+		return TXT;
+	case K_WSTATUS:
+		/* filled only when a child was reaped */
+		if (!p || !x->done || x->c->ret <= 0 || !hj_peek(&u.status, p, sizeof u.status))
+			return ADDR;
+		wait_status(b, u.status);
+		return TXT;
+	case K_CLONEFLAGS: case K_CLONEARG:
+		return clone_arg(b, x);
+	case K_CLONEARGS:
+		return clone3_args(b, x);
+	case K_FUTEXOP: {
+		unsigned op = (unsigned)x->v;
+		if ((op & 127) < N(futex_ops)) {
+			hj_puts(b, futex_ops[op & 127]);
+			if (op & 128)
+				hj_puts(b, "_PRIVATE");
+			if (op & 256)
+				hj_puts(b, "|FUTEX_CLOCK_REALTIME");
+			if (op & ~511u)
+				hj_printf(b, "|%#x", op & ~511u);
+		} else {
+			hj_printf(b, "%#x /* FUTEX_??? */", op);
 		}
-		hj_puts(b, "]");
-		return RAW;
+		return TXT;
 	}
-	case K_ENVP: {
-		/* counted MAXSTR slots at a time, up to the NULL or a fault */
-		size_t n = 0, got, k = 0;
-		bool end = false;
-		if (!p)
-			break;
-		do {
-			got = peek_items(u.vec, (char *const *)p + n, MAXSTR, sizeof u.vec[0]);
-			for (k = 0; k < got && u.vec[k]; k++)
-				;
-			n += k;
-			end = k < got;
-		} while (!end && got == MAXSTR);
-		if (!end && !n)	/* not one slot could be read */
-			break;
-		hj_printf(b, "%#lx /* %zu var%s%s */", (unsigned long)v, n, n == 1 ? "" : "s", end ? "" : ", unterminated");
+	case K_FUTEXARG:
+		return futex_arg(b, x);
+	case K_ARCHPRCTL:
+		SYM(b, arch_codes, (unsigned)x->v, "ARCH_???");
+		return TXT;
+	case K_PRCTL:
+		SYM(b, prctl_opts, (unsigned)x->v, "PR_???");
+		return TXT;
+	case K_PRCTLARG:
+		return prctl_arg(b, x);
+	case K_RLIMIT_RES:
+		SYM(b, rlimits, (unsigned)x->v, "RLIMIT_???");
+		return TXT;
+	case K_RLIMIT: case K_RLIMIT_OUT:
+		if (!p || (k == K_RLIMIT_OUT && !x->done) || !hj_peek(&u.rl, p, sizeof u.rl))
+			return ADDR;
+		hj_puts(b, "{rlim_cur=");
+		rlim_value(b, u.rl.rlim_cur, false);
+		hj_puts(b, ", rlim_max=");
+		rlim_value(b, u.rl.rlim_max, false);
+		hj_puts(b, "}");
+		return TXT;
+	case K_GRND:
+		FLAGS(b, grnd_flags, (unsigned)x->v, "GRND_???");
+		return TXT;
+	case K_UTSNAME:
+		if (!p || !x->done || !hj_peek(&u.un, p, sizeof u.un))
+			return ADDR;
+		hj_puts(b, "{sysname=");
+		quote(b, u.un.sysname, sizeof u.un.sysname, sizeof u.un.sysname, Q_NUL, false);
+		hj_puts(b, ", nodename=");
+		quote(b, u.un.nodename, sizeof u.un.nodename, sizeof u.un.nodename, Q_NUL, false);
+		hj_puts(b, ", ...}");
+		return TXT;
+	case K_SYSINFO:
+		if (!p || !x->done || !hj_peek(&u.si, p, sizeof u.si))
+			return ADDR;
+		hj_printf(b, "{uptime=%ld, loads=[%lu, %lu, %lu], totalram=%lu, freeram=%lu, sharedram=%lu, "
+			  "bufferram=%lu, totalswap=%lu, freeswap=%lu, procs=%u, totalhigh=%lu, freehigh=%lu, mem_unit=%u}",
+			  u.si.uptime, u.si.loads[0], u.si.loads[1], u.si.loads[2], u.si.totalram, u.si.freeram,
+			  u.si.sharedram, u.si.bufferram, u.si.totalswap, u.si.freeswap, (unsigned)u.si.procs,
+			  u.si.totalhigh, u.si.freehigh, u.si.mem_unit);
+		return TXT;
+	default: {	/* K_CPUSET: getaffinity fills ret bytes; setaffinity reads its size */
+		long n = x->id == HJ_sched_getaffinity ? (x->done ? x->c->ret : -1) : arg(x->c, 1);
+		if (!p || n < 0)
+			return ADDR;
+		if (n > (long)sizeof u.cpus)
+			n = sizeof u.cpus;
+		if (!hj_peek(u.cpus, p, (size_t)n))
+			return ADDR;
+		cpuset_text(b, u.cpus, (size_t)n);
 		return TXT;
 	}
 	}
-	ptr(b, v, json);
+}
+
+/* The family that shows each kind. */
+static int arg_text(struct hj_buf *b, struct hj_call *c, int i, bool json)
+{
+	const struct arg_ctx x = {
+		.c = c, .ai = &hj_calls[c->id].args[i], .i = i, .id = c->id, .v = c->a[i],
+		.p = (const void *)c->a[i], .done = c->after && !hj_is_failure(c), .json = json,
+	};
+	/* every read of the program's memory goes through peek.c: a pointer
+	 * it cannot read is shown as its address, as strace does */
+	int r = ADDR;
+	switch (x.ai->kind) {
+	case K_INT: case K_UINT: case K_HEX: case K_FD: case K_DIRFD:
+		r = number_arg(b, &x);
+		break;
+	case K_PTR:
+		r = pointer_arg(b, &x);
+		break;
+	case K_PATH: case K_STR: case K_STR_OUT: case K_BUF_IN: case K_BUF_OUT:
+	case K_IOV_IN: case K_IOV_OUT: case K_ARGV: case K_ENVP:
+		r = data_arg(b, &x);
+		break;
+	case K_OFLAGS: case K_MODE: case K_ATFLAGS: case K_AMODE: case K_WHENCE: case K_FCNTL:
+	case K_FADVICE: case K_XATTRFLAGS: case K_STAT: case K_STATFS: case K_DIRENTS:
+	case K_TIMES: case K_FDPAIR: case K_POLLFD: case K_OFFP:
+		r = file_arg(b, &x);
+		break;
+	case K_AF: case K_SOCKTYPE: case K_SOCKLEVEL: case K_SHUT: case K_MSGFLAGS:
+	case K_SOCKADDR: case K_SOCKADDR_OUT: case K_MSGHDR_IN: case K_MSGHDR_OUT:
+		r = socket_arg(b, &x);
+		break;
+	case K_CLOCK: case K_TIMESPEC: case K_TIMESPEC_OUT: case K_TIMEVAL: case K_TIMEVAL_OUT:
+	case K_ITIMERSPEC: case K_ITIMERSPEC_OUT: case K_TIMEB_OUT: case K_TIMERP: case K_COND:
+		r = time_arg(b, &x);
+		break;
+	case K_SIGNAL: case K_SIGSET: case K_SIGSET_OUT: case K_SIGACTION: case K_SIGACTION_OUT:
+	case K_SIGHOW: case K_STACK: case K_STACK_OUT: case K_SIGEVENT: case K_SIGMASK6:
+		r = signal_arg(b, &x);
+		break;
+	case K_PROT: case K_MAPFLAGS: case K_MADVICE: case K_MREMAP:
+		r = memory_arg(b, &x);
+		break;
+	case K_PIDP: case K_WAITOPT: case K_WSTATUS: case K_CLONEFLAGS: case K_CLONEARG:
+	case K_CLONEARGS: case K_FUTEXOP: case K_FUTEXARG: case K_ARCHPRCTL: case K_RLIMIT_RES:
+	case K_RLIMIT: case K_RLIMIT_OUT: case K_GRND: case K_UTSNAME: case K_SYSINFO: case K_CPUSET:
+	case K_PRCTL: case K_PRCTLARG: case K_RUSAGE_OUT:
+		r = process_arg(b, &x);
+		break;
+	}
+	if (r != ADDR)
+		return r;
+	/* mremap's new address only with MREMAP_FIXED, as strace */
+	if (c->id == HJ_mremap && i == 4 && !(c->a[3] & 2))
+		return RAW;
+	ptr(b, x.v, json);
 	return RAW;
 }
 
@@ -1377,6 +2207,10 @@ void hj_decode_ret(struct hj_buf *b, struct hj_call *c, bool json)
 		return;
 	default:
 		break;
+	}
+	if (c->id == HJ_umask) {
+		hj_printf(b, "%#03lo", (unsigned long)r);	/* the old mask */
+		return;
 	}
 	long cmd = c->id == HJ_fcntl ? c->a[1] : -1;
 	if ((cmd == F_GETFL || ((cmd == F_GETFD || cmd == F_GET_SEALS) && r))) {

@@ -141,7 +141,7 @@ void hj_summary_flush(void)
 	}
 	if (!any)
 		return;
-	static char table[16384];
+	static char table[1 << 16];	/* about 82 bytes a row, every row */
 	size_t n = hj_summary_table(snapshot, table, sizeof table);
 	hj_output_write(table, n);
 }

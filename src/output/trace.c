@@ -327,7 +327,7 @@ static void text_line(struct hj_buf *b, struct hj_call *c, bool with_ret)
 			first = false;
 	}
 	hj_puts(b, ")");
-	if (with_ret && c->id == HJ_exit_group) {
+	if (with_ret && (c->id == HJ_exit_group || c->id == HJ_exit)) {
 		hj_puts(b, " = ?");	/* it never returns: strace's form */
 	} else if (with_ret) {
 		hj_puts(b, " = ");

@@ -23,11 +23,19 @@
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/timeb.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <linux/sched.h>
 #include <time.h>
 
 #include "core/engine.h"
+
+#define SA_RESTORER_ 0x04000000ul	/* the kernel's; glibc hides it */
 
 /* hj_errno_name comes from the engine (inject.c), linked whole */
 
@@ -485,6 +493,307 @@ static void json(void)
 	J("kill(5, \"SIGKILL\") = 0", kill, 0, 0, 5, SIGKILL);
 }
 
+
+/* System calls (SYS rows), against strace 6.1's lines for the same calls
+ * (Debian 12: ls, bash, python3 and a probe program). */
+struct ksigaction { unsigned long handler, flags, restorer; uint64_t mask; };
+#define SIGBIT(s) (1ull << ((s) - 1))
+
+static void syscalls(void)
+{
+	char want[512];
+	struct ksigaction sa = { 0x555d29b24369, SA_RESTORER_ | SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_SIGINFO,
+				 0x7face780f050, SIGBIT(SIGINT) | SIGBIT(SIGTERM) };
+	T("rt_sigaction(SIGUSR1, {sa_handler=0x555d29b24369, sa_mask=[INT TERM], sa_flags=SA_RESTORER|SA_ONSTACK|SA_RESTART|SA_NODEFER|SA_SIGINFO, sa_restorer=0x7face780f050}, NULL, 8) = 0",
+	  rt_sigaction, 0, 0, SIGUSR1, L(&sa), 0, 8);
+	struct ksigaction act = { 0, SA_RESTORER_ | SA_RESTART, 0x7f48aab77050, 0 }, old = { 0 };
+	T("rt_sigaction(SIGCHLD, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f48aab77050}, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0",
+	  rt_sigaction, 0, 0, SIGCHLD, L(&act), L(&old), 8);
+	act = (struct ksigaction){ 1, SA_RESTORER_, 0x7f48aab77050, 0 };
+	B("rt_sigaction(SIGPIPE, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f48aab77050}, 0x7ffc1000, 8)",
+	  rt_sigaction, SIGPIPE, L(&act), 0x7ffc1000, 8);
+	T("rt_sigaction(SIGRTMIN, 0x10, NULL, 8) = -1 EFAULT (Bad address)", rt_sigaction, -1, EFAULT, 32, 0x10, 0, 8);
+
+	uint64_t set = ~(SIGBIT(32) | SIGBIT(33));
+	T("rt_sigprocmask(SIG_SETMASK, ~[RTMIN RT_1], NULL, 8) = 0", rt_sigprocmask, 0, 0, SIG_SETMASK, L(&set), 0, 8);
+	set = SIGBIT(37) | SIGBIT(40);
+	T("rt_sigprocmask(SIG_UNBLOCK, [RT_5 RT_8], NULL, 8) = 0", rt_sigprocmask, 0, 0, SIG_UNBLOCK, L(&set), 0, 8);
+	set = 0;
+	T("rt_sigprocmask(SIG_BLOCK, NULL, [], 8) = 0", rt_sigprocmask, 0, 0, SIG_BLOCK, 0, L(&set), 8);
+	set = SIGBIT(SIGCHLD);
+	T("rt_sigprocmask(SIG_BLOCK, [CHLD], [], 8) = 0", rt_sigprocmask, 0, 0, SIG_BLOCK, L(&set), L(&(uint64_t){ 0 }), 8);
+	B("rt_sigprocmask(SIG_BLOCK, [CHLD], 0x7ffc2000, 8)", rt_sigprocmask, SIG_BLOCK, L(&set), 0x7ffc2000, 8);
+	set = SIGBIT(SIGSYS) | SIGBIT(64);
+	T("rt_sigsuspend([SYS RT_32], 8) = -1 EINTR (Interrupted system call)", rt_sigsuspend, -1, EINTR, L(&set), 8);
+	stack_t ss = { .ss_sp = (void *)0x555d37e592a0, .ss_flags = 0, .ss_size = 65536 }, oss = { .ss_flags = SS_DISABLE };
+	T("sigaltstack({ss_sp=0x555d37e592a0, ss_flags=0, ss_size=65536}, {ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}) = 0",
+	  sigaltstack, 0, 0, L(&ss), L(&oss));
+	T("tgkill(12354, 12354, SIGSEGV) = 0", tgkill, 0, 0, 12354, 12354, SIGSEGV);
+
+	/* getdents64: the entries the buffer holds */
+	_Alignas(8) char ents[96] = { 0 };
+	unsigned short reclen[3] = { 24, 24, 32 };
+	for (int k = 0, at = 0; k < 3; at += reclen[k++])
+		memcpy(ents + at + 16, &reclen[k], sizeof reclen[k]);
+	snprintf(want, sizeof want, "getdents64(3, %p /* 3 entries */, 32768) = 80", (void *)ents);
+	T(want, getdents64, 80, 0, 3, L(ents), 32768);
+	snprintf(want, sizeof want, "getdents64(3, %p /* 0 entries */, 32768) = 0", (void *)ents);
+	T(want, getdents64, 0, 0, 3, L(ents), 32768);
+	T("getdents64(12345, 0x7ffd99200fb0, 16) = -1 EBADF (Bad file descriptor)", getdents64, -1, EBADF, 12345, 0x7ffd99200fb0, 16);
+
+	T("brk(NULL) = 0x5563dd2f9000", brk, 0x5563dd2f9000, 0, 0);
+	T("brk(0x5563dd31a000) = 0x5563dd31a000", brk, 0x5563dd31a000, 0, 0x5563dd31a000);
+	T("mprotect(0x7f48aad0a000, 16384, PROT_READ) = 0", mprotect, 0, 0, 0x7f48aad0a000, 16384, PROT_READ);
+	T("madvise(0x7face77c0000, 65536, MADV_DONTNEED) = 0", madvise, 0, 0, 0x7face77c0000, 65536, MADV_DONTNEED);
+	T("madvise(0x7face77c0000, 65536, MADV_HUGEPAGE) = 0", madvise, 0, 0, 0x7face77c0000, 65536, MADV_HUGEPAGE);
+	T("madvise(0x7face77c0000, 65536, 0x4d /* MADV_??? */) = -1 EINVAL (Invalid argument)", madvise, -1, EINVAL, 0x7face77c0000, 65536, 77);
+	T("mremap(0x7face77c0000, 65536, 131072, MREMAP_MAYMOVE) = 0x7face77a0000", mremap, 0x7face77a0000, 0, 0x7face77c0000, 65536, 131072, 1, 0);
+	T("mremap(0x7face77c0000, 65536, 131072, MREMAP_MAYMOVE|MREMAP_FIXED, 0x7f0000000000) = 0x7f0000000000",
+	  mremap, 0x7f0000000000, 0, 0x7face77c0000, 65536, 131072, 3, 0x7f0000000000);
+	T("arch_prctl(ARCH_SET_FS, 0x7f48aab38740) = 0", arch_prctl, 0, 0, 0x1002, 0x7f48aab38740);
+	T("arch_prctl(0x3001 /* ARCH_??? */, 0x7ffd0000) = -1 EINVAL (Invalid argument)", arch_prctl, -1, EINVAL, 0x3001, 0x7ffd0000);
+	T("set_tid_address(0x7f48aab38a10) = 11579", set_tid_address, 11579, 0, 0x7f48aab38a10);
+	T("set_robust_list(0x7f48aab38a20, 24) = 0", set_robust_list, 0, 0, 0x7f48aab38a20, 24);
+	T("rseq(0x7f48aab39060, 0x20, 0, 0x53053053) = 0", rseq, 0, 0, 0x7f48aab39060, 0x20, 0, 0x53053053);
+
+	struct rlimit rl = { 8192 * 1024, RLIM_INFINITY };
+	T("prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0", prlimit64, 0, 0, 0, RLIMIT_STACK, 0, L(&rl));
+	rl = (struct rlimit){ 1024, 4096 };
+	T("prlimit64(0, RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=4*1024}, NULL) = 0", prlimit64, 0, 0, 0, RLIMIT_NOFILE, L(&rl), 0);
+	rl = (struct rlimit){ 96364, 96364 };
+	T("prlimit64(0, RLIMIT_NPROC, NULL, {rlim_cur=96364, rlim_max=96364}) = 0", prlimit64, 0, 0, 0, RLIMIT_NPROC, 0, L(&rl));
+	B("prlimit64(0, RLIMIT_NPROC, NULL, 0x7ffd1000)", prlimit64, 0, RLIMIT_NPROC, 0, 0x7ffd1000);
+
+	unsigned char rnd[8] = { 0x5b, 0x61, 0x90, 0xca, 0xfc, 0xf1, 0xf6, 0xa2 };
+	T("getrandom(\"\\x5b\\x61\\x90\\xca\\xfc\\xf1\\xf6\\xa2\", 8, GRND_NONBLOCK) = 8", getrandom, 8, 0, L(rnd), 8, 1);
+	T("getrandom(\"\\x5b\\x61\\x90\\xca\\xfc\\xf1\\xf6\\xa2\", 8, GRND_NONBLOCK|GRND_RANDOM) = 8", getrandom, 8, 0, L(rnd), 8, 3);
+	T("getrandom(0x7ffd99200fb0, 16, 0x40 /* GRND_??? */) = -1 EINVAL (Invalid argument)", getrandom, -1, EINVAL, 0x7ffd99200fb0, 16, 0x40);
+
+	T("futex(0x7f48aad0fa4c, FUTEX_WAKE_PRIVATE, 2147483647) = 0", futex, 0, 0, 0x7f48aad0fa4c, 129, 2147483647, 0, 0, 0);
+	T("futex(0x7ffd99200e1c, FUTEX_WAIT_PRIVATE, 1, NULL) = -1 EAGAIN (Resource temporarily unavailable)",
+	  futex, -1, EAGAIN, 0x7ffd99200e1c, 128, 1, 0, 0, 0);
+	T("futex(0x7ffd99200e1c, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 1, NULL, FUTEX_BITSET_MATCH_ANY) = -1 EAGAIN (Resource temporarily unavailable)",
+	  futex, -1, EAGAIN, 0x7ffd99200e1c, 9 | 128 | 256, 1, 0, 0, 0xffffffff);
+	struct timespec ts = { 1, 500 };
+	T("futex(0x7ffd99200e1c, FUTEX_WAIT, 0, {tv_sec=1, tv_nsec=500}) = -1 ETIMEDOUT (Connection timed out)",
+	  futex, -1, ETIMEDOUT, 0x7ffd99200e1c, 0, 0, L(&ts), 0, 0);
+	T("futex(0x7f0000001000, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2147483647, 0x7f0000002000, 0) = 1",
+	  futex, 1, 0, 0x7f0000001000, 4 | 128, 1, 2147483647, 0x7f0000002000, 0);
+	T("futex(0x7fff6e4b631c, FUTEX_WAKE_OP_PRIVATE, 1, 1, 0x7fff6e4b6318, FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1) = 0",
+	  futex, 0, 0, 0x7fff6e4b631c, 5 | 128, 1, 1, 0x7fff6e4b6318, 0x04000001);
+	T("futex(0x7fff6e4b631c, FUTEX_WAKE_BITSET, 1, FUTEX_BITSET_MATCH_ANY) = 0", futex, 0, 0, 0x7fff6e4b631c, 10, 1, 0, 0, 0xffffffff);
+	T("futex(0x7fff6e4b631c, FUTEX_REQUEUE, 1, 5, 0x7fff6e4b6318) = 0", futex, 0, 0, 0x7fff6e4b631c, 3, 1, 5, 0x7fff6e4b6318, 0);
+	T("futex(0x7fff6e4b631c, 0x63 /* FUTEX_??? */, 1, 0x5, 0x7fff6e4b6318, 0x7) = -1 ENOSYS (Function not implemented)",
+	  futex, -1, ENOSYS, 0x7fff6e4b631c, 99, 1, 5, 0x7fff6e4b6318, 7);
+	T("futex(0x7f0000001000, FUTEX_UNLOCK_PI_PRIVATE) = 0", futex, 0, 0, 0x7f0000001000, 7 | 128, 0, 0, 0, 0);
+
+	int status = 3 << 8;
+	T("wait4(12352, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 12352", wait4, 12352, 0, 12352, L(&status), 0, 0);
+	status = SIGKILL;
+	T("wait4(12353, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = 12353", wait4, 12353, 0, 12353, L(&status), 0, 0);
+	status = SIGSEGV | 0x80;
+	T("wait4(12354, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}], __WALL, NULL) = 12354",
+	  wait4, 12354, 0, 12354, L(&status), __WALL, 0);
+	status = (SIGSTOP << 8) | 0x7f;
+	T("wait4(3046, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WSTOPPED, NULL) = 3046", wait4, 3046, 0, 3046, L(&status), WUNTRACED, 0);
+	T("wait4(-1, 0x7fff7e6d4490, WNOHANG, NULL) = -1 ECHILD (No child processes)", wait4, -1, ECHILD, -1, 0x7fff7e6d4490, WNOHANG, 0);
+	T("wait4(-1, 0x7fff7e6d4490, WNOHANG, NULL) = 0", wait4, 0, 0, -1, 0x7fff7e6d4490, WNOHANG, 0);
+	B("wait4(-1, 0x7fff7e6d4490, 0, NULL)", wait4, -1, 0x7fff7e6d4490, 0, 0);
+
+	T("clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f48aab38a10) = 11581",
+	  clone, 11581, 0, CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, 0, 0, 0x7f48aab38a10, 0);
+	T("clone(child_stack=0x7f1234560000, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, parent_tid=[11600], child_tidptr=0x7f1234567910, tls=0x7f1234567640) = 11600",
+	  clone, 11600, 0, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+	  0x7f1234560000, L(&(int){ 11600 }), 0x7f1234567910, 0x7f1234567640);
+	struct clone_args ca = { .flags = CLONE_VM | CLONE_VFORK, .exit_signal = SIGCHLD };
+	T("clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 88) = 12355", clone3, 12355, 0, L(&ca), 88);
+	ca.stack = 0x7f0000010000;
+	ca.stack_size = 0x9000;
+	T("clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f0000010000, stack_size=0x9000}, 88) = 12356", clone3, 12356, 0, L(&ca), 88);
+	int ptid = 3045;
+	ca = (struct clone_args){ .flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+				  .child_tid = L(&ptid), .parent_tid = L(&ptid), .stack = 0x7f9d72785000, .stack_size = 0x7fff80, .tls = 0x7f9d72f856c0 };
+	snprintf(want, sizeof want, "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, "
+		 "child_tid=%p, parent_tid=%p, exit_signal=0, stack=0x7f9d72785000, stack_size=0x7fff80, tls=0x7f9d72f856c0} => {parent_tid=[3045]}, 88) = 3045",
+		 (void *)&ptid, (void *)&ptid);
+	T(want, clone3, 3045, 0, L(&ca), 88);
+	struct ksigaction rh = { 0, SA_RESTORER_ | (unsigned long)(long)(int)(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_RESETHAND | SA_SIGINFO), 0x7f9d72fc5050, 0 };
+	T("rt_sigaction(SIGCHLD, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=SA_RESTORER|SA_RESETHAND|SA_SIGINFO|SA_NOCLDSTOP|SA_NOCLDWAIT|0xffffffff00000000, sa_restorer=0x7f9d72fc5050}, NULL, 8) = 0",
+	  rt_sigaction, 0, 0, SIGCHLD, L(&rh), 0, 8);
+	T("sigaltstack(NULL, {ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}) = 0", sigaltstack, 0, 0, 0, L(&oss));
+	T("unshare(CLONE_NEWNS|CLONE_NEWUSER) = 0", unshare, 0, 0, CLONE_NEWNS | CLONE_NEWUSER);
+
+	struct utsname un = { .sysname = "Linux", .nodename = "vm" };
+	T("uname({sysname=\"Linux\", nodename=\"vm\", ...}) = 0", uname, 0, 0, L(&un));
+	struct sysinfo si = { .uptime = 10836, .loads = { 276352, 161504, 135648 }, .totalram = 25276026880, .freeram = 24247586816,
+			      .sharedram = 9191424, .bufferram = 17526784, .procs = 117, .mem_unit = 1 };
+	T("sysinfo({uptime=10836, loads=[276352, 161504, 135648], totalram=25276026880, freeram=24247586816, sharedram=9191424, bufferram=17526784, totalswap=0, freeswap=0, procs=117, totalhigh=0, freehigh=0, mem_unit=1}) = 0",
+	  sysinfo, 0, 0, L(&si));
+	struct statfs sf = { .f_type = 0xef53, .f_bsize = 4096, .f_blocks = 66053021, .f_bfree = 61653942, .f_bavail = 20685218,
+			     .f_files = 16777216, .f_ffree = 16339973, .f_namelen = 255, .f_frsize = 4096, .f_flags = 0x1020 };
+	int fsid[2] = { (int)0xc3384989, (int)0xe71eb343 };
+	memcpy(&sf.f_fsid, fsid, sizeof fsid);
+	T("statfs(\"/\", {f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, f_bfree=61653942, f_bavail=20685218, f_files=16777216, f_ffree=16339973, f_fsid={val=[0xc3384989, 0xe71eb343]}, f_namelen=255, f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}) = 0",
+	  statfs, 0, 0, L("/"), L(&sf));
+	T("statfs(\"/selinux\", 0x7ffcd1115730) = -1 ENOENT (No such file or directory)", statfs, -1, ENOENT, L("/selinux"), 0x7ffcd1115730);
+	sf.f_type = 0x01021994;
+	sf.f_flags = 0x26;
+	T("fstatfs(1, {f_type=TMPFS_MAGIC, f_bsize=4096, f_blocks=66053021, f_bfree=61653942, f_bavail=20685218, f_files=16777216, f_ffree=16339973, f_fsid={val=[0xc3384989, 0xe71eb343]}, f_namelen=255, f_frsize=4096, f_flags=ST_NOSUID|ST_NODEV|ST_VALID}) = 0",
+	  fstatfs, 0, 0, 1, L(&sf));
+
+	char cwd[64] = "/tmp/table";
+	T("getcwd(\"/tmp/table\", 1024) = 11", getcwd, 11, 0, L(cwd), 1024);
+	T("getcwd(0x7ffd99200d20, 2) = -1 ERANGE (Numerical result out of range)", getcwd, -1, ERANGE, 0x7ffd99200d20, 2);
+	T("umask(077) = 022", umask, 022, 0, 077);
+	T("getuid() = 0", getuid, 0, 0, 0);
+	T("getegid() = 1000", getegid, 1000, 0, 0);
+	unsigned char cpus[32] = { 3 };
+	T("sched_getaffinity(0, 128, [0 1]) = 32", sched_getaffinity, 32, 0, 0, 128, L(cpus));
+	cpus[1] = 0x81;
+	T("sched_setaffinity(0, 8, [0 1 8 15]) = 0", sched_setaffinity, 0, 0, 0, 8, L(cpus));
+
+	struct stat st = { .st_mode = S_IFREG | 0644, .st_size = 41439 };
+	T("newfstatat(3, \"\", {st_mode=S_IFREG|0644, st_size=41439, ...}, AT_EMPTY_PATH) = 0", newfstatat, 0, 0, 3, L(""), L(&st), AT_EMPTY_PATH);
+	T("newfstatat(AT_FDCWD, \"/nonexist\", 0x7fff7e6d5060, 0) = -1 ENOENT (No such file or directory)",
+	  newfstatat, -1, ENOENT, AT_FDCWD, L("/nonexist"), 0x7fff7e6d5060, 0);
+	unsigned char elf[784] = { 6, 0, 0, 0, 4, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 64 };
+	T("pread64(3, \"\\6\\0\\0\\0\\4\\0\\0\\0@\\0\\0\\0\\0\\0\\0\\0@\\0\\0\\0\\0\\0\\0\\0@\\0\\0\\0\\0\\0\\0\\0\"..., 784, 64) = 784",
+	  pread64, 784, 0, 3, L(elf), 784, 64);
+	T("fadvise64(3, 0, 100, POSIX_FADV_DONTNEED) = 0", fadvise64, 0, 0, 3, 0, 100, POSIX_FADV_DONTNEED);
+	T("fadvise64(3, 0, 0, POSIX_FADV_SEQUENTIAL) = 0", fadvise64, 0, 0, 3, 0, 0, POSIX_FADV_SEQUENTIAL);
+	T("fgetxattr(3, \"user.k\", \"value\", 16) = 5", fgetxattr, 5, 0, 3, L("user.k"), L("value"), 16);
+	T("getxattr(\"/tmp/table\", \"system.posix_acl_access\", NULL, 0) = -1 ENODATA (No data available)",
+	  getxattr, -1, ENODATA, L("/tmp/table"), L("system.posix_acl_access"), 0, 0);
+	T("lgetxattr(\"/tmp/table\", \"security.selinux\", 0x5583619fa640, 255) = -1 ENODATA (No data available)",
+	  lgetxattr, -1, ENODATA, L("/tmp/table"), L("security.selinux"), 0x5583619fa640, 255);
+	T("listxattr(\"/tmp/table/x\", \"user.k\\0\", 16) = 7", listxattr, 7, 0, L("/tmp/table/x"), L("user.k"), 16);
+	T("fsetxattr(3, \"user.k\", \"value\", 5, 0) = 0", fsetxattr, 0, 0, 3, L("user.k"), L("value"), 5, 0);
+	T("setxattr(\"/tmp/x\", \"user.k\", \"v\", 1, XATTR_CREATE) = 0", setxattr, 0, 0, L("/tmp/x"), L("user.k"), L("v"), 1, 1);
+	B("exit(0)", exit, 0);
+	T("exit_group(0) = <void>", exit_group, 0, 0, 0);
+
+	T("prctl(PR_SET_NAME, \"abc\") = 0", prctl, 0, 0, 15, L("abc"), 0, 0, 0);
+	T("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0", prctl, 0, 0, 1, SIGKILL, 0, 0, 0);
+	T("prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) = 0", prctl, 0, 0, 38, 1, 0, 0, 0);
+	T("prctl(PR_GET_DUMPABLE) = 1", prctl, 1, 0, 3, 0, 0, 0, 0);
+	T("prctl(0x4000 /* PR_??? */, 0x1, 0, 0, 0) = -1 EINVAL (Invalid argument)", prctl, -1, EINVAL, 0x4000, 1, 0, 0, 0);
+	T("eventfd2(0, EFD_SEMAPHORE|EFD_CLOEXEC|EFD_NONBLOCK) = 3", eventfd2, 3, 0, 0, 1 | O_CLOEXEC | O_NONBLOCK);
+	T("epoll_create1(EPOLL_CLOEXEC) = 4", epoll_create1, 4, 0, O_CLOEXEC);
+	T("inotify_init1(IN_NONBLOCK|IN_CLOEXEC) = 3", inotify_init1, 3, 0, O_CLOEXEC | O_NONBLOCK);
+	T("timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC|TFD_NONBLOCK) = 4", timerfd_create, 4, 0, CLOCK_MONOTONIC, O_CLOEXEC | O_NONBLOCK);
+	set = SIGBIT(SIGUSR1);
+	T("signalfd4(-1, [USR1], 8, SFD_CLOEXEC|SFD_NONBLOCK) = 5", signalfd4, 5, 0, -1, L(&set), 8, O_CLOEXEC | O_NONBLOCK);
+	T("close_range(3, 4294967295, CLOSE_RANGE_CLOEXEC) = 0", close_range, 0, 0, 3, 0xffffffff, 4);
+	T("close_range(100, 199, 0) = 0", close_range, 0, 0, 100, 199, 0);
+
+	set = SIGBIT(SIGINT);
+	struct { const void *ss; size_t len; } mask6 = { &set, 8 };
+	struct timespec zero = { 0, 0 };
+	T("pselect6(1, 0x7ffd1000, NULL, NULL, {tv_sec=0, tv_nsec=0}, {sigmask=[INT], sigsetsize=8}) = 1",
+	  pselect6, 1, 0, 1, 0x7ffd1000, 0, 0, L(&zero), L(&mask6));
+	T("pselect6(1, 0x7ffd1000, NULL, NULL, NULL, NULL) = 1", pselect6, 1, 0, 1, 0x7ffd1000, 0, 0, 0, 0);
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
+	timer_t tid = 0;
+	T("timer_create(CLOCK_MONOTONIC, {sigev_signo=SIGALRM, sigev_notify=SIGEV_SIGNAL}, [0]) = 0", timer_create, 0, 0, CLOCK_MONOTONIC, L(&ev), L(&tid));
+	struct rusage ru = { .ru_utime = { 0, 1817 } };
+	T("wait4(18311, NULL, 0, {ru_utime={tv_sec=0, tv_usec=1817}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 18311", wait4, 18311, 0, 18311, 0, 0, L(&ru));
+
+	/* libc rows with a signal set */
+	set = SIGBIT(SIGINT);
+	T("ppoll(NULL, 0, {tv_sec=1, tv_nsec=500}, [INT]) = 0 (Timeout)", ppoll, 0, 0, 0, 0, L(&ts), L(&set));
+}
+
+/* Every argument of every row, as JSON, is one JSON value, whatever it
+ * holds: zeros, ones, bad addresses, before and after. */
+static const char *json_value(const char *s);
+
+static const char *json_string(const char *s)
+{
+	for (s++; *s && *s != '"'; s++) {
+		if ((unsigned char)*s < 0x20)
+			return NULL;
+		if (*s == '\\') {
+			s++;
+			if (*s == 'u') {
+				for (int k = 1; k <= 4; k++)
+					if (!strchr("0123456789abcdefABCDEF", s[k]) || !s[k])
+						return NULL;
+				s += 4;
+			} else if (!*s || !strchr("\"\\/bfnrt", *s)) {
+				return NULL;
+			}
+		}
+	}
+	return *s == '"' ? s + 1 : NULL;
+}
+
+static const char *json_value(const char *s)
+{
+	if (*s == '"')
+		return json_string(s);
+	if (!strncmp(s, "null", 4) || !strncmp(s, "true", 4))
+		return s + 4;
+	if (!strncmp(s, "false", 5))
+		return s + 5;
+	if (*s == '[') {	/* arrays of values: execve's argv */
+		s++;
+		if (*s == ']')
+			return s + 1;
+		for (;;) {
+			if (!(s = json_value(s)))
+				return NULL;
+			if (*s == ']')
+				return s + 1;
+			if (strncmp(s, ", ", 2))
+				return NULL;
+			s += 2;
+		}
+	}
+	const char *start = s;
+	if (*s == '-')
+		s++;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return s > start && s[-1] != '-' ? s : NULL;
+}
+
+static void json_every_kind(void)
+{
+	/* ones: high bytes, a NUL after 100 (a path of 4095 of them, escaped,
+	 * would not fit a trace line at all) */
+	static _Alignas(16) unsigned char zeros[8192], ones[8192];
+	memset(ones, 0xff, sizeof ones);
+	ones[100] = 0;
+	memset(ones + sizeof ones - 16, 0, 16);	/* an envp walk ends inside it */
+	const long values[] = { 0, 1, -1, 0x10, L(zeros), L(ones), 0x7ffffffff000 };
+	const long rets[] = { -1, 0, 8 };
+	int bad = 0, checked = 0;
+	for (int id = 0; id < HJ_NCALLS; id++)
+		for (int i = 0; i < hj_calls[id].nargs; i++)
+			for (size_t k = 0; k < sizeof values / sizeof values[0]; k++)
+				for (size_t r = 0; r < sizeof rets / sizeof rets[0]; r++)
+					for (int after = 0; after < 2; after++) {
+						long a[HJ_MAXARGS] = { 3, 8, 8, 8, 8, 8 };
+						a[i] = values[k];
+						struct hj_call c = { .id = id, .a = a, .ret = rets[r], .err = EINVAL, .after = after };
+						char out[1 << 15] = "";
+						struct hj_buf b = { out, 0, sizeof out };
+						hj_decode_arg(&b, &c, i, true);
+						const char *end = out[0] ? json_value(out) : out;
+						checked++;
+						if (!end || *end) {
+							if (bad++ < 10)
+								printf("line %d: %s arg %d (%s) = %#lx, ret %ld: not one JSON value: %.300s\n", __LINE__,
+								       hj_calls[id].name, i, hj_calls[id].args[i].name, values[k], rets[r], out);
+						}
+					}
+	if (bad)
+		failed++;
+	else
+		passed++;
+	(void)checked;
+}
+
 static void helpers(void)
 {
 	char s[64];
@@ -545,6 +854,8 @@ int main(void)
 	net();
 	process_clock();
 	json();
+	syscalls();
+	json_every_kind();
 	helpers();
 	printf("decode: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
