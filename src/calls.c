@@ -33,6 +33,17 @@ const short hj_sys_row[HJ_NSYSNR] = {
 #include "syscall/sysnr.def"
 #undef NR
 };
+
+static const short row_sysnr[HJ_NCALLS] = {
+	[0 ... HJ_NCALLS - 1] = -1,
+#define NR(nr, name) [HJ_##name] = nr,
+#include "syscall/sysnr.def"
+#undef NR
+};
+#pragma GCC diagnostic pop
+
+int hj_row_sysnr(int id)
+{
 	return id >= 0 && id < HJ_NCALLS ? row_sysnr[id] : -1;
 }
 
