@@ -21,13 +21,13 @@ endif
 # interception: libc's exported functions (libc) and system calls (syscall).
 ENGINE = $(wildcard src/core/*.c src/vm/*.c src/output/*.c src/faults/*.c) src/calls.c
 ENGINE := $(filter-out src/core/start.c,$(ENGINE))
-PRELOAD = src/core/start.c $(wildcard src/libc/*.c src/syscall/*.c src/syscall/*.S)
+PRELOAD = src/core/start.c $(filter-out src/syscall/audit.c,$(wildcard src/libc/*.c src/syscall/*.c src/syscall/*.S))
 HEADERS = $(wildcard src/*.h src/*.def src/*/*.h src/*/*.def)
 RECIPES = $(wildcard src/ruby/*.rb)
 ENGINE_O = $(ENGINE:src/%.c=$(B)/%.o)
 PRELOAD_O = $(patsubst src/%.S,$(B)/%.o,$(PRELOAD:src/%.c=$(B)/%.o))
 
-all: $(B)/libhijack.so $(B)/hijack
+all: $(B)/libhijack.so $(B)/libhijack-audit.so $(B)/hijack
 
 $(B)/%.o: src/%.c $(HEADERS) | deps
 	@mkdir -p $(dir $@)
@@ -72,6 +72,14 @@ $(B)/libhijack.so: $(PRELOAD_O) $(ENGINE_O) $(B)/libhijack.map
 	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) -Wl,--version-script=$(B)/libhijack.map -Wl,-z,nodelete \
 		-o $@ $(PRELOAD_O) $(ENGINE_O) $(LIBS)
 
+# The start-up watcher, loaded with LD_AUDIT (src/syscall/audit.c): no
+# libc, so that its namespace costs a process no second one.
+$(B)/libhijack-audit.so: src/syscall/audit.c src/syscall/early.h | deps
+	@mkdir -p $(B)
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(WARN) -O2 -g -fPIC -shared -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
+		-Isrc -Wl,-z,noexecstack -o $@ $<
+
 $(B)/hijack: $(B)/launcher/main.o $(ENGINE_O)
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LIBS)
@@ -85,6 +93,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib
 	install -m 755 $(B)/hijack $(DESTDIR)$(PREFIX)/bin/hijack
 	install -m 644 $(B)/libhijack.so $(DESTDIR)$(PREFIX)/lib/libhijack.so
+	install -m 644 $(B)/libhijack-audit.so $(DESTDIR)$(PREFIX)/lib/libhijack-audit.so
 
 # what the tests and the demo run, beyond the build
 TEST_PKGS = ruby strace python3 valgrind clang libclang-rt-14-dev sqlite3 curl git xz-utils make gcc faketime

@@ -228,7 +228,9 @@ HJ_TLS uintptr_t stack_lo, stack_hi;	/* peek.c reads [sp, stack_hi) in place */
 static bool altstack_room(uintptr_t sp, bool *on)
 {
 	stack_t ss;
+	hj_enter();	/* our question, not the program's call */
 	*on = sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK);
+	hj_leave();
 	return !*on || sp - (uintptr_t)ss.ss_sp >= STACK_NEEDED;
 }
 
@@ -252,9 +254,9 @@ __attribute__((noinline)) static bool stack_room(int id, uintptr_t sp)
 		void *addr;
 		size_t size;
 		stack_hi = UINTPTR_MAX;		/* unknown: assume room */
-		hj_busy++;	/* its own allocations pass through */
+		hj_enter();	/* its own allocations pass through */
 		int got = pthread_getattr_np(pthread_self(), &at);
-		hj_busy--;
+		hj_leave();
 		if (got == 0) {
 			if (pthread_attr_getstack(&at, &addr, &size) == 0) {
 				stack_lo = (uintptr_t)addr;

@@ -345,6 +345,8 @@ bool hj_proven(const struct hj_call *c);
  * the call's other readers). NULL, wild or unterminated: false. */
 bool hj_path_ok(struct hj_call *c, int i);
 void hj_peek_forked(void);
+/* While hi is nonzero, nothing outside [lo, hi) is read. */
+extern HJ_TLS uintptr_t hj_peek_window_lo, hj_peek_window_hi;
 /* Whether v is a NULL-terminated array of readable strings, as an exec's
  * argv and envp must be (else the kernel answers EFAULT); *count its length. */
 bool hj_strvec_ok(char *const *v, size_t *count);

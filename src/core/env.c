@@ -195,7 +195,10 @@ void hj_env_hide(const char *library)
 		n++;
 	/* first ours leave their slots (NULL), kept in ours[] */
 	for (size_t i = 0; i < n; i++) {
-		if (!strncmp(env[i], "HIJACK_", 7)) {
+		/* ours: HIJACK_*, and the start-up watcher the launcher added */
+		bool watcher = !strncmp(env[i], "LD_AUDIT=", 9) && strstr(env[i], "/libhijack-audit.so") &&
+			       !strchr(env[i] + 9, ':');
+		if (!strncmp(env[i], "HIJACK_", 7) || watcher) {
 			size_t name = strcspn(env[i], "=");
 			char nm[256];
 			if (!env[i][name] || name >= sizeof nm || nours >= MAX_OURS)

@@ -147,11 +147,23 @@ static void known_init(void)
 	__atomic_store_n(&nimage, k, __ATOMIC_RELEASE);
 }
 
+/* A window outside which nothing is read (a start-up call's report:
+ * only the copies made at the time are its arguments now) */
+HJ_TLS uintptr_t hj_peek_window_lo, hj_peek_window_hi;
+
+static bool outside(const void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+	return hj_unlikely(hj_peek_window_hi) && (a < hj_peek_window_lo || a + n > hj_peek_window_hi || a + n < a);
+}
+
 /* The end of the mapped region known to hold p (the thread's stack above
  * this frame, the program's image, the brk heap), or 0: [p, end) can be
  * read in place. */
 static uintptr_t known_end(const void *at)
 {
+	if (outside(at, 1))
+		return 0;
 	uintptr_t p = (uintptr_t)at, hi = stack_end(p);
 	if (hi)
 		return hi;
@@ -186,7 +198,7 @@ bool hj_peek(void *dst, const void *src, size_t n)
 {
 	if (!n)
 		return true;
-	if (!src)
+	if (!src || outside(src, n))
 		return false;
 	uintptr_t end = known_end(src);
 	if (end && end - (uintptr_t)src >= n) {
@@ -227,7 +239,7 @@ long hj_peek_str(char *dst, size_t cap, const char *src, bool *nul)
 {
 	size_t got = 0;
 	*nul = false;
-	if (!src)
+	if (!src || outside(src, 1))
 		return -1;
 	if (known_str(src, cap, nul)) {
 		size_t n = *nul ? strlen(src) : cap;
@@ -259,7 +271,7 @@ long hj_strlen_safe(const char *src, size_t max, bool *nul)
 	char scratch[1024];
 	size_t len = 0;
 	*nul = false;
-	if (!src)
+	if (!src || outside(src, 1))
 		return -1;
 	while (len < max) {
 		size_t want = max - len < sizeof scratch ? max - len : sizeof scratch;

@@ -79,6 +79,7 @@ static void start(int argc, char **argv)
 		_exit(2);
 	}
 	hj_output_start();
+	hj_sud_early_report();
 	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
 	if (((scripts && *scripts) || (evals && *evals)) &&
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
@@ -150,10 +151,17 @@ static char **early_argv(int *argc)
 long hj_dispatch_early(int id, long *a, hj_invoke_fn invoke)
 {
 	int state = __atomic_load_n(&start_state, __ATOMIC_ACQUIRE);
-	if (state == 0 && !(hj_calls[id].groups & G_ALLOC) && environ && syscall(SYS_gettid) == syscall(SYS_getpid)) {
-		int argc;
-		char **argv = early_argv(&argc);
-		if (start_once(argc, argv))
+	if (state == 0 && !(hj_calls[id].groups & G_ALLOC) && environ) {
+		/* the layer first: the calls that follow are ours, not the
+		 * program's (hj_busy is 0 here: a wrapper sent the call) */
+		hj_enter();
+		hj_sud_start();
+		bool main_thread = hj_gate_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0) ==
+				   hj_gate_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		int argc = 0;
+		char **argv = main_thread ? early_argv(&argc) : NULL;
+		hj_leave();
+		if (main_thread && start_once(argc, argv))
 			state = 2;
 	}
 	return state == 2 ? hj_dispatch(id, a, invoke) : invoke(a);

@@ -799,6 +799,12 @@ static int cmd_run(int argc, char **argv)
 		if (pre && *pre)
 			append(&preload, pre, ':');
 		setenv("LD_PRELOAD", preload, 1);
+		/* tracing or counting: the start-up watcher beside the library
+		 * sees the loader's calls, before the library is there */
+		char audit[PATH_MAX + 32];
+		snprintf(audit, sizeof audit, "%.*s/libhijack-audit.so", (int)(strrchr(lib, '/') - lib), lib);
+		if ((trace || summary) && !getenv("LD_AUDIT") && access(audit, R_OK) == 0)
+			setenv("LD_AUDIT", audit, 1);
 		char num[32];
 		snprintf(num, sizeof num, "%d", getpid());
 		setenv("HIJACK_ROOT_PID", num, 1);

@@ -8,6 +8,9 @@
 #define HIJACK_EARLY_H
 
 #define HJ_EARLY_MAGIC "hjearly1"
+/* where the audit library maps the log (MAP_FIXED_NOREPLACE; the library
+ * checks the magic): an address no loader or allocator picks by itself */
+#define HJ_EARLY_ADDR 0x6a61636b0000ul
 #define HJ_EARLY_MAX 4096
 #define HJ_EARLY_STR 160
 

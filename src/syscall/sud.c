@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "syscall/early.h"
 #include "syscall/sud.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
@@ -80,6 +81,7 @@ struct ksigaction {
 #define KSA_RESTORER 0x04000000
 
 static struct ksigaction program_sigsys;	/* the program's view of SIGSYS */
+static struct hj_early_log *early;		/* the start-up watcher's log, if it ran */
 /* The program's signal stack, as its sigaltstack calls set it. */
 static HJ_TLS uintptr_t alt_lo, alt_hi;
 
@@ -570,6 +572,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 
 bool hj_sud_start(void)
 {
+	static int once;	/* from the first call before our constructor, or the constructor */
+	if (once++) {
+		if (hj_sud_on)
+			arm_thread();	/* the constructor's thread, if the first was another */
+		return hj_sud_on;
+	}
 	const char *v = hj_env("HIJACK_SYSCALLS");
 	if (v && *v == '0') {
 		snprintf(why_off, sizeof why_off, "HIJACK_SYSCALLS=0");
@@ -589,12 +597,59 @@ bool hj_sud_start(void)
 		snprintf(why_off, sizeof why_off, "this kernel has no Syscall User Dispatch (Linux 5.11+)");
 		return false;
 	}
+	/* the start-up watcher's handler (audit.c) is not the program's: the
+	 * program started with SIGSYS's default */
+	struct hj_early_log *log = (struct hj_early_log *)HJ_EARLY_ADDR;
+	char magic[8];
+	if (hj_peek(magic, log, sizeof magic) && !memcmp(magic, HJ_EARLY_MAGIC, sizeof magic)) {
+		early = log;
+		if (old.handler == log->handler)
+			old = (struct ksigaction){ SIG_DFL, 0, NULL, 0 };
+	}
 	program_sigsys = old;
 	/* SIGSYS blocked when a syscall traps kills the thread */
 	uint64_t unblock = SIGBIT(SIGSYS);
 	raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, 0, 8, 0, 0);
 	hj_sud_on = true;
 	return true;
+}
+
+/* The calls of start-up, as the watcher logged them: traced and counted
+ * as they were made, each path argument as it was then; nothing else of
+ * the program's memory is read for them (it has changed since). */
+void hj_sud_early_report(void)
+{
+	struct hj_early_log *log = early;
+	if (!log)
+		return;
+	early = NULL;
+	hj_enter();
+	hj_peek_window_lo = (uintptr_t)log;
+	hj_peek_window_hi = (uintptr_t)log + sizeof *log;
+	int n = log->n < HJ_EARLY_MAX ? log->n : HJ_EARLY_MAX;
+	for (int i = 0; i < n; i++) {
+		struct hj_early_call *e = &log->calls[i];
+		int row = e->nr >= 0 && e->nr < HJ_NSYSNR ? hj_sys_row[e->nr] : -1;
+		if (row < 0 || !hj_wanted[row])
+			continue;
+		long a[HJ_MAXARGS];
+		memcpy(a, e->a, sizeof a);
+		if (e->str_arg >= 0)
+			a[e->str_arg] = (long)e->str;
+		struct hj_call c = { .id = row, .a = a, .asked = -1, .after = true };
+		c.ret = from_kernel(row, e->ret);
+		c.err = e->ret < 0 && e->ret >= -4095 ? (int)-e->ret : 0;
+		hj_report_call(&c);
+	}
+	hj_peek_window_lo = hj_peek_window_hi = 0;
+	if (log->dropped) {
+		char msg[160];
+		int len = snprintf(msg, sizeof msg, "hijack: %d calls of start-up were not logged (the log holds %d)\n",
+				   log->dropped, HJ_EARLY_MAX);
+		hj_log(msg, (size_t)len);
+	}
+	raw(SYS_munmap, (long)log, sizeof *log, 0, 0, 0, 0);
+	hj_leave();
 }
 
 const char *hj_sud_why_off(void)

@@ -11,6 +11,9 @@
  * reason in hj_sud_why_off(), when the kernel or HIJACK_SYSCALLS=0 says no. */
 bool hj_sud_start(void);
 const char *hj_sud_why_off(void);
+/* Traces and counts the calls of start-up (audit.c's log), once the run's
+ * settings and output are there. */
+void hj_sud_early_report(void);
 void hj_sud_forked(void);
 /* gate.S calls these */
 void hj_sud_thread_start(void);
