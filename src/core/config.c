@@ -106,16 +106,16 @@ bool hj_config_load(char *err, size_t errlen)
 	if ((v = hj_env("HIJACK_REPLAY")) && *v && !hj_replay_load(v, hj_proc_name(), err, errlen))
 		return false;
 	if ((v = hj_env("HIJACK_INJECT")) && *v) {
-		char *copy = strdup(v);
+		char *copy = hj_strdup(v);
 		for (char *save, *spec = strtok_r(copy, "\x1e", &save); spec; spec = strtok_r(NULL, "\x1e", &save)) {
 			struct hj_inject *inj = hj_inject_parse(spec, err, errlen);
 			if (!inj) {
-				free(copy);
+				hj_free(copy);
 				return false;
 			}
 			hj_inject_add(inj);
 		}
-		free(copy);
+		hj_free(copy);
 	}
 	return true;
 }

@@ -33,6 +33,7 @@ bool hj_sud_on;
 HJ_TLS volatile char hj_sud_selector;
 HJ_TLS int hj_lib_call;
 HJ_TLS char hj_in_atfork;
+HJ_TLS int hj_in_alloc;
 HJ_TLS char *hj_own_stack;
 
 /* The engine's work is ours: the system-call layer lets our calls through
@@ -426,7 +427,7 @@ again:
 	hj_fd_track(&c);
 	if (hj_unlikely(c.owns))
 		for (int i = 0; i < HJ_MAXARGS; i++)
-			free(c.owned[i]);
+			hj_free(c.owned[i]);
 	BUSY_LEAVE();
 
 	errno = c.err;

@@ -34,6 +34,8 @@ extern HJ_TLS volatile char hj_sud_selector;
 /* The library-level call (id + 1) whose real call is under way: the
  * system call it makes of the same name is not seen twice. */
 extern HJ_TLS int hj_lib_call;
+/* Inside libc's allocator (wrappers.c), which holds its lock. */
+extern HJ_TLS int hj_in_alloc;
 /* Between fork's handlers (start.c): the fork's own clone is the program's. */
 extern HJ_TLS char hj_in_atfork;
 /* The selector as hj_busy says, after our work outside dispatch. */
@@ -92,6 +94,15 @@ void hj_fail(struct hj_call *c, int err);
  * names a regular file we may execute. */
 bool hj_which(const char *file, char *out, size_t n);
 const char *hj_unhookable(const char *path);
+
+/* ---- alloc.c: our memory, never the program's heap ---- */
+void *hj_malloc(size_t n);
+void *hj_calloc(size_t n, size_t each);
+void *hj_realloc(void *p, size_t n);
+void hj_free(void *p);
+char *hj_strdup(const char *s);
+char *hj_strndup(const char *s, size_t max);
+void hj_alloc_forked(void);
 
 /* ---- env.c: the environment, never through getenv (a program's own) ---- */
 const char *hj_env(const char *name);

@@ -29,7 +29,7 @@ int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 	for (int i = 0; i < nids; i++)	/* all or nothing */
 		if (counts[ids[i]][r->phase] == MAX_PER_CALL)
 			return -1;
-	struct hj_rule *copy = malloc(sizeof *copy);
+	struct hj_rule *copy = hj_malloc(sizeof *copy);
 	if (!copy)
 		return -1;
 	*copy = *r;
@@ -213,7 +213,7 @@ char *hj_path_pattern(const char *pattern)
 {
 	char out[4096];
 	if (pattern[0] == '*')
-		return strdup(pattern);
+		return hj_strdup(pattern);
 	if (pattern[0] != '/') {
 		char dir[4096];
 		if (syscall(SYS_getcwd, dir, sizeof dir) < 0)
@@ -225,7 +225,7 @@ char *hj_path_pattern(const char *pattern)
 	}
 	if (!has_wildcard(out))
 		normalize(out);
-	return strdup(out);
+	return hj_strdup(out);
 }
 
 /* An absolute path with "//", "/./", "/../" or a trailing "/" in it: not

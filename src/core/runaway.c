@@ -166,7 +166,7 @@ void *hj_counting_allocf(mrb_state *mrb, void *p, size_t size, void *ud)
 	if (size == 0) {
 		if (base) {
 			__atomic_sub_fetch(&vm_live, old, __ATOMIC_RELAXED);
-			free(base);
+			hj_free(base);
 		}
 		return NULL;
 	}
@@ -178,7 +178,7 @@ void *hj_counting_allocf(mrb_state *mrb, void *p, size_t size, void *ud)
 			return NULL;
 		}
 	}
-	char *nb = realloc(base, size + 16);
+	char *nb = hj_realloc(base, size + 16);
 	if (!nb)
 		return NULL;
 	*(size_t *)nb = size;

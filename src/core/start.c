@@ -36,6 +36,7 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
+	hj_alloc_forked();
 	hj_sud_forked();
 	hj_vm_after_fork();
 	hj_note_fork();
@@ -65,14 +66,15 @@ static int start_state;		/* 0 not started, 1 starting, 2 started */
 static void start(int argc, char **argv)
 {
 	hj_enter();
+	/* the layer first: the calls that follow are ours, not the program's,
+	 * and the names in the run's sets and rules mean the system calls it
+	 * sees */
+	hj_sud_start();
 	hj_note_self();
 	hj_want_none();	/* from here, what the run wants */
 	Dl_info self;
 	/* the program sees none of ours; children get them back */
 	hj_env_hide(dladdr((void *)start, &self) && self.dli_fname ? self.dli_fname : NULL);
-	/* the layer first: the names in the run's sets and rules mean the
-	 * system calls it sees */
-	hj_sud_start();
 	char err[512];
 	if (!hj_config_load(err, sizeof err)) {
 		fprintf(stderr, "hijack: %s\n", err);

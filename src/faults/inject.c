@@ -233,7 +233,7 @@ static bool parse_delay(const char *s, uint64_t *ns)
 
 struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 {
-	struct hj_inject *inj = calloc(1, sizeof *inj);
+	struct hj_inject *inj = hj_calloc(1, sizeof *inj);
 	if (!inj) {
 		snprintf(err, errlen, "--inject: out of memory");
 		return NULL;
@@ -241,13 +241,13 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 	char copy[2048];
 	if (strlen(spec) >= sizeof copy) {
 		snprintf(err, errlen, "--inject: the spec is longer than %zu characters", sizeof copy - 1);
-		free(inj);
+		hj_free(inj);
 		return NULL;
 	}
 	snprintf(copy, sizeof copy, "%s", spec);
 	inj->probability = -1;
 	inj->fired_slot = -1;
-	inj->spec = strdup(spec);
+	inj->spec = hj_strdup(spec);
 	char *colon = strchr(copy, ':');
 	if (colon)
 		*colon = 0;
@@ -293,7 +293,7 @@ struct hj_inject *hj_inject_parse(const char *spec, char *err, size_t errlen)
 				goto bad;
 			}
 		} else if (!strcmp(kv, "path")) {
-			free(inj->glob);	/* the last path= wins */
+			hj_free(inj->glob);	/* the last path= wins */
 			inj->glob = NULL;
 			if (!*val || !(inj->glob = hj_path_pattern(val))) {
 				snprintf(err, errlen, "--inject %s: path '%s' is empty or too long", spec, val);
@@ -329,10 +329,10 @@ bad:
 void hj_inject_free(struct hj_inject *inj)
 {
 	if (inj) {
-		free(inj->glob);
-		free(inj->spec);
+		hj_free(inj->glob);
+		hj_free(inj->spec);
 	}
-	free(inj);
+	hj_free(inj);
 }
 
 void hj_inject_register(struct hj_inject *inj)

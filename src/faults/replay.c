@@ -118,7 +118,7 @@ bool hj_replay_load(const char *path, const char *mine, char *err, size_t errlen
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 			ok = false;
 		} else if (mine && !strcmp(who, mine)) {
-			struct fault *more = realloc(faults, sizeof *faults * (size_t)(nfaults + 1));
+			struct fault *more = hj_realloc(faults, sizeof *faults * (size_t)(nfaults + 1));
 			if (!more) {
 				snprintf(err, errlen, "%s: out of memory", path);
 				ok = false;

@@ -173,18 +173,18 @@ bool hj_path_spec(const char *option, const char *method, const char *abs, char 
 bool hj_deny_spec(const char *spec, char *ruby, size_t n, char *err, size_t errlen)
 {
 	ruby[0] = 0;
-	char *copy = strdup(spec), *save = NULL;
+	char *copy = hj_strdup(spec), *save = NULL;
 	bool ok = copy && add(ruby, n, "Hijack::Sandbox.deny(");
 	int count = 0;
 	for (char *w = copy ? strtok_r(copy, ",", &save) : NULL; ok && w; w = strtok_r(NULL, ",", &save)) {
 		if (strcmp(w, "network") && strcmp(w, "exec") && hj_call_lookup(w) < 0) {
 			snprintf(err, errlen, "--deny '%s': '%s' is not network, exec or a call (see `hijack calls`)", spec, w);
-			free(copy);
+			hj_free(copy);
 			return false;
 		}
 		ok = add(ruby, n, "%s:%s", count++ ? ", " : "", w);
 	}
-	free(copy);
+	hj_free(copy);
 	if (ok && !count) {
 		snprintf(err, errlen, "--deny: expected network, exec or call names");
 		return false;

@@ -293,7 +293,10 @@ static bool in_arena(const void *p)
 /* Inside libc's allocator its lock is held: a signal handler that makes
  * a hooked call there must not run Ruby, which allocates and would wait
  * on that lock forever. So the real allocator runs marked busy. */
-#define UNHOOKED(f, ...) ({ __auto_type f_ = (f); hj_busy++; void *r_ = f_(__VA_ARGS__); hj_busy--; r_; })
+/* The system-call layer still traces and counts the allocator's own calls
+ * (brk, mmap...): hj_in_alloc says whose they are. */
+#define UNHOOKED(f, ...) ({ __auto_type f_ = (f); hj_busy++; hj_in_alloc++; void *r_ = f_(__VA_ARGS__); \
+			    hj_in_alloc--; hj_busy--; r_; })
 
 static long invoke_malloc(const long *a)
 {

@@ -393,11 +393,13 @@ static long trap(long nr, const long *args, ucontext_t *uc)
 		hj_exit_begin();
 	long r;
 	bool fork_own = hj_in_atfork && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork);
-	if (fork_own && row >= 0 && hj_wanted[row]) {
+	/* the program's allocator, holding its lock: seen, not hooked */
+	bool alloc_own = hj_in_alloc && hj_in_alloc == hj_busy;
+	if ((fork_own || alloc_own) && row >= 0 && hj_wanted[row]) {
 		/* fork()'s clone, between its handlers (which hold the VM):
 		 * seen, traced and counted, not hooked (hook :fork for that) */
 		r = make_call(&s);
-		if (r != 0)
+		if (r != 0 || !fork_own)
 			hj_sys_report(row, args, r);
 	} else if (row < 0 || !hj_wanted[row] || hj_busy || row == hj_lib_call - 1) {
 		r = make_call(&s);

@@ -257,12 +257,12 @@ static mrb_value arg_value(mrb_state *mrb, struct hj_call *c, int i)
 /* A copy of a Ruby string that lives until the call returns. */
 static char *own(struct hj_call *c, int i, const void *p, size_t n)
 {
-	char *copy = malloc(n + 1);
+	char *copy = hj_malloc(n + 1);
 	if (!copy)
 		return NULL;
 	memcpy(copy, p, n);
 	copy[n] = 0;
-	free(c->owned[i]);
+	hj_free(c->owned[i]);
 	c->owned[i] = copy;
 	c->owns = true;
 	return copy;
@@ -803,17 +803,17 @@ static void check_fds(mrb_state *mrb, mrb_value ary)
 static char **globs_from(mrb_state *mrb, mrb_value ary, int *n)
 {
 	*n = (int)RARRAY_LEN(ary);
-	char **globs = calloc((size_t)*n + 1, sizeof *globs);
+	char **globs = hj_calloc((size_t)*n + 1, sizeof *globs);
 	for (int k = 0; globs && k < *n; k++) {
-		char *raw = strndup(RSTRING_PTR(RARRAY_PTR(ary)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(ary)[k]));
+		char *raw = hj_strndup(RSTRING_PTR(RARRAY_PTR(ary)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(ary)[k]));
 		globs[k] = raw ? hj_path_pattern(raw) : NULL;
-		free(raw);
+		hj_free(raw);
 	}
 	for (int k = 0; globs && k < *n; k++)
 		if (!globs[k]) {
 			for (int j = 0; j < *n; j++)
-				free(globs[j]);
-			free(globs);
+				hj_free(globs[j]);
+			hj_free(globs);
 			mrb_raisef(mrb, E_ARGUMENT_ERROR, "path: %v cannot be made absolute (too long, or no working directory)",
 				   RARRAY_PTR(ary)[k]);
 		}
@@ -823,7 +823,7 @@ static char **globs_from(mrb_state *mrb, mrb_value ary, int *n)
 static long (*fds_from(mrb_state *mrb, mrb_value ary, int *n))[2]
 {
 	*n = (int)RARRAY_LEN(ary);
-	long (*fds)[2] = calloc((size_t)*n + 1, sizeof *fds);
+	long (*fds)[2] = hj_calloc((size_t)*n + 1, sizeof *fds);
 	for (int k = 0; fds && k < *n; k++) {
 		mrb_value e = RARRAY_PTR(ary)[k];
 		if (mrb_integer_p(e)) {
@@ -843,9 +843,9 @@ static long (*fds_from(mrb_state *mrb, mrb_value ary, int *n))[2]
 static void free_filters(struct hj_rule *r)
 {
 	for (int k = 0; r->globs && k < r->nglobs; k++)
-		free(r->globs[k]);
-	free(r->globs);
-	free(r->fds);
+		hj_free(r->globs[k]);
+	hj_free(r->globs);
+	hj_free(r->fds);
 }
 
 static void define_arg_accessors(mrb_state *mrb, int id);
@@ -992,11 +992,11 @@ static mrb_value hijack_path_match(mrb_state *mrb, mrb_value self)
 	check_globs(mrb, pats);
 	const char *p = mrb_str_to_cstr(mrb, path);
 	for (mrb_int k = 0; k < RARRAY_LEN(pats); k++) {
-		char *raw = strndup(RSTRING_PTR(RARRAY_PTR(pats)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(pats)[k]));
+		char *raw = hj_strndup(RSTRING_PTR(RARRAY_PTR(pats)[k]), (size_t)RSTRING_LEN(RARRAY_PTR(pats)[k]));
 		char *pat = raw ? hj_path_pattern(raw) : NULL;
 		bool hit = pat && hj_path_pattern_match(pat, p);
-		free(raw);
-		free(pat);
+		hj_free(raw);
+		hj_free(pat);
 		if (hit)
 			return mrb_true_value();
 	}

@@ -139,7 +139,7 @@ static char *slurp(const char *path, size_t *len)
 	size_t n = 0, cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
 	if (st.st_size > HJ_FILE_MAX)
 		goto too_big;
-	buf = malloc(cap + 1);
+	buf = hj_malloc(cap + 1);
 	for (ssize_t r; buf && (r = read(fd, buf + n, cap - n)) != 0; n += (size_t)r) {
 		if (r < 0) {
 			if (errno == EINTR)
@@ -150,7 +150,7 @@ static char *slurp(const char *path, size_t *len)
 		if (n + (size_t)r > HJ_FILE_MAX)
 			goto too_big;	/* it grew */
 		if (n + (size_t)r == cap) {
-			char *nb = realloc(buf, (cap *= 2) + 1);
+			char *nb = hj_realloc(buf, (cap *= 2) + 1);
 			if (!nb)
 				goto fail;
 			buf = nb;
@@ -165,7 +165,7 @@ static char *slurp(const char *path, size_t *len)
 too_big:
 	slurp_why = "larger than " HJ_FILE_MAX_TEXT ", too large for a script";
 fail:
-	free(buf);
+	hj_free(buf);
 	buf = NULL;
 out:
 	{
@@ -190,11 +190,11 @@ static bool load_file(const char *path)
 	bool bytecode = len >= 4 && !memcmp(code, "RITE", 4);
 	if (!bytecode && len > HJ_SCRIPT_MAX) {
 		fprintf(stderr, "hijack: %s: %s\n", path, HJ_SCRIPT_TOO_BIG);
-		free(code);
+		hj_free(code);
 		return false;
 	}
 	bool ok = load_one(path, code, len, bytecode);
-	free(code);
+	hj_free(code);
 	return ok;
 }
 
@@ -223,14 +223,14 @@ static bool sealed_match(int fd, void *arg)
 		sealed.why = "not sealed against writing, growing, shrinking and resealing";
 		return false;
 	}
-	char *buf = malloc(sealed.size ? sealed.size : 1);
+	char *buf = hj_malloc(sealed.size ? sealed.size : 1);
 	bool ok = buf && syscall(SYS_pread64, fd, buf, sealed.size, 0) == (long)sealed.size &&
 		  hj_fnv1a(buf, sealed.size) == sealed.hash;
 	if (ok) {
-		free(sealed.bytes);
+		hj_free(sealed.bytes);
 		sealed.bytes = buf;
 	} else {
-		free(buf);
+		hj_free(buf);
 		sealed.why = "not the bytes the launcher compiled";
 	}
 	return ok;
@@ -325,14 +325,14 @@ bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, i
 		ok = load_sealed(bytecode);
 		scripts = evals = NULL;
 	}
-	char *copy = strdup(scripts ? scripts : "");
+	char *copy = hj_strdup(scripts ? scripts : "");
 	for (char *save, *p = strtok_r(copy, ":", &save); ok && p; p = strtok_r(NULL, ":", &save))
 		ok = load_file(p);
-	free(copy);
-	copy = strdup(evals ? evals : "");
+	hj_free(copy);
+	copy = hj_strdup(evals ? evals : "");
 	for (char *save, *p = strtok_r(copy, "\x1e", &save); ok && p; p = strtok_r(NULL, "\x1e", &save))
 		ok = load_one("-e", p, strlen(p), false);
-	free(copy);
+	hj_free(copy);
 	vm_lock_drop();
 	hj_busy--;
 	return ok;
@@ -381,7 +381,7 @@ static void undo(struct hj_call *c, const struct hj_call *saved, const long *sav
 {
 	for (int k = 0; k < HJ_MAXARGS; k++)
 		if (c->owned[k] != saved->owned[k]) {
-			free(c->owned[k]);
+			hj_free(c->owned[k]);
 			c->owned[k] = saved->owned[k];
 		}
 	memcpy(c->a, saved_a, sizeof(long) * HJ_MAXARGS);
