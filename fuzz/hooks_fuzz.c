@@ -11,7 +11,7 @@
  * A last call is made with what remains. The rule table is emptied after
  * each input: this file includes rules.c to reach it. Checks: ASan's and
  * LSan's (raises must not leak what the filters took), UBSan's. */
-#include "../src/engine/rules.c"
+#include "../src/core/rules.c"
 
 #include <mruby.h>
 #include <mruby/array.h>
