@@ -24,10 +24,13 @@ static void before_fork(void)
 	hj_in_atfork = 1;
 	hj_proc_before_fork();
 	hj_vm_before_fork();
+	/* the fork's own clone comes next: the layer must see it */
+	hj_sud_selector = hj_sud_on;
 }
 
 static void after_fork_parent(void)
 {
+	hj_sud_selector = 0;	/* ours again */
 	hj_vm_after_fork_parent();
 	hj_note_fork();
 	hj_in_atfork = 0;

@@ -190,7 +190,8 @@ void exit_group(int status)
 {
 	void (*real)(int) = hj_reals[HJ_exit_group] ? hj_reals[HJ_exit_group] : hj_resolve(HJ_exit_group, "_exit");
 	long a[HJ_MAXARGS] = { status };
-	if (!hj_busy) {
+	/* with the system-call layer on, it sees the exit_group itself */
+	if (!hj_busy && !hj_sud_on) {
 		hj_exit_begin();
 		if (hj_wanted[HJ_exit_group])
 			hj_dispatch(HJ_exit_group, a, invoke_exit_group);

@@ -93,7 +93,8 @@ hj_gate_clone_samestack:
 	movq (%rsp), %rcx
 	leaq 392(%rsp), %rsp
 	jmp *%rcx
-2:	/* a vfork-style child: it runs without the layer until it execs */
+2:	/* a vfork-style child, on the parent's stack below its frame */
+	call hj_gate_child
 	movq (%rsp), %rcx
 	leaq 392(%rsp), %rsp
 	jmp *%rcx

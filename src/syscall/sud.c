@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "core/execcheck.h"
 #include "syscall/early.h"
 #include "syscall/sud.h"
 
@@ -109,11 +110,18 @@ static bool arm_thread(void)
 static HJ_TLS struct { long a[6]; int row; bool on; } pending;
 static HJ_TLS char vfork_child;
 
-/* The first instructions of a new thread (gate.S): arm the layer. */
+/* The first instructions of a new thread or of a child that shares our
+ * memory (gate.S): arm the layer. A vfork-style child (posix_spawn's,
+ * vfork's) shares this thread's thread-local memory too, and its parent
+ * waits until it execs or exits: its calls are traced and counted, never
+ * hooked (a hook would run Ruby in the parent's memory, on a small stack,
+ * while the parent is stopped). */
+static HJ_TLS char in_vfork_child;
+
 void hj_sud_thread_start(void)
 {
-	if (vfork_child)	/* the parent's memory: not ours to arm */
-		return;
+	if (vfork_child)
+		in_vfork_child = 1;	/* the parent clears it when it resumes */
 	arm_thread();
 }
 
@@ -121,6 +129,7 @@ void hj_sud_clone_returned(long ret)
 {
 	hj_sud_selector = SEL_ALLOW;
 	vfork_child = 0;
+	in_vfork_child = 0;
 	if (pending.on) {
 		pending.on = false;
 		hj_sys_report(pending.row, pending.a, ret);
@@ -376,6 +385,29 @@ static long invoke(const long *a)
 	return from_kernel(row, make_call(s));
 }
 
+/* A call of a vfork-style child: made, traced and counted. An exec that
+ * will run is reported first (it does not come back). */
+static long vfork_child_call(struct sys_call *s, int row)
+{
+	bool wanted = row >= 0 && hj_wanted[row];
+	long args[HJ_MAXARGS];
+	memcpy(args, s->a, sizeof args);
+	if (wanted && (s->nr == SYS_execve || s->nr == SYS_exit_group || s->nr == SYS_exit)) {
+		char path[4096];
+		bool nul;
+		bool runs = s->nr != SYS_execve ||
+			    (hj_peek_str(path, sizeof path, (const char *)s->a[0], &nul) >= 0 && nul && hj_exec_runnable(path));
+		if (runs) {
+			hj_sys_report(row, args, 0);
+			wanted = false;
+		}
+	}
+	long r = s->nr == SYS_exit_group || s->nr == SYS_exit ? raw(s->nr, s->a[0], 0, 0, 0, 0, 0) : make_call(s);
+	if (wanted)
+		hj_sys_report(row, args, r);
+	return r;
+}
+
 /* One trapped call: its result for rax. */
 static long trap(long nr, const long *args, ucontext_t *uc)
 {
@@ -388,6 +420,8 @@ static long trap(long nr, const long *args, ucontext_t *uc)
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork) && uc && clone_in_gate(nr, s.a, uc))
 		return nr;
 	int row = nr >= 0 && nr < HJ_NSYSNR ? hj_sys_row[nr] : -1;
+	if (in_vfork_child)
+		return vfork_child_call(&s, row);
 	bool ending = nr == SYS_exit_group;
 	if (ending)
 		hj_exit_begin();
