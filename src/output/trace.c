@@ -265,8 +265,11 @@ static void prefix(struct hj_buf *b)
 	if (!hj_cfg.follow || hj_cfg.output_separately)
 		return;	/* -ff: the file says whose it is */
 	int live = hj_live_count();
-	if (live > 1 || (live < 0 && (forked || (hj_cfg.root_pid && hj_cfg.root_pid != getpid()))))
-		hj_printf(b, "[pid %5d] ", getpid());
+	pid_t pid = getpid();
+	/* a vfork-style child is not among the live ones, yet is another pid */
+	if (live > 1 || (start_pid && pid != start_pid) ||
+	    (live < 0 && (forked || (hj_cfg.root_pid && hj_cfg.root_pid != pid))))
+		hj_printf(b, "[pid %5d] ", pid);
 }
 
 /* One write for prefix and message: another process's line cannot come

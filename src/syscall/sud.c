@@ -120,7 +120,9 @@ static HJ_TLS char in_vfork_child;
 
 void hj_sud_thread_start(void)
 {
-	if (vfork_child)
+	if (vfork_child == 2)
+		return;
+	if (vfork_child == 1)
 		in_vfork_child = 1;	/* the parent clears it when it resumes */
 	arm_thread();
 }
@@ -128,7 +130,8 @@ void hj_sud_thread_start(void)
 void hj_sud_clone_returned(long ret)
 {
 	hj_sud_selector = SEL_ALLOW;
-	vfork_child = 0;
+	/* vfork_child stays: a child beside us on our thread-local memory
+	 * (mode 2) may not have read it yet; the next clone sets it anew */
 	in_vfork_child = 0;
 	if (pending.on) {
 		pending.on = false;
@@ -176,7 +179,11 @@ static bool clone_in_gate(long nr, long *a, ucontext_t *uc)
 			g[REG_RDI] = (greg_t)(sp + 8);
 		}
 	}
-	vfork_child = !(flags & CLONE_SETTLS);
+	/* a child on our thread-local memory: a vfork's (its parent waits)
+	 * is armed to be traced; one that runs beside its parent on the
+	 * same thread-local memory (a raw clone) cannot have a selector of
+	 * its own, and runs unseen */
+	vfork_child = flags & CLONE_SETTLS ? 0 : flags & CLONE_VFORK ? 1 : 2;
 	int row = nr >= 0 && nr < HJ_NSYSNR ? hj_sys_row[nr] : -1;
 	pending.on = row >= 0 && hj_wanted[row];
 	if (pending.on) {
@@ -239,6 +246,15 @@ static long sigprocmask_call(const long *a, ucontext_t *uc)
 	return 0;
 }
 
+/* What hj_dispatch's invoke gets: the arguments first (a[]), then what
+ * says which call they are for. */
+struct sys_call {
+	long a[HJ_MAXARGS];
+	long nr;
+	ucontext_t *uc;		/* in the handler: the context it returns to */
+	uintptr_t sp;		/* the program's stack pointer at the call */
+};
+
 /* The program's signal stacks are registered with SS_AUTODISARM: while a
  * handler runs on one, the kernel takes it away (and gives it back at
  * sigreturn), so that a signal arriving while our work runs on our own
@@ -246,35 +262,52 @@ static long sigprocmask_call(const long *a, ucontext_t *uc)
  * The program is told the flags it gave. */
 static HJ_TLS bool alt_own_disarm;	/* the program asked for SS_AUTODISARM itself */
 
-static long sigaltstack_call(const long *a)
+static long sigaltstack_call(const long *a, uintptr_t sp, ucontext_t *uc)
 {
 	stack_t ss, old;
-	long r;
-	bool set = a[0] != 0;
-	if (set) {
+	long r = 0;
+	/* in our handler the kernel has disarmed the stack our own frame is
+	 * on, and puts back, at its return, the setting it saved in uc:
+	 * that setting is the program's, read and changed there */
+	if (uc)
+		old = uc->uc_stack;
+	else
+		r = raw(SYS_sigaltstack, 0, (long)&old, 0, 0, 0, 0);
+	if (r)
+		return r;
+	/* on the stack, which the kernel disarmed meanwhile: as it is bare,
+	 * the stack and SS_ONSTACK */
+	bool on = alt_hi && sp >= alt_lo && sp < alt_hi;
+	if (on && (old.ss_flags & SS_DISABLE))
+		old = (stack_t){ (void *)alt_lo, SS_ONSTACK | SS_AUTODISARM, alt_hi - alt_lo };
+	if (a[0]) {
 		if (!hj_peek(&ss, (void *)a[0], sizeof ss))
 			return -EFAULT;
+		if (on || (old.ss_flags & SS_ONSTACK))
+			return -EPERM;	/* the kernel's answer on the stack itself */
 		bool own = ss.ss_flags & SS_AUTODISARM;
 		if (!(ss.ss_flags & SS_DISABLE))
 			ss.ss_flags |= SS_AUTODISARM;
-		r = raw(SYS_sigaltstack, (long)&ss, (long)&old, 0, 0, 0, 0);
-		if (r == 0) {
-			alt_lo = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp;
-			alt_hi = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp + ss.ss_size;
+		r = raw(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);	/* checked by the kernel */
+		if (r)
+			return r;
+		if (uc) {
+			if (ss.ss_flags & SS_DISABLE)
+				ss = (stack_t){ NULL, SS_DISABLE, 0 };
+			uc->uc_stack = ss;
 		}
+		alt_lo = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp;
+		alt_hi = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp + ss.ss_size;
 		bool before = alt_own_disarm;
-		if (r == 0)
-			alt_own_disarm = own;
-		if (r == 0 && !before)
+		alt_own_disarm = own;
+		if (!before)
 			old.ss_flags &= ~SS_AUTODISARM;
-	} else {
-		r = raw(SYS_sigaltstack, 0, (long)&old, 0, 0, 0, 0);
-		if (r == 0 && !alt_own_disarm)
-			old.ss_flags &= ~SS_AUTODISARM;
+	} else if (!alt_own_disarm) {
+		old.ss_flags &= ~SS_AUTODISARM;
 	}
-	if (r == 0 && a[1] && !hj_poke((void *)a[1], &old, sizeof old))
+	if (a[1] && !hj_poke((void *)a[1], &old, sizeof old))
 		return -EFAULT;
-	return r;
+	return 0;
 }
 
 /* A mask the call installs while it waits, without SIGSYS: a handler run
@@ -292,13 +325,6 @@ static bool strip_mask(long *slot, uint64_t *copy)
 
 /* ---- making the call ---- */
 
-/* What hj_dispatch's invoke gets: the arguments first (a[]), then what
- * says which call they are for. */
-struct sys_call {
-	long a[HJ_MAXARGS];
-	long nr;
-	ucontext_t *uc;		/* in the handler: the context it returns to */
-};
 
 /* The kernel's result as the row's convention has it: -1 (or the
  * error number, for R_ERRNUM rows) and errno on failure. */
@@ -366,15 +392,19 @@ static long make_call(struct sys_call *s)
 	case SYS_exit:
 		return 0;	/* made after the dispatch: hj_sys_trap */
 	case SYS_sigaltstack:
-		return sigaltstack_call(a);
+		return sigaltstack_call(a, s->sp, s->uc);
 	}
 	/* the real call: the selector says BLOCK meanwhile, so that a signal
 	 * handler of the program that runs during a blocking call is seen */
 	hj_sud_selector = SEL_BLOCK;
 	long r = raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	hj_sud_selector = SEL_ALLOW;
-	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork))
-		arm_thread();	/* a forked child: SUD is not inherited */
+	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork)) {
+		if (hj_cfg.follow)
+			arm_thread();	/* a forked child: SUD is not inherited */
+		else
+			hj_sud_on = false;	/* --no-follow: not ours */
+	}
 	return r;
 }
 
@@ -409,11 +439,17 @@ static long vfork_child_call(struct sys_call *s, int row)
 }
 
 /* One trapped call: its result for rax. */
+static HJ_TLS uintptr_t stub_sp;	/* a stub's call: the program's stack there */
+
 static long trap(long nr, const long *args, ucontext_t *uc)
 {
-	struct sys_call s = { .nr = nr, .uc = uc };
+	uintptr_t sp = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] : stub_sp;
+	struct sys_call s = { .nr = nr, .uc = uc, .sp = sp };
 	memcpy(s.a, args, sizeof s.a);
 	if (nr == SYS_rt_sigreturn && uc) {
+		int row = hj_sys_row[SYS_rt_sigreturn];
+		if (row >= 0 && hj_wanted[row] && !hj_busy)
+			hj_sys_report(row, args, 0);	/* traced and counted; made below */
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)hj_gate_sigreturn;
 		return nr;
 	}
@@ -457,8 +493,9 @@ long hj_sys_enter(long nr, const long *args)
 {
 	hj_sud_selector = SEL_ALLOW;
 	int saved_errno = errno;
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	(void)sp;	/* the program's signal stacks are disarmed while in use (below) */
+	/* the program's signal stacks are disarmed while in use: our stack
+	 * may always be taken (trap_on_own_stack) */
+	stub_sp = (uintptr_t)__builtin_frame_address(0);
 	long r = trap_on_own_stack(nr, args, NULL, 0);
 	errno = saved_errno;
 	hj_sud_selector = SEL_BLOCK;
@@ -534,6 +571,23 @@ static long trap_thunk(void *p)
 	return trap(t->nr, t->a, t->uc);
 }
 
+/* Our frame is at the top of the program's signal stack (SA_ONSTACK), and
+ * the kernel disarmed that stack (SS_AUTODISARM) until our handler returns:
+ * a signal of the program's arriving while we work would run on our stack,
+ * where a handler that checks its stack (Go's) does not expect to be. So
+ * the stack is armed again for that time, ending below our frame; our
+ * handler's return puts back the program's own setting (uc_stack). */
+static void rearm_below_frame(ucontext_t *uc, uintptr_t sp)
+{
+	if (!uc || !(uc->uc_stack.ss_flags & SS_AUTODISARM) || (uc->uc_stack.ss_flags & SS_DISABLE))
+		return;
+	uintptr_t lo = (uintptr_t)uc->uc_stack.ss_sp, hi = lo + uc->uc_stack.ss_size;
+	if (sp < lo || sp >= hi || sp - lo < 256 + 4096)
+		return;
+	stack_t below = { (void *)lo, SS_AUTODISARM, ((sp - 256) & ~(uintptr_t)15) - lo };
+	raw(SYS_sigaltstack, (long)&below, 0, 0, 0, 0, 0);
+}
+
 /* trap() on our stack, unless already on it (a handler of the program's
  * that ran during our real call, and trapped in turn), or unless the
  * program's signal stack (from alt, 0 for none) is in use: the kernel puts
@@ -573,6 +627,7 @@ static long trap_on_own_stack(long nr, const long *a, ucontext_t *uc, uintptr_t 
 	if (on_it || alt || own_depth || (!base && !(base = hj_own_stack = stack_get())))
 		return trap(nr, a, uc);
 	struct trap_args t = { nr, a, uc };
+	rearm_below_frame(uc, sp);
 	own_depth++;
 	long r = hj_call_on_stack(trap_thunk, &t, base + HJ_OWN_STACK);
 	own_depth--;
@@ -696,8 +751,16 @@ const char *hj_sud_why_off(void)
 /* In a forked child (fork's handlers): SUD is not inherited. */
 void hj_sud_forked(void)
 {
-	if (hj_sud_on)
+	if (!hj_sud_on)
+		return;
+	if (hj_cfg.follow) {
 		arm_thread();
+		return;
+	}
+	/* --no-follow: the child is not ours (strace without -f): nothing
+	 * traps there */
+	raw(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
+	hj_sud_on = false;
 }
 
 /* The trace and counts of a call made without hj_dispatch (a clone made
