@@ -34,10 +34,10 @@ static void rules_reset(void)
 {
 	for (int i = 0; i < nrules; i++) {
 		for (int k = 0; k < rules[i]->nglobs; k++)
-			free(rules[i]->globs[k]);
-		free(rules[i]->globs);
-		free(rules[i]->fds);
-		free(rules[i]);
+			hj_free(rules[i]->globs[k]);
+		hj_free(rules[i]->globs);
+		hj_free(rules[i]->fds);
+		hj_free(rules[i]);
 		rules[i] = NULL;
 	}
 	nrules = 0;

@@ -181,7 +181,7 @@ static bool compile_file_to(const char *path, const char **out, FILE *f)
 	} else {
 		ok = f ? compile_to(path, code, len, f) : compile(path, code, len, out ? *out : NULL);
 	}
-	free(code);
+	hj_free(code);	/* hj_vm_slurp's */
 	return ok;
 }
 
