@@ -21,10 +21,9 @@
  * framed by two marks, kill() of a process group that cannot exist
  * (ESRCH, nothing sent): the first says which MODE (pid MARK_BASE - n,
  * n = 1 to 4 in the order above), the second (MARK_BASE) that the call
- * is over. The run script's hooks
- * act only between them: under the system-call layer the setup's raw
- * system calls and this report's write are seen too, and must not be
- * failed or counted. */
+ * is over. The run script's hooks act only between them: under the
+ * system-call layer the setup's raw system calls and this report's write
+ * are seen too, and must not be failed or counted. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
