@@ -109,6 +109,8 @@ static const struct { const char *name; const char *sys[2]; } libc_names[] = {
 	{ "sleep", { "clock_nanosleep" } }, { "usleep", { "clock_nanosleep" } },
 	{ "nanosleep", { "clock_nanosleep", "nanosleep" } },
 	{ "sigtimedwait", { "rt_sigtimedwait" } }, { "faccessat", { "faccessat2", "faccessat" } },
+	{ "pipe", { "pipe2", "pipe" } }, { "futimens", { "utimensat" } },
+	{ "renameat2", { "renameat2", "renameat" } },	/* flags 0: renameat */
 };
 
 static int row_named(const char *name)

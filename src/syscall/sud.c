@@ -441,6 +441,35 @@ static long vfork_child_call(struct sys_call *s, int row)
 /* One trapped call: its result for rax. */
 static HJ_TLS uintptr_t stub_sp;	/* a stub's call: the program's stack there */
 
+/* The kernel reads an int argument from the low half of its register and
+ * the upper half may hold anything: the engine and Ruby get it as the C
+ * function would have it (AT_FDCWD is -100, not 4294967196). Per row, the
+ * arguments that are 32-bit signed, and 32-bit unsigned. */
+static uint8_t int_args[HJ_NCALLS], uint_args[HJ_NCALLS];
+
+static void arg_widths(void)
+{
+	for (int id = 0; id < HJ_NCALLS; id++)
+		for (int i = 0; i < hj_calls[id].nargs; i++) {
+			const char *t = hj_calls[id].args[i].type;
+			if (!strcmp(t, "int") || !strcmp(t, "pid_t") || !strcmp(t, "clockid_t") || !strcmp(t, "key_t"))
+				int_args[id] |= (uint8_t)(1u << i);
+			else if (!strcmp(t, "unsigned int") || !strcmp(t, "mode_t") || !strcmp(t, "uid_t") ||
+				 !strcmp(t, "gid_t") || !strcmp(t, "socklen_t") || !strcmp(t, "useconds_t"))
+				uint_args[id] |= (uint8_t)(1u << i);
+		}
+}
+
+static void widen(int row, long *a)
+{
+	for (int i = 0; i < HJ_MAXARGS; i++) {
+		if (int_args[row] >> i & 1)
+			a[i] = (int)a[i];
+		else if (uint_args[row] >> i & 1)
+			a[i] = (unsigned int)a[i];
+	}
+}
+
 static long trap(long nr, const long *args, ucontext_t *uc)
 {
 	uintptr_t sp = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] : stub_sp;
@@ -474,13 +503,16 @@ static long trap(long nr, const long *args, ucontext_t *uc)
 	} else if (row < 0 || !hj_wanted[row] || hj_busy || row == hj_lib_call - 1) {
 		r = make_call(&s);
 	} else {
+		widen(row, s.a);
 		long ret = hj_dispatch(row, s.a, invoke);
 		hj_sud_selector = SEL_ALLOW;	/* dispatch left it for the program */
 		r = to_kernel(row, ret, errno);
 	}
-	if (ending)
+	/* an exit a hook or --inject failed returns its failure, as strace
+	 * shows it; the program's libc goes on to exit otherwise */
+	if (ending && r == 0)
 		hj_exit_end();
-	if (nr == SYS_exit_group || nr == SYS_exit)
+	if ((nr == SYS_exit_group || nr == SYS_exit) && r == 0)
 		raw(nr, s.a[0], 0, 0, 0, 0, 0);
 	return r;
 }
@@ -698,6 +730,7 @@ bool hj_sud_start(void)
 			old = (struct ksigaction){ SIG_DFL, 0, NULL, 0 };
 	}
 	program_sigsys = old;
+	arg_widths();
 	/* SIGSYS blocked when a syscall traps kills the thread */
 	uint64_t unblock = SIGBIT(SIGSYS);
 	raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, 0, 8, 0, 0);
