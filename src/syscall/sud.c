@@ -614,7 +614,11 @@ static void rearm_below_frame(ucontext_t *uc, uintptr_t sp)
 	if (!uc || !(uc->uc_stack.ss_flags & SS_AUTODISARM) || (uc->uc_stack.ss_flags & SS_DISABLE))
 		return;
 	uintptr_t lo = (uintptr_t)uc->uc_stack.ss_sp, hi = lo + uc->uc_stack.ss_size;
-	if (sp < lo || sp >= hi || sp - lo < 256 + 4096)
+	/* what is left below our frame must hold a handler of the program's
+	 * and its own calls' frames: on a small stack the program's handler
+	 * runs on our stack instead, where it has room (Go's signal stacks,
+	 * 32 KB, keep over 24 KB) */
+	if (sp < lo || sp >= hi || sp - lo < 256 + 24 * 1024)
 		return;
 	stack_t below = { (void *)lo, SS_AUTODISARM, ((sp - 256) & ~(uintptr_t)15) - lo };
 	raw(SYS_sigaltstack, (long)&below, 0, 0, 0, 0, 0);
