@@ -35,7 +35,7 @@ struct hj_config hj_cfg = { .follow = true };
 static void default_set(uint64_t *set)
 {
 	for (int i = 0; i < HJ_NCALLS; i++)
-		if (hj_sud_on ? hj_row_sysnr(i) >= 0 && !hj_row_library_level(i) : !(hj_calls[i].groups & G_ALLOC))
+		if (hj_sud_on ? hj_row_sysnr(i) >= 0 : !(hj_calls[i].groups & G_ALLOC))
 			set[i / 64] |= 1ull << (i % 64);
 }
 
@@ -70,10 +70,17 @@ bool hj_config_load(char *err, size_t errlen)
 	} else if (hj_cfg.summary) {
 		default_set(hj_cfg.trace_set);
 	}
+	/* a call of the default set that is also a library function (the
+	 * vDSO's clocks) is traced where it is a system call, as strace does */
+	bool named = hj_cfg.trace && (v = hj_env("HIJACK_TRACE")) && *v && strcmp(v, "all");
 	if (hj_cfg.trace || hj_cfg.summary)
 		for (int i = 0; i < HJ_NCALLS; i++)
-			if (hj_cfg.trace_set[i / 64] >> (i % 64) & 1)
-				hj_want(i);
+			if (hj_cfg.trace_set[i / 64] >> (i % 64) & 1) {
+				if (!named && hj_sud_on && hj_row_library_level(i))
+					hj_want_syscall(i);
+				else
+					hj_want(i);
+			}
 	/* the run's start: from the launcher, or taken here by the first
 	 * process (and handed down) when the library is preloaded by hand */
 	unsigned long long er, em;

@@ -74,6 +74,15 @@ void hj_want(int id)
 		hj_sys_wanted[nr] = 1;
 }
 
+/* Wanted where it is a system call only, not at its library wrapper. */
+void hj_want_syscall(int id)
+{
+	hj_wanted[id] = 1;
+	int nr = hj_row_sysnr(id);
+	if (nr >= 0)
+		hj_sys_wanted[nr] = 1;
+}
+
 void hj_want_none(void)
 {
 	memset(hj_wanted, 0, sizeof hj_wanted);

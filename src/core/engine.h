@@ -23,6 +23,7 @@ extern unsigned char hj_wanted[HJ_NCALLS];
 extern unsigned char hj_wrap_wanted[HJ_NCALLS];
 void hj_want(int id);
 void hj_want_none(void);
+void hj_want_syscall(int id);
 /* Nonzero while this thread runs engine code: calls made then (by mruby,
  * by our own output) go straight to libc. */
 extern HJ_TLS int hj_busy;

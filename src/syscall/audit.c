@@ -80,6 +80,31 @@ static void copy_str(char *dst, const char *src)
 	dst[n > 0 ? n : 0] = 0;
 }
 
+/* The log's next entry, or NULL when it is full or the library took over. */
+static struct hj_early_call *slot(void)
+{
+	if (early_log->stop)
+		return NULL;
+	if (early_log->n < HJ_EARLY_MAX)
+		return &early_log->calls[early_log->n];
+	early_log->dropped++;
+	return NULL;
+}
+
+/* A call made here without a path argument to copy, logged whole. */
+static void record(long nr, const long *a, long ret)
+{
+	struct hj_early_call *c = slot();
+	if (!c)
+		return;
+	c->nr = nr;
+	for (int i = 0; i < 6; i++)
+		c->a[i] = a[i];
+	c->str_arg = -1;
+	c->ret = ret;
+	early_log->n++;
+}
+
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	(void)sig;
@@ -93,6 +118,23 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		g[REG_RIP] = (greg_t)hj_audit_restorer;
 		return;
 	}
+	if (nr == SYS_rt_sigprocmask && a[3] == 8 && (a[0] == SIG_BLOCK || a[0] == SIG_UNBLOCK || a[0] == SIG_SETMASK)) {
+		/* the mask the handler returns to is the thread's: changed
+		 * there, SIGSYS kept out (the kernel kills a thread trapped
+		 * with it blocked) */
+		unsigned long *cur = (unsigned long *)&uc->uc_sigmask, old = *cur, set = 0, mask = old;
+		if (a[1]) {
+			set = *(const unsigned long *)a[1];	/* libc's own, during start-up */
+			mask = a[0] == SIG_BLOCK ? old | set : a[0] == SIG_UNBLOCK ? old & ~set : set;
+			mask &= ~(1ul << (SIGSYS - 1) | 1ul << (SIGKILL - 1) | 1ul << (SIGSTOP - 1));
+		}
+		if (a[2])
+			*(unsigned long *)a[2] = old;
+		*cur = mask;
+		g[REG_RAX] = 0;
+		record(nr, a, 0);
+		return;
+	}
 	if (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork || nr == SYS_rt_sigprocmask ||
 	    (nr == SYS_rt_sigaction && a[0] == SIGSYS)) {
 		/* a thread, or signal state, this early: we step aside (the
@@ -102,13 +144,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		g[REG_RIP] -= 2;
 		return;
 	}
-	struct hj_early_call *c = NULL;
-	if (!early_log->stop) {
-		if (early_log->n < HJ_EARLY_MAX)
-			c = &early_log->calls[early_log->n];
-		else
-			early_log->dropped++;
-	}
+	struct hj_early_call *c = slot();
 	if (c) {
 		c->nr = nr;
 		for (int i = 0; i < 6; i++)
