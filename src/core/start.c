@@ -85,6 +85,15 @@ static void start(int argc, char **argv)
 	}
 	hj_output_start();
 	hj_sud_early_report();
+	/* said once a run, by its first process: it sees less than asked */
+	const char *off = hj_sud_on ? NULL : hj_sud_why_off();
+	if (off && *off && strcmp(off, "HIJACK_SYSCALLS=0") && hj_cfg.root_pid == (int)hj_gate_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0)) {
+		char msg[320];
+		int n = snprintf(msg, sizeof msg,
+				 "hijack: the system-call layer is off (%s): only the calls made through libc's "
+				 "exported functions are seen\n", off);
+		hj_log(msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	}
 	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
 	if (((scripts && *scripts) || (evals && *evals)) &&
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
