@@ -1,0 +1,129 @@
+/* rewrite.sh's program: N getppid() and N writes to /dev/null, in T
+ * threads (each makes N / T); or
+ *   time N      ns per getppid() after the first 1000 (the site rewritten
+ *               by then, if it can be);
+ *   ppid        the result of three getppid() calls;
+ *   ppid-loop   how many of 100,000 getppid() calls answer 4242;
+ *   fork        "ok" when parent and child, each rewriting sites of its
+ *               own after the fork, get the right answers;
+ *   signal      20 pause() ended by SIGALRM, whose handler calls getppid(). */
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static long per_thread;
+static int devnull;
+
+static void *loop(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < per_thread; i++) {
+		getppid();
+		if (write(devnull, "x", 1) != 1)
+			abort();
+	}
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	getppid();
+}
+
+static struct timespec tenth = { 0, 100000000 };
+
+/* Each side's calls are first made after the fork: both rewrite them. */
+static int fork_check(void)
+{
+	pid_t me = getpid();
+	umask(077);
+	pid_t child = fork();
+	if (child == 0) {
+		getppid();
+		nanosleep(&tenth, NULL);
+		for (int i = 0; i < 1000; i++)
+			if (getppid() != me)
+				_exit(1);
+		_exit(0);
+	}
+	mode_t want = 077;
+	for (int i = 0; i < 1000; i++) {
+		mode_t next = i % 2 ? 077 : 022;
+		if (umask(next) != want)
+			return 1;
+		want = next;
+		if (i == 0)
+			nanosleep(&tenth, NULL);
+	}
+	int status;
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 2;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "ppid-loop") == 0) {
+		int n = 0;
+		for (int i = 0; i < 100000; i++)
+			n += getppid() == 4242;
+		printf("%d\n", n);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "fork") == 0) {
+		int r = fork_check();
+		printf(r ? "failed (%d)\n" : "ok\n", r);
+		return r;
+	}
+	if (argc >= 2 && strcmp(argv[1], "signal") == 0) {
+		struct sigaction sa = { .sa_handler = on_alarm };
+		sigaction(SIGALRM, &sa, NULL);
+		for (int i = 0; i < 20; i++) {
+			struct itimerval it = { { 0, 0 }, { 0, 2000 } };
+			setitimer(ITIMER_REAL, &it, NULL);
+			pause();
+		}
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "ppid") == 0) {
+		for (int i = 0; i < 3; i++)
+			printf("%d\n", (int)getppid());
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "time") == 0) {
+		long n = atol(argv[2]);
+		for (int i = 0; i < 1000; i++)
+			getppid();
+		double t0 = now();
+		for (long i = 0; i < n; i++)
+			getppid();
+		printf("%.0f\n", (now() - t0) / n);
+		return 0;
+	}
+	long n = argc > 1 ? atol(argv[1]) : 200000;
+	int threads = argc > 2 ? atoi(argv[2]) : 1;
+	devnull = open("/dev/null", O_WRONLY);
+	per_thread = n / threads;
+	pthread_t t[64];
+	for (int i = 0; i < threads; i++)
+		pthread_create(&t[i], NULL, loop, NULL);
+	for (int i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
