@@ -130,10 +130,11 @@ enum { SITE_FREE, SITE_REWRITTEN, SITE_REFUSED };
 static struct { uintptr_t after; unsigned char state; } sites[SITES];
 static unsigned nsites;
 
+/* Read without the lock too: an entry's state is stored after its address. */
 static unsigned site_slot(uintptr_t after)
 {
 	unsigned i = (unsigned)((after * 0x9E3779B97F4A7C15ull) >> 52) & (SITES - 1);
-	while (sites[i].state != SITE_FREE && sites[i].after != after)
+	while (__atomic_load_n(&sites[i].state, __ATOMIC_ACQUIRE) != SITE_FREE && sites[i].after != after)
 		i = (i + 1) & (SITES - 1);
 	return i;
 }
@@ -147,17 +148,25 @@ static bool site_remember(uintptr_t after, int state)
 	if (sites[i].state == SITE_FREE)
 		nsites++;
 	sites[i].after = after;
-	sites[i].state = (unsigned char)state;
+	__atomic_store_n(&sites[i].state, (unsigned char)state, __ATOMIC_RELEASE);
 	return true;
 }
 
-/* ---- the lock: trylock only ---- */
+/* ---- the lock: trylock only ----
+ * It holds the pid of its holder: a child forked while another thread
+ * held it takes it over (the table and chunks stay consistent enough: an
+ * entry is valid once its state is stored, and a child never writes into
+ * its parent's chunks). */
 
-static int rewriting;
+static long rewriting;
 
-static bool lock_try(void)
+static bool lock_try(long pid)
 {
-	return !__atomic_exchange_n(&rewriting, 1, __ATOMIC_ACQUIRE);
+	long holder = 0;
+	if (__atomic_compare_exchange_n(&rewriting, &holder, pid, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return true;
+	return holder != pid &&
+	       __atomic_compare_exchange_n(&rewriting, &holder, pid, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static void lock_drop(void)
@@ -323,9 +332,8 @@ static struct chunk *chunk_new(uintptr_t site, long pid)
 }
 
 /* A free stub's room near the site: its address in the chunk (rx). */
-static struct chunk *chunk_near(uintptr_t site)
+static struct chunk *chunk_near(uintptr_t site, long pid)
 {
-	long pid = raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	for (unsigned i = 0; i < nchunks; i++) {
 		struct chunk *c = &chunks[i];
 		if (c->pid == pid && c->used + STUB_ROOM <= CHUNK &&
@@ -429,7 +437,7 @@ static bool store5(unsigned char *p, const unsigned char *new)
 }
 
 /* The site's mov, checked; true once it jumps to its stub. */
-static bool rewrite(uintptr_t after, long nr)
+static bool rewrite(uintptr_t after, long nr, long pid)
 {
 	uintptr_t mov = after - 7;
 	uintptr_t a = mov;
@@ -444,7 +452,7 @@ static bool rewrite(uintptr_t after, long nr)
 	memcpy(&imm, p + 1, 4);
 	if (p[0] != 0xb8 || imm != nr || p[5] != 0x0f || p[6] != 0x05 || is_prefix(p[-1]))
 		return false;
-	struct chunk *c = chunk_near(after);
+	struct chunk *c = chunk_near(after, pid);
 	if (!c)
 		return false;
 	uintptr_t stub = (uintptr_t)c->rx + c->used;
@@ -465,10 +473,16 @@ static bool rewrite(uintptr_t after, long nr)
 
 void hj_rewrite_site(uintptr_t after, long nr)
 {
-	if (!ready || nr < 0 || nr >= HJ_NSYSNR || never_rewritten(nr) || !lock_try())
+	if (!ready || nr < 0 || nr >= HJ_NSYSNR || never_rewritten(nr))
 		return;
+	if (__atomic_load_n(&sites[site_slot(after)].state, __ATOMIC_ACQUIRE) != SITE_FREE)
+		return;	/* seen before: rewritten by another thread meanwhile, or refused */
+	long pid = raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if (!lock_try(pid))
+		return;	/* another thread is rewriting: this site, next time */
 	unsigned i = site_slot(after);
-	if (sites[i].state == SITE_FREE && !site_remember(after, rewrite(after, nr) ? SITE_REWRITTEN : SITE_REFUSED))
+	if (sites[i].state == SITE_FREE &&
+	    !site_remember(after, rewrite(after, nr, pid) ? SITE_REWRITTEN : SITE_REFUSED))
 		ready = false;	/* the table is full: no more */
 	lock_drop();
 }

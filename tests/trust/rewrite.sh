@@ -71,6 +71,16 @@ t_faster() {
 		fail "rewritten $(best "${rew[@]}") ns is not faster than trapped $(best "${trap[@]}") ns"
 }
 
+# A stub keeps what a syscall keeps (registers, flags, xmm), on its fast
+# path and on its slow one (the call wanted, hooked).
+t_registers() {
+	build rewrite_prog || return
+	check_eq "bare" ok "$(./rewrite_prog regs)"
+	check_eq "rewritten" ok "$(timeout 60 "$HIJACK" run -- ./rewrite_prog regs)"
+	check_eq "counted" ok "$(timeout 60 "$HIJACK" run -c -o sum.txt -- ./rewrite_prog regs)"
+	check_eq "hooked" ok "$(timeout 60 "$HIJACK" run -e 'Hijack.on(:getpid) { |c| nil }' -- ./rewrite_prog regs)"
+}
+
 # After a fork both processes rewrite new sites into stubs of their own
 # (the stub memory is shared): every answer stays right.
 t_fork() {
@@ -109,6 +119,6 @@ print(subprocess.run(["echo", "hi"], capture_output=True).stdout.decode().strip(
 	check_eq "git" "2 0" "$(echo $out)"
 }
 
-run_tests t_counts t_threads t_rewrite_off t_stubs_mapped t_hook_after_rewrite t_faster t_fork \
+run_tests t_counts t_threads t_rewrite_off t_stubs_mapped t_hook_after_rewrite t_faster t_registers t_fork \
 	t_signal_during_call t_programs
 summary rewrite
