@@ -13,18 +13,38 @@
 	.hidden hj_rewrite_slow
 	.type hj_rewrite_slow, @function
 hj_rewrite_slow:
+	/* unwind info: as if the site had called us (backtraces from hooks,
+	 * thread cancellation): the return address is in r11, then on the
+	 * stack, and the site's rsp is the frame's CFA */
+	.cfi_startproc
+	.cfi_def_cfa %rsp, 0
+	.cfi_register 16, 11
 	leaq -128(%rsp), %rsp
+	.cfi_adjust_cfa_offset 128
 	pushfq
+	.cfi_adjust_cfa_offset 8
 	pushq %r11		/* where to go back */
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset 16, 0
 	pushq %r9		/* the six arguments, in order upwards */
+	.cfi_adjust_cfa_offset 8
 	pushq %r8
+	.cfi_adjust_cfa_offset 8
 	pushq %r10
+	.cfi_adjust_cfa_offset 8
 	pushq %rdx
+	.cfi_adjust_cfa_offset 8
 	pushq %rsi
+	.cfi_adjust_cfa_offset 8
 	pushq %rdi
+	.cfi_adjust_cfa_offset 8
 	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
 	movq %rsp, %rbp		/* 8(%rbp): the arguments */
+	.cfi_def_cfa_register %rbp
 	pushq %rbx
+	.cfi_offset %rbx, -208
 	movl %eax, %ebx		/* the number */
 	subq hj_rewrite_xsave_size(%rip), %rsp
 	andq $-64, %rsp
@@ -64,7 +84,10 @@ hj_rewrite_slow:
 5:	movq %rbx, %rax
 	leaq -8(%rbp), %rsp
 	popq %rbx
+	.cfi_restore %rbx
 	popq %rbp
+	.cfi_restore %rbp
+	.cfi_def_cfa %rsp, 192
 	popq %rdi
 	popq %rsi
 	popq %rdx
@@ -72,9 +95,14 @@ hj_rewrite_slow:
 	popq %r8
 	popq %r9
 	popq %r11
+	.cfi_def_cfa_offset 136
+	.cfi_register 16, 11
 	popfq
+	.cfi_def_cfa_offset 128
 	leaq 128(%rsp), %rsp
+	.cfi_def_cfa_offset 0
 	jmp *%r11
+	.cfi_endproc
 	.size hj_rewrite_slow, . - hj_rewrite_slow
 
 	.section .note.GNU-stack, "", @progbits

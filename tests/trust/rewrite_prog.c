@@ -54,7 +54,8 @@ static void on_alarm(int sig)
 	}
 }
 
-/* One inline getpid: false if it changed what a syscall keeps. */
+/* One inline getpid: false if it changed what a syscall keeps. Its mov
+ * is 16-byte aligned: one store can rewrite it, whatever the build. */
 static int regs_once(unsigned long i)
 {
 	register unsigned long r8 __asm__("r8") = i * 3, r9 __asm__("r9") = i * 5, r10 __asm__("r10") = i * 7;
@@ -63,7 +64,7 @@ static int regs_once(unsigned long i)
 	double x0 = (double)i * 1.5, x7 = -(double)i, x15 = (double)i / 3, y0, y7, y15;
 	unsigned char carry;
 	__asm__ volatile("movsd %[a], %%xmm0\n\tmovsd %[b], %%xmm7\n\tmovsd %[c], %%xmm15\n\t"
-			 "stc\n\tmov $39, %%eax\n\tsyscall\n\tsetc %[cf]\n\t"
+			 "stc\n\t.p2align 4\n\tmov $39, %%eax\n\tsyscall\n\tsetc %[cf]\n\t"
 			 "movsd %%xmm0, %[oa]\n\tmovsd %%xmm7, %[ob]\n\tmovsd %%xmm15, %[oc]"
 			 : [cf] "=r"(carry), [oa] "=m"(y0), [ob] "=m"(y7), [oc] "=m"(y15), "+D"(rdi), "+S"(rsi),
 			   "+d"(rdx), "+b"(rbx), "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r12), "+r"(r15)
