@@ -62,7 +62,17 @@
  * One thread rewrites at a time (a spin lock taken with trylock: a thread
  * that finds it taken leaves its site trapping this time; never blocks in
  * a signal handler). Sites rewritten or refused are remembered in a fixed
- * hash table, so a refused site is looked at once. */
+ * hash table, so a refused site is looked at once. Of glibc 2.36's 436
+ * such sites, 352 fit one aligned 16-byte block (318 one 8-byte word).
+ *
+ * Not rewritten, so trapping still: `xor %eax,%eax; syscall` (read) and
+ * `mov %rdi,%rax ... syscall` (syscall()), whose jump would have to cover
+ * the syscall instruction and the `cmp $-4096,%rax` after it. A thread
+ * that trapped there returns to the byte after the syscall, which would
+ * then be the middle of the jump; the handler could send the threads it
+ * returns after the rewrite elsewhere, but not one it returned before
+ * that has not yet run the cmp (preempted right there): nothing short of
+ * stopping every thread makes that safe. */
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <errno.h>
