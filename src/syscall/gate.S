@@ -29,6 +29,11 @@ hj_gate_syscall:
 	movq %r8, %r10
 	movq %r9, %r8
 	movq 8(%rsp), %r9
+/* `syscall; ret`: a rewritten site's stub calls it with the program's
+ * registers (rewrite.c) */
+	.globl hj_gate_syscall_ret
+	.hidden hj_gate_syscall_ret
+hj_gate_syscall_ret:
 	syscall
 	ret
 	.cfi_endproc

@@ -523,6 +523,8 @@ static long trap_on_own_stack(long nr, const long *a, ucontext_t *uc, uintptr_t 
  * without a signal frame. The stub has saved the program's registers. */
 long hj_sys_enter(long nr, const long *args)
 {
+	if (vfork_child)	/* the parent's memory and thread: not ours to hook */
+		return raw(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
 	hj_sud_selector = SEL_ALLOW;
 	int saved_errno = errno;
 	/* the program's signal stacks are disarmed while in use: our stack
@@ -739,6 +741,7 @@ bool hj_sud_start(void)
 	uint64_t unblock = SIGBIT(SIGSYS);
 	raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, 0, 8, 0, 0);
 	hj_sud_on = true;
+	hj_rewrite_init();
 	return true;
 }
 

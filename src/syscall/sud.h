@@ -26,6 +26,7 @@ long hj_sys_enter(long nr, const long *args);
  * (and makes nr) call a stub from now on, when it can; sites it cannot
  * rewrite go on trapping. hj_sud_rewrite: rewriting is on. */
 void hj_rewrite_site(uintptr_t after, long nr);
+void hj_rewrite_init(void);
 extern bool hj_sud_rewrite;
 /* Per system call number: something wants it (the stubs' fast test). */
 extern unsigned char hj_sys_wanted[HJ_NSYSNR];
