@@ -128,6 +128,7 @@ static bool always_slow(long nr)
 	switch (nr) {
 	case SYS_rt_sigaction: case SYS_rt_sigprocmask: case SYS_rt_sigsuspend:
 	case SYS_ppoll: case SYS_epoll_pwait: case SYS_epoll_pwait2: case SYS_pselect6:
+	case SYS_sigaltstack:
 		return true;
 	}
 	return false;

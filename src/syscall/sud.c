@@ -91,9 +91,15 @@ static long raw(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 	return hj_gate_syscall(nr, a0, a1, a2, a3, a4, a5);
 }
 
+static int shared_tls_children;		/* clones made without a thread area of their own */
+static HJ_TLS char in_vfork_child;	/* set by a vfork child, cleared by its parent */
+static HJ_TLS long armed_tid;		/* the thread that armed on this thread-local memory */
+
 static bool arm_thread(void)
 {
 	hj_sud_selector = SEL_ALLOW;
+	if (!in_vfork_child)	/* a vfork child's thread-local memory is its parent's */
+		armed_tid = raw(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	long r = raw(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, (long)hj_gate_start,
 		     hj_gate_end - hj_gate_start, (long)&hj_sud_selector, 0);
 	if (r != 0)
@@ -116,7 +122,6 @@ static HJ_TLS char vfork_child;
  * waits until it execs or exits: its calls are traced and counted, never
  * hooked (a hook would run Ruby in the parent's memory, on a small stack,
  * while the parent is stopped). */
-static HJ_TLS char in_vfork_child;
 
 void hj_sud_thread_start(void)
 {
@@ -184,6 +189,8 @@ static bool clone_in_gate(long nr, long *a, ucontext_t *uc)
 	 * same thread-local memory (a raw clone) cannot have a selector of
 	 * its own, and runs unseen */
 	vfork_child = flags & CLONE_SETTLS ? 0 : flags & CLONE_VFORK ? 1 : 2;
+	if (vfork_child)
+		__atomic_store_n(&shared_tls_children, 1, __ATOMIC_RELAXED);
 	int row = nr >= 0 && nr < HJ_NSYSNR ? hj_sys_row[nr] : -1;
 	pending.on = row >= 0 && hj_wanted[row];
 	if (pending.on) {
@@ -523,7 +530,11 @@ static long trap_on_own_stack(long nr, const long *a, ucontext_t *uc, uintptr_t 
  * without a signal frame. The stub has saved the program's registers. */
 long hj_sys_enter(long nr, const long *args)
 {
-	if (vfork_child)	/* the parent's memory and thread: not ours to hook */
+	/* a child on this thread's thread-local memory (a raw clone beside
+	 * its parent) runs a stub's slow path as this thread would: such a
+	 * child is known by its tid, asked only once the process made one */
+	if (hj_unlikely(shared_tls_children) && !in_vfork_child &&
+	    raw(SYS_gettid, 0, 0, 0, 0, 0, 0) != armed_tid)
 		return raw(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
 	hj_sud_selector = SEL_ALLOW;
 	int saved_errno = errno;
