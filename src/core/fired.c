@@ -29,6 +29,7 @@ struct slot {
 	uint32_t state;
 	uint8_t fired;
 	uint8_t filters;		/* HJ_FILTER_*, of any of its hooks */
+	uint8_t layer_on;		/* a process had the system-call layer on */
 	uint64_t calls[WORDS];		/* the calls its hooks take */
 	uint64_t seen[WORDS];		/* of those, the ones some process made */
 	char key[KEY];
@@ -117,6 +118,10 @@ int hj_fired_slot(const char *key, const uint64_t *calls, unsigned filters)
 				__atomic_fetch_or(&s->calls[w], calls[w], __ATOMIC_RELAXED);
 		if (filters)
 			__atomic_fetch_or(&s->filters, (uint8_t)filters, __ATOMIC_RELAXED);
+		/* the launcher writes the report, but only the program's
+		 * processes know whether they saw system calls or libc's */
+		if (hj_sud_on && !__atomic_load_n(&s->layer_on, __ATOMIC_RELAXED))
+			__atomic_store_n(&s->layer_on, 1, __ATOMIC_RELAXED);
 		return i;
 	}
 	return -1;
@@ -158,6 +163,41 @@ static void call_list(const uint64_t *set, const char *conj, char *out, size_t n
 	}
 }
 
+/* With the layer on, every system call is seen, however it is made:
+ * "no process made the openat system call", "no process called fopen",
+ * or both joined with "nor" when a rule takes calls of both kinds. */
+static void never_made(const uint64_t *calls, char *out, size_t n)
+{
+	uint64_t sys[WORDS] = { 0 }, lib[WORDS] = { 0 }, unseen[WORDS] = { 0 };
+	for (int id = 0; id < HJ_NCALLS; id++)
+		if (calls[id / 64] >> (id % 64) & 1) {
+			bool is_lib = hj_row_library_level(id), is_sys = !is_lib && hj_row_sysnr(id) >= 0;
+			(is_sys ? sys : is_lib ? lib : unseen)[id / 64] |= 1ull << (id % 64);
+		}
+	/* the launcher registers an --inject spec with the libc names (it
+	 * has no layer): pread, which the layer sees as pread64 and never
+	 * as pread, is no news; named only when nothing else is */
+	bool any = false;
+	for (int w = 0; w < WORDS; w++)
+		any |= sys[w] || lib[w];
+	if (!any)
+		memcpy(lib, unseen, sizeof lib);
+	char sys_names[256], lib_names[256];
+	int nsys, nlib;
+	call_list(sys, " or ", sys_names, sizeof sys_names, &nsys);
+	call_list(lib, " or ", lib_names, sizeof lib_names, &nlib);
+	/* "the read or write system call"; past 4 names, "read, write,
+	 * pread64 or 5 others" reads better after "any of the system calls" */
+	char sys_part[320];
+	snprintf(sys_part, sizeof sys_part, nsys > 4 ? "any of the system calls %s" : "the %s system call", sys_names);
+	if (nsys && nlib)
+		snprintf(out, n, "no process made %s nor called %s", sys_part, lib_names);
+	else if (nsys)
+		snprintf(out, n, "no process made %s", sys_part);
+	else
+		snprintf(out, n, "no process called %s", lib_names);
+}
+
 /* One line: text, or with --json a JSON object, as the trace's lines are. */
 static void report_line(int out, bool json, const char *key, const char *reason)
 {
@@ -188,7 +228,9 @@ void hj_fired_report(int out, bool json)
 		int count, seen_any = 0;
 		for (int w = 0; w < WORDS; w++)
 			seen_any |= s->seen[w] != 0;
-		if (!seen_any) {
+		if (!seen_any && s->layer_on)
+			never_made(s->calls, reason, sizeof reason);
+		else if (!seen_any) {
 			call_list(s->calls, " or ", names, sizeof names, &count);
 			snprintf(reason, sizeof reason,
 				 "no process called %s through libc (hijack sees the calls made through libc's "
