@@ -77,7 +77,6 @@ static void layer_off_note(void)
 	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-
 static void start(int argc, char **argv)
 {
 	hj_enter();
@@ -95,12 +94,12 @@ static void start(int argc, char **argv)
 		_exit(2);
 	}
 	hj_output_start();
-	layer_off_note();
 	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
 	if (((scripts && *scripts) || (evals && *evals)) &&
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
 		_exit(2);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	layer_off_note();
 	hj_follow_init();
 	hj_vdso_hook();		/* after the scripts: their hooks say which clocks are wanted */
 	__atomic_store_n(&hj_started, 1, __ATOMIC_RELEASE);
