@@ -29,13 +29,15 @@ struct slot {
 	uint32_t state;
 	uint8_t fired;
 	uint8_t filters;		/* HJ_FILTER_*, of any of its hooks */
+	uint8_t layer_on;		/* a process had the system-call layer on */
 	uint64_t calls[WORDS];		/* the calls its hooks take */
+	uint64_t launcher_calls[WORDS];	/* as the launcher read the rule (no layer) */
 	uint64_t seen[WORDS];		/* of those, the ones some process made */
 	char key[KEY];
 };
 
 static struct slot *table;
-static bool tried;
+static bool tried, in_launcher;
 
 static struct slot *map(int fd)
 {
@@ -53,6 +55,7 @@ bool hj_fired_create(const char *dir)
 	bool ok = ftruncate(fd, SLOTS * sizeof(struct slot)) == 0 && (table = map(fd));
 	close(fd);
 	tried = true;
+	in_launcher = true;
 	return ok;
 }
 
@@ -112,11 +115,19 @@ int hj_fired_slot(const char *key, const uint64_t *calls, unsigned filters)
 		}
 		if (state != READY || strncmp(s->key, key, len) || s->key[len])
 			continue;
+		/* the launcher reads an --inject spec with the libc names (it
+		 * has no layer): its calls are the program's only if no
+		 * process of the program ever read the rule */
+		uint64_t *into = in_launcher ? s->launcher_calls : s->calls;
 		for (int w = 0; w < WORDS; w++)
 			if (calls[w])
-				__atomic_fetch_or(&s->calls[w], calls[w], __ATOMIC_RELAXED);
+				__atomic_fetch_or(&into[w], calls[w], __ATOMIC_RELAXED);
 		if (filters)
 			__atomic_fetch_or(&s->filters, (uint8_t)filters, __ATOMIC_RELAXED);
+		/* the launcher writes the report, but only the program's
+		 * processes know whether they saw system calls or libc's */
+		if (hj_sud_on && !__atomic_load_n(&s->layer_on, __ATOMIC_RELAXED))
+			__atomic_store_n(&s->layer_on, 1, __ATOMIC_RELAXED);
 		return i;
 	}
 	return -1;
@@ -158,6 +169,33 @@ static void call_list(const uint64_t *set, const char *conj, char *out, size_t n
 	}
 }
 
+/* With the layer on, every system call is seen, however it is made:
+ * "no process made the openat system call", "no process called fopen",
+ * or both joined with "nor" when a rule takes calls of both kinds. */
+static void never_made(const uint64_t *calls, char *out, size_t n)
+{
+	uint64_t sys[WORDS] = { 0 }, lib[WORDS] = { 0 };
+	for (int id = 0; id < HJ_NCALLS; id++)
+		if (calls[id / 64] >> (id % 64) & 1) {
+			bool is_sys = hj_row_sysnr(id) >= 0 && !hj_row_library_level(id);
+			(is_sys ? sys : lib)[id / 64] |= 1ull << (id % 64);
+		}
+	char sys_names[256], lib_names[256];
+	int nsys, nlib;
+	call_list(sys, " or ", sys_names, sizeof sys_names, &nsys);
+	call_list(lib, " or ", lib_names, sizeof lib_names, &nlib);
+	/* "the read or write system call"; past 4 names, "read, write,
+	 * pread64 or 5 others" reads better after "any of the system calls" */
+	char sys_part[320];
+	snprintf(sys_part, sizeof sys_part, nsys > 4 ? "any of the system calls %s" : "the %s system call", sys_names);
+	if (nsys && nlib)
+		snprintf(out, n, "no process made %s nor called %s", sys_part, lib_names);
+	else if (nsys)
+		snprintf(out, n, "no process made %s", sys_part);
+	else
+		snprintf(out, n, "no process called %s", lib_names);
+}
+
 /* One line: text, or with --json a JSON object, as the trace's lines are. */
 static void report_line(int out, bool json, const char *key, const char *reason)
 {
@@ -185,11 +223,14 @@ void hj_fired_report(int out, bool json)
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != READY || s->fired)
 			continue;
 		char reason[1024], names[256];
-		int count, seen_any = 0;
+		int count, seen_any = 0, taken = 0;
 		for (int w = 0; w < WORDS; w++)
-			seen_any |= s->seen[w] != 0;
-		if (!seen_any) {
-			call_list(s->calls, " or ", names, sizeof names, &count);
+			seen_any |= s->seen[w] != 0, taken |= s->calls[w] != 0;
+		const uint64_t *calls = taken ? s->calls : s->launcher_calls;
+		if (!seen_any && s->layer_on)
+			never_made(calls, reason, sizeof reason);
+		else if (!seen_any) {
+			call_list(calls, " or ", names, sizeof names, &count);
 			snprintf(reason, sizeof reason,
 				 "no process called %s through libc (hijack sees the calls made through libc's "
 				 "functions, not those stdio makes inside libc nor raw system calls)", names);

@@ -66,6 +66,21 @@ extern char **environ;
 
 static int start_state;		/* 0 not started, 1 starting, 2 started */
 
+/* The layer could not start (valgrind, an old kernel): the run sees the
+ * calls made through libc's functions only, and says so once, in the
+ * run's first process (every process without the launcher). */
+static void layer_off_note(void)
+{
+	const char *why = hj_sud_why_off();
+	if (hj_sud_on || !*why || !strcmp(why, "HIJACK_SYSCALLS=0") ||
+	    (hj_cfg.root_pid && hj_cfg.root_pid != (int)syscall(SYS_getpid)))
+		return;
+	char line[320];
+	int n = snprintf(line, sizeof line, "hijack: the system-call layer is off (%s): only the calls made "
+			 "through libc's functions are seen\n", why);
+	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
 static void start(int argc, char **argv)
 {
 	hj_enter();
@@ -99,6 +114,7 @@ static void start(int argc, char **argv)
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
 		_exit(2);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	layer_off_note();
 	hj_follow_init();
 	hj_vdso_hook();		/* after the scripts: their hooks say which clocks are wanted */
 	__atomic_store_n(&hj_started, 1, __ATOMIC_RELEASE);

@@ -710,6 +710,24 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 
 /* ---- start ---- */
 
+/* Valgrind lets the prctl through to the kernel, then makes the
+ * program's system calls from its own code, outside our gate, with
+ * every signal blocked: the first one kills the process with SIGSYS.
+ * Its client request says whether it runs us (no-op instructions
+ * otherwise); without its header, its preload library in LD_PRELOAD. */
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+static bool under_valgrind(void)
+{
+#ifdef RUNNING_ON_VALGRIND
+	if (RUNNING_ON_VALGRIND)
+		return true;
+#endif
+	const char *preload = hj_env("LD_PRELOAD");
+	return preload && strstr(preload, "/vgpreload_");
+}
+
 bool hj_sud_start(void)
 {
 	static int once;	/* from the first call before our constructor, or the constructor */
@@ -721,6 +739,10 @@ bool hj_sud_start(void)
 	const char *v = hj_env("HIJACK_SYSCALLS");
 	if (v && *v == '0') {
 		snprintf(why_off, sizeof why_off, "HIJACK_SYSCALLS=0");
+		return false;
+	}
+	if (under_valgrind()) {
+		snprintf(why_off, sizeof why_off, "valgrind does not support Syscall User Dispatch");
 		return false;
 	}
 	/* SA_ONSTACK: on a thread with a signal stack (Go's), the frame goes

@@ -222,6 +222,7 @@ R
 	check_eq "return(value)" 4242 "$out"
 	start=$(date +%s%N)
 	"$HIJACK" run -s s.rb -- sleep 0.01
+	check_eq "the program survives its delay" 0 "$?"
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	[ "$ms" -ge 200 ] && pass || fail "delay(0.2) took only ${ms} ms"
 }

@@ -160,16 +160,45 @@ t_strace_e_forms() {
 
 t_strace_call_names() {
 	local out
-	out=$(timeout 30 "$HIJACK" run -t=newfstatat,faccessat2 -- $PY -c 'import os; os.stat("/etc"); os.lstat("/etc"); os.access("/etc", os.R_OK, effective_ids=True)' 2>&1)
-	check_has "-t=newfstatat: stat" '^stat\("/etc"' "$out"
-	check_has "-t=newfstatat: lstat" '^lstat\("/etc"' "$out"
-	check_has "-t=faccessat2" '^faccessat\(AT_FDCWD, "/etc"' "$out"
-	# popen spawns with clone3 as strace shows it
+	local stat_etc='import os; os.stat("/etc"); os.lstat("/etc"); os.access("/etc", os.R_OK, effective_ids=True)'
+	# the libc layer: strace's names take the libc functions that make them
+	out=$(HIJACK_SYSCALLS=0 timeout 30 "$HIJACK" run -t=newfstatat,faccessat2 -- $PY -c "$stat_etc" 2>&1)
+	check_has "-t=newfstatat: stat (libc layer)" '^stat\("/etc"' "$out"
+	check_has "-t=newfstatat: lstat (libc layer)" '^lstat\("/etc"' "$out"
+	check_has "-t=faccessat2 (libc layer)" '^faccessat\(AT_FDCWD, "/etc"' "$out"
+	# the system-call layer: the system calls themselves, as strace shows them
+	out=$(timeout 30 "$HIJACK" run -t=newfstatat,faccessat2 -- $PY -c "$stat_etc" 2>&1)
+	if grep -qE '^(newfstatat|faccessat2)\(0x' <<<"$out"; then
+		echo "SKIP [$current] newfstatat, faccessat2 with the kernel's arguments: decoders pending"
+	else
+		check_has "-t=newfstatat: stat" '^newfstatat\(AT_FDCWD, "/etc", \{.*\}, 0\) = 0' "$out"
+		check_has "-t=newfstatat: lstat" '^newfstatat\(AT_FDCWD, "/etc", \{.*\}, AT_SYMLINK_NOFOLLOW\) = 0' "$out"
+		check_has "-t=faccessat2" '^faccessat2\(AT_FDCWD, "/etc", R_OK, AT_EACCESS\) = 0' "$out"
+	fi
+	check_lacks "no libc name for them" '^(stat|lstat|faccessat)\(' "$out"
+	# popen spawns with clone3 as strace shows it: the libc layer names
+	# popen for it; the system-call layer sees the clone3 itself, and
+	# popen (a library-level call) when it is named
 	printf '#include <stdio.h>\nint main(void) { return pclose(popen("true", "r")); }\n' >po.c && cc -o po po.c
+	out=$(HIJACK_SYSCALLS=0 timeout 30 "$HIJACK" run -t=clone3 -- ./po 2>&1)
+	check_has "-t=clone3: popen (libc layer)" '^popen\("true", "r"\) = 0x' "$out"
 	out=$(timeout 30 "$HIJACK" run -t=clone3 -- ./po 2>&1)
-	check_has "-t=clone3: popen" '^popen\("true", "r"\) = 0x' "$out"
-	out=$(timeout 30 "$HIJACK" run --inject 'newfstatat:error=EACCES:path=/etc' -- $PY -c 'import os; os.stat("/etc")' 2>&1)
-	check_has "--inject newfstatat" 'PermissionError' "$out"
+	check_has "-t=clone3: the system call" '^clone3\(.*\) = [1-9][0-9]*$' "$out"
+	out=$(timeout 30 "$HIJACK" run -t=popen -- ./po 2>&1)
+	check_has "-t=popen" '^popen\("true", "r"\) = 0x' "$out"
+	# (a tree of the test's own: the system-call layer also sees fstat on
+	# an fd, newfstatat(fd, "", AT_EMPTY_PATH), which path= matches by the
+	# fd's file: Python's start-up fstats /etc/localtime)
+	mkdir d
+	out=$(HIJACK_SYSCALLS=0 timeout 30 "$HIJACK" run --inject "newfstatat:error=EACCES:path=$PWD/d" -- $PY -c 'import os; os.stat("d")' 2>&1)
+	check_has "--inject newfstatat (libc layer)" 'PermissionError' "$out"
+	out=$(timeout 30 "$HIJACK" run -t=newfstatat -- $PY -c 'import os; os.stat("d")' 2>&1)
+	if grep -qE '^newfstatat\(0x' <<<"$out"; then
+		echo "SKIP [$current] --inject newfstatat:path=: its path argument: decoders pending"
+	else
+		out=$(timeout 30 "$HIJACK" run --inject "newfstatat:error=EACCES:path=$PWD/d" -- $PY -c 'import os; os.stat("d")' 2>&1)
+		check_has "--inject newfstatat" "PermissionError: .*'d'" "$out"
+	fi
 	out=$(timeout 30 "$HIJACK" run -e 'Hijack.on(:pread64) { |c| c.fail(:EIO) }' -- $PY -c '
 import os
 fd = os.open("/etc/hostname", os.O_RDONLY)
