@@ -93,6 +93,8 @@ int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_cal
 static void normalize(char *p)
 {
 	char *out = p, *in = p;
+	if (*p != '/')
+		return;		/* only an absolute path folds in place */
 	while (*in) {
 		while (*in == '/')
 			in++;
@@ -134,8 +136,12 @@ static bool absolute(int dirfd, const char *path, char *out, size_t n)
 	} else if (!hj_fd_path(dirfd, out, n)) {
 		return false;
 	}
+	/* a pipe or a socket ("pipe:[123]") has no path to be under */
+	if (out[0] != '/')
+		return false;
 	len = strlen(out);
-	if (snprintf(out + len, n - len, "/%s", path) >= (int)(n - len))
+	/* "" with AT_EMPTY_PATH (fstat as newfstatat): the descriptor itself */
+	if (*path && snprintf(out + len, n - len, "/%s", path) >= (int)(n - len))
 		return false;
 	normalize(out);
 	return true;

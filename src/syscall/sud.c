@@ -439,7 +439,16 @@ static long vfork_child_call(struct sys_call *s, int row)
 			wanted = false;
 		}
 	}
+	/* its exec carries our environment, as any exec of the run does */
+	struct hj_call c = { .id = row, .a = s->a, .asked = -1 };
+	if (s->nr == SYS_execve && row >= 0) {
+		hj_enter();
+		hj_follow_exec(&c, NULL);
+		hj_leave();
+	}
 	long r = s->nr == SYS_exit_group || s->nr == SYS_exit ? raw(s->nr, s->a[0], 0, 0, 0, 0, 0) : make_call(s);
+	if (c.follow)
+		hj_follow_exec_done(&c);
 	if (wanted)
 		hj_sys_report(row, args, r);
 	return r;

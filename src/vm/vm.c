@@ -28,6 +28,8 @@
 #include "core/runaway.h"
 #include "vm/vm.h"
 
+void hj_tz_init(void);
+
 mrb_state *hj_mrb;
 static hj_lock_t vm_lock;
 static HJ_TLS int vm_owner;	/* this thread holds vm_lock */
@@ -301,6 +303,7 @@ void hj_scripts_before_exec(void)
 
 bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, int argc, char **argv)
 {
+	hj_tz_init();	/* timeconv.c: the zone, asked before any hook runs */
 	hj_busy++;
 	vm_lock_take();	/* hooks that Hijack.on makes live wait for the load */
 	bool ok = true;
