@@ -27,7 +27,6 @@ HIJACK=$ROOT/build/hijack
 SC_NOOP_FILE='Hijack.on(:openat, :read, :write, :close, :unlink) { |c| }'
 SC_CFGS=(libc none norewrite noop trace)
 SC_OFF=""	# why the layer rows are left out, if they are
-declare -A SC_T SC_R SC_A	# per workload.config: samples of time per unit, ratio, added ns a call
 
 # sc_cmd WORKLOAD CFG N: the command line of one run, in SC_CMD
 sc_cmd() {
@@ -54,17 +53,58 @@ sc_cmd() {
 	SC_CMD=("${pre[@]}" "${prog[@]}")
 }
 
-# sc_run WORKLOAD CFG: one run; SC_NS = ns per round (fileround) or per
-# call (getppid), as the program measured its loop
+# sc_run WORKLOAD CFG: one run, appended to $WORK/sc.WORKLOAD as
+# "CFG NS N" (the loop's time for N rounds or calls); no subshell, no awk:
+# on a loaded machine each fork costs as much as a short run
 sc_run() {
-	local n out
-	n=$([ "$1" = fileround ] && echo "$SC_ROUNDS" || echo "$SC_CALLS")
+	local n=$SC_CALLS out ns
+	[ "$1" = fileround ] && n=$SC_ROUNDS
 	[ "$2" = strace ] && n=$(( n / SC_SLOW > 0 ? n / SC_SLOW : 1 ))
 	sc_cmd "$1" "$2" "$n"
-	out=$("${SC_CMD[@]}" 2>"$WORK/sc.err") || die "$1 failed under '$2': $(cat "$WORK/sc.err")"
-	SC_NS=$(sed -n 's/.* ns=\([0-9]*\) .*/\1/p' <<<"$out")
-	[ -n "$SC_NS" ] || die "$1 under '$2' printed no time: $out"
-	SC_NS=$(awk -v t="$SC_NS" -v n="$n" 'BEGIN { printf "%.3f", t / n }')
+	out=$("${SC_CMD[@]}" 2>"$WORK/sc.err") || die "$1 failed under '$2': $(<"$WORK/sc.err")"
+	[[ $out =~ \ ns=([0-9]+)\  ]] || die "$1 under '$2' printed no time: $out"
+	echo "$2 ${BASH_REMATCH[1]} $n" >>"$WORK/sc.$1"
+}
+
+# sc_stats WORKLOAD CALLS_A_UNIT: from the runs in order (each other run
+# between two bare ones), per configuration: "CFG TIME RATIO ADDED SPREAD"
+# with TIME the median ns a unit, RATIO the median of the ratios to the
+# mean of the bare runs either side, ADDED the median of the ns added a
+# system call over that mean, SPREAD (max - min) / median of the times
+sc_stats() {
+	awk -v k="$2" '
+	function median(a, n,    i, j, t) {	# sorts a[1..n]
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ cfg[NR] = $1; t[NR] = $2 / $3 }
+	END {
+		for (i = 1; i <= NR; i++) {
+			c = cfg[i]
+			if (!(c in nt)) { order[++ncfg] = c; nt[c] = 0 }
+			times[c, ++nt[c]] = t[i]
+			if (c == "bare")
+				continue
+			if (cfg[i - 1] != "bare" || cfg[i + 1] != "bare") { print "unpaired run " i > "/dev/stderr"; exit 1 }
+			m = (t[i - 1] + t[i + 1]) / 2
+			ratios[c, nt[c]] = t[i] / m
+			added[c, nt[c]] = (t[i] - m) / k
+		}
+		for (o = 1; o <= ncfg; o++) {
+			c = order[o]; n = nt[c]
+			for (i = 1; i <= n; i++) v[i] = times[c, i]
+			tm = median(v, n); sp = tm ? (v[n] - v[1]) / tm * 100 : 0
+			r = 1; ad = 0
+			if (c != "bare") {
+				for (i = 1; i <= n; i++) v[i] = ratios[c, i]
+				r = median(v, n)
+				for (i = 1; i <= n; i++) v[i] = added[c, i]
+				ad = median(v, n)
+			}
+			printf "%s %.3f %.5f %.2f %.0f%%\n", c, tm, r, ad, sp
+		}
+	}' "$WORK/sc.$1"
 }
 
 # ---- checks: each row does what it claims ----
@@ -96,34 +136,21 @@ sc_check() {
 }
 
 sc_measure() {
-	local w c r prev x bare
+	local w c r
 	sc_check
 	[ -z "$SC_OFF" ] || { echo "bench: system-call layer rows left out: $SC_OFF" >&2; return; }
 	[ "$WITH_STRACE" = 1 ] && SC_CFGS+=(strace)
 	for w in fileround getppid; do
-		echo "bench: system-call layer, $w, $((${#SC_CFGS[@]} + 1)) configurations x $REPS runs..." >&2
+		echo "bench: [${SECONDS}s] system-call layer, $w, $((${#SC_CFGS[@]} + 1)) configurations x $REPS runs..." >&2
+		: >"$WORK/sc.$w"
 		sc_run "$w" bare
-		bare=$SC_NS
-		SC_T[$w.bare]+="$bare "
 		for ((r = 0; r < REPS; r++)); do
 			for c in "${SC_CFGS[@]}"; do
-				prev=$bare
 				sc_run "$w" "$c"
-				x=$SC_NS
 				sc_run "$w" bare
-				bare=$SC_NS
-				SC_T[$w.bare]+="$bare " SC_T[$w.$c]+="$x "
-				SC_R[$w.$c]+="$(awk -v x="$x" -v a="$prev" -v b="$bare" 'BEGIN { printf "%.5f", 2 * x / (a + b) }') "
-				SC_A[$w.$c]+="$(awk -v x="$x" -v a="$prev" -v b="$bare" -v k="$([ $w = fileround ] && echo 7 || echo 1)" \
-					'BEGIN { printf "%.2f", (x - (a + b) / 2) / k }') "
 			done
 		done
-		if [ "${BENCH_VERBOSE:-0}" = 1 ]; then
-			for c in bare "${SC_CFGS[@]}"; do
-				echo "bench: layer $w $c ns: ${SC_T[$w.$c]}" >&2
-				[ $c = bare ] || echo "bench: layer $w $c added ns/call: ${SC_A[$w.$c]}" >&2
-			done
-		fi
+		[ "${BENCH_VERBOSE:-0}" = 1 ] && sed "s/^/bench: layer $w: /" "$WORK/sc.$w" >&2
 	done
 }
 
@@ -137,7 +164,8 @@ verdict_ge() {
 }
 
 sc_table() {
-	local w c t ratio added label tgt unit
+	local w c t ratio added label tgt over cfg tm r ad sp
+	local -A T R A S
 	echo
 	echo "5. system-call layer: the loop timed inside the program, $SC_ROUNDS fileround rounds (7 system calls"
 	echo "   each) and $SC_CALLS getppid calls a run; ratio and +ns/call (time added a system call) are"
@@ -149,19 +177,18 @@ sc_table() {
 	grep -q HIJACK_REWRITE "$LIB" ||
 		echo "   (this build does not read HIJACK_REWRITE: its two rows run the same code)"
 	printf '  %-46s %13s %8s %9s %7s  %s\n' workload time ratio +ns/call spread target
-	local -A med_r med_a
 	for w in fileround getppid; do
-		med_r=() med_a=()
-		for c in "${SC_CFGS[@]}"; do
-			med_r[$c]=$(printf '%s\n' ${SC_R[$w.$c]} | median)
-			med_a[$c]=$(printf '%s\n' ${SC_A[$w.$c]} | median)
-		done
+		T=() R=() A=() S=()
+		while read -r cfg tm r ad sp; do
+			T[$cfg]=$tm R[$cfg]=$r A[$cfg]=$ad S[$cfg]=$sp
+		done < <(sc_stats "$w" "$([ $w = fileround ] && echo 7 || echo 1)")
+		[ -n "${T[bare]:-}" ] || die "layer: no figures for $w"
 		for c in bare "${SC_CFGS[@]}"; do
-			t=$(printf '%s\n' ${SC_T[$w.$c]} | median)
+			# printf counts bytes: µ takes two
 			if [ $w = fileround ]; then
-				t=$(awk -v t="$t" 'BEGIN { printf "%.2f µs/rnd", t / 1000 }')
+				t=$(awk -v t="${T[$c]}" 'BEGIN { printf "%6.2f µs/rnd", t / 1000 }')
 			else
-				t=$(awk -v t="$t" 'BEGIN { printf "%.1f ns", t }')
+				t=$(awk -v t="${T[$c]}" 'BEGIN { printf "%10.1f ns", t }')
 			fi
 			tgt=""
 			case $c in
@@ -170,10 +197,10 @@ sc_table() {
 			none)
 				label="  layer on, nothing hooked"
 				if [ $w = fileround ]; then
-					verdict "${med_r[none]}" 1.05
+					verdict "${R[none]}" 1.05
 					tgt="<= 1.05x  $V"
 				else
-					verdict "${med_a[none]}" 100
+					verdict "${A[none]}" 100
 					tgt="<= +100 ns  $V"
 				fi ;;
 			norewrite) label="  layer on, nothing hooked, HIJACK_REWRITE=0" ;;
@@ -184,21 +211,19 @@ sc_table() {
 				# strace's time added over hijack -t's: how many times
 				# cheaper tracing is in process (the plain time ratio
 				# cannot reach 30 while strace is under 30x bare)
-				local over
-				over=$(awk -v s="${med_a[strace]}" -v h="${med_a[trace]}" \
+				over=$(awk -v s="${A[strace]}" -v h="${A[trace]}" \
 					'BEGIN { if (h <= 0) print 1e9; else printf "%.1f", s / h }')
 				verdict_ge "$over" 30
-				tgt="$(awk -v o="$over" 'BEGIN { printf (o >= 1e9 ? "inf" : "%.1fx"), o }') added of -t's, time $(awk \
-					-v s="${med_r[strace]}" -v h="${med_r[trace]}" 'BEGIN { printf "%.1fx", s / h }')  >= 30x  $V" ;;
+				tgt="$(awk -v o="$over" -v s="${R[strace]}" -v h="${R[trace]}" \
+					'BEGIN { printf "adds %s what -t adds (time %.1fx)", (o >= 1e9 ? "inf x" : sprintf("%.1fx", o)), s / h }')  >= 30x  $V" ;;
 			esac
 			if [ $c = bare ]; then
 				ratio=1.00x added=-
 			else
-				ratio=$(awk -v r="${med_r[$c]}" 'BEGIN { printf "%.2fx", r }')
-				added=$(awk -v a="${med_a[$c]}" 'BEGIN { printf "%+.0f", a }')
+				ratio=$(awk -v r="${R[$c]}" 'BEGIN { printf "%.2fx", r }')
+				added=$(awk -v a="${A[$c]}" 'BEGIN { printf "%+.0f", a }')
 			fi
-			# printf counts bytes: µ takes two
-			printf "  %-46s %$([ $w = fileround ] && echo 14 || echo 13)s %8s %9s %7s  %s\n" "$label" "$t" "$ratio" "$added" "$(spread ${SC_T[$w.$c]})" "$tgt"
+			printf '  %-46s %s %8s %9s %7s  %s\n' "$label" "$t" "$ratio" "$added" "${S[$c]}" "$tgt"
 		done
 	done
 	[ "$WITH_STRACE" = 1 ] &&
