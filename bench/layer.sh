@@ -22,6 +22,8 @@
 SC_ROUNDS=${BENCH_SC_ROUNDS:-2000}
 SC_CALLS=${BENCH_SC_CALLS:-20000}
 SC_SLOW=${BENCH_SC_SLOW:-4}
+# the figure of a run: its fastest batch of rounds or calls in a row
+SC_FILE_BATCH=${BENCH_SC_FILE_BATCH:-100} SC_BATCH=${BENCH_SC_BATCH:-1000}
 SC_ON=${BENCH_SC:-1}
 HIJACK=$ROOT/build/hijack
 SC_NOOP_FILE='Hijack.on(:openat, :read, :write, :close, :unlink) { |c| }'
@@ -32,8 +34,8 @@ SC_OFF=""	# why the layer rows are left out, if they are
 sc_cmd() {
 	local -a prog pre=()
 	case $1 in
-	fileround) prog=("$BIN/fileround" "$WORK" "$3") ;;
-	getppid) prog=("$BIN/getppid" "$3") ;;
+	fileround) prog=("$BIN/fileround" "$WORK" "$3" "$SC_FILE_BATCH") ;;
+	getppid) prog=("$BIN/getppid" "$3" "$SC_BATCH") ;;
 	esac
 	case $2 in
 	bare) ;;
@@ -54,7 +56,8 @@ sc_cmd() {
 }
 
 # sc_run WORKLOAD CFG: one run, appended to $WORK/sc.WORKLOAD as
-# "CFG NS N" (the loop's time for N rounds or calls); no subshell, no awk:
+# "CFG NS N FASTEST" (the loop's time for N rounds or calls, its fastest
+# batch's per round or call); no subshell, no awk:
 # on a loaded machine each fork costs as much as a short run
 sc_run() {
 	local n=$SC_CALLS out ns
@@ -63,14 +66,18 @@ sc_run() {
 	sc_cmd "$1" "$2" "$n"
 	out=$("${SC_CMD[@]}" 2>"$WORK/sc.err") || die "$1 failed under '$2': $(<"$WORK/sc.err")"
 	[[ $out =~ \ ns=([0-9]+)\  ]] || die "$1 under '$2' printed no time: $out"
-	echo "$2 ${BASH_REMATCH[1]} $n" >>"$WORK/sc.$1"
+	ns=${BASH_REMATCH[1]}
+	[[ $out =~ fastest_batch_per_[a-z]+=([0-9.]+) ]] || die "$1 under '$2' printed no batch time: $out"
+	ns="$ns $n ${BASH_REMATCH[1]}"
+	echo "$2 $ns" >>"$WORK/sc.$1"
 }
 
 # sc_stats WORKLOAD CALLS_A_UNIT: from the runs in order (each other run
 # between two bare ones), per configuration: "CFG TIME RATIO ADDED SPREAD"
-# with TIME the median ns a unit, RATIO the median of the ratios to the
-# mean of the bare runs either side, ADDED the median of the ns added a
-# system call over that mean, SPREAD (max - min) / median of the times
+# with TIME the median of the runs' fastest-batch ns a unit, RATIO the
+# median of the ratios to the mean of the bare runs either side, ADDED the
+# median of the ns added a system call over that mean, SPREAD (max - min)
+# / median of the times
 sc_stats() {
 	awk -v k="$2" '
 	function median(a, n,    i, j, t) {	# sorts a[1..n]
@@ -78,7 +85,7 @@ sc_stats() {
 			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	{ cfg[NR] = $1; t[NR] = $2 / $3 }
+	{ cfg[NR] = $1; t[NR] = $4 }
 	END {
 		for (i = 1; i <= NR; i++) {
 			c = cfg[i]
@@ -169,7 +176,8 @@ sc_table() {
 	echo
 	echo "5. system-call layer: the loop timed inside the program, $SC_ROUNDS fileround rounds (7 system calls"
 	echo "   each) and $SC_CALLS getppid calls a run; ratio and +ns/call (time added a system call) are"
-	echo "   medians of the pairs with the bare runs just before and after; spread as in 1"
+	echo "   medians of the pairs with the bare runs just before and after; spread as in 1. A run's time"
+	echo "   is its fastest $SC_FILE_BATCH rounds or $SC_BATCH calls in a row, which a preemption does not reach"
 	if [ -n "$SC_OFF" ]; then
 		echo "   left out: $SC_OFF"
 		return
@@ -228,5 +236,6 @@ sc_table() {
 	done
 	[ "$WITH_STRACE" = 1 ] &&
 		echo "   * strace ran 1/$SC_SLOW of the rounds; its target: strace's time added over bare / -t's"
-	echo "   reproduce: BENCH_REPS=$REPS BENCH_SC_ROUNDS=$SC_ROUNDS BENCH_SC_CALLS=$SC_CALLS make bench"
+	echo "   reproduce: BENCH_REPS=$REPS BENCH_SC_ROUNDS=$SC_ROUNDS BENCH_SC_CALLS=$SC_CALLS make bench" \
+		"(BENCH_ONLY=layer for this section alone)"
 }
