@@ -15,9 +15,14 @@
 # figure). strace is ~20x bare and more, so its rows run 1/SC_SLOW of
 # the rounds; every figure is per round or per call, so they compare.
 #
+# A run's figure is its fastest batch of rounds or calls in a row (the
+# programs' optional BATCH argument): a preemption on a loaded machine
+# lands in some batches, not in all.
+#
 # Environment: BENCH_SC_ROUNDS (2000 fileround rounds), BENCH_SC_CALLS
-# (20000 getppid calls), BENCH_SC_SLOW (4), BENCH_SC=0 to leave the
-# section out.
+# (20000 getppid calls), BENCH_SC_SLOW (4), BENCH_SC_FILE_BATCH (100
+# rounds), BENCH_SC_BATCH (1000 calls), BENCH_SC=0 to leave the section
+# out; BENCH_ONLY=layer (bench/run) runs this section alone.
 
 SC_ROUNDS=${BENCH_SC_ROUNDS:-2000}
 SC_CALLS=${BENCH_SC_CALLS:-20000}
