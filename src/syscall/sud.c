@@ -439,9 +439,14 @@ static long vfork_child_call(struct sys_call *s, int row)
 			wanted = false;
 		}
 	}
-	/* its exec carries our environment, as any exec of the run does */
+	/* its exec carries our environment, as any exec of the run does;
+	 * posix_spawn, system and popen put it there already (their wrapper,
+	 * still in its call on the parent's side, is hj_lib_call): the block
+	 * it is in flight with is the parent's, and must stay */
 	struct hj_call c = { .id = row, .a = s->a, .asked = -1 };
-	if (s->nr == SYS_execve && row >= 0) {
+	int lib = hj_lib_call - 1;
+	bool spawned = lib == HJ_posix_spawn || lib == HJ_posix_spawnp || lib == HJ_system || lib == HJ_popen;
+	if (s->nr == SYS_execve && row >= 0 && !spawned) {
 		hj_enter();
 		hj_follow_exec(&c, NULL);
 		hj_leave();
