@@ -512,14 +512,17 @@ static long trap(long nr, const long *args, ucontext_t *uc)
 	if (ending)
 		hj_exit_begin();
 	long r;
-	bool fork_own = hj_in_atfork && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork);
+	/* fork()'s clone, and its child's set_robust_list made before the
+	 * fork's handlers end: glibc's, the program's */
+	bool fork_own = hj_in_atfork && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_set_robust_list);
 	/* the program's allocator, holding its lock: seen, not hooked */
 	bool alloc_own = hj_in_alloc && hj_in_alloc == hj_busy;
 	if ((fork_own || alloc_own) && row >= 0 && hj_wanted[row]) {
 		/* fork()'s clone, between its handlers (which hold the VM):
 		 * seen, traced and counted, not hooked (hook :fork for that) */
 		r = make_call(&s);
-		if (r != 0 || !fork_own)
+		bool child = r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork);
+		if (!child)	/* the child's side of a fork is not a line of its own */
 			hj_sys_report(row, args, r);
 	} else if (row < 0 || !hj_wanted[row] || hj_busy || row == hj_lib_call - 1) {
 		r = make_call(&s);
