@@ -189,20 +189,26 @@ module Hijack
         # Relative waits, shortened by the speed: hooked only once a speed
         # other than 1 is set, so that a clock that is only moved costs
         # these calls nothing.
+        #
+        # Under the system-call layer, :sleep and :usleep stand for the
+        # clock_nanosleep system call glibc makes for them, and :nanosleep
+        # for it and the nanosleep system call: that one is the
+        # clock_nanosleep hook's (below), so these act on their own calls
+        # only, never shortening a wait twice.
         @install_sleeps = lambda do
           Hijack.on(:sleep) do |c|
-            if scaled
+            if scaled && c.name == :sleep
               c.delay(c.seconds / f)
               c.return(0)
             end
           end
 
           Hijack.on(:usleep) do |c|
-            c.usec = (c.usec / f).round if scaled
+            c.usec = (c.usec / f).round if scaled && c.name == :usleep
           end
 
           Hijack.on(:nanosleep) do |c|
-            if scaled && (r = c.req)
+            if scaled && c.name == :nanosleep && (r = c.req)
               c.req = r / f
             end
           end
