@@ -50,6 +50,18 @@
 #   entries become the fake now), and after the stat family (see
 #   install_files).
 #
+# Under the system-call layer (the default) the same hooks see the system
+# calls: sleep, usleep and nanosleep are glibc's clock_nanosleep system
+# call (scaled once, by its own hook), select is pselect6, sigtimedwait
+# rt_sigtimedwait, the stat family newfstatat, futimens a utimensat with
+# no path; raw clock_gettime, gettimeofday and time system calls are faked
+# as libc's are (CLOCK_MONOTONIC_RAW included: a program has no unfaked
+# clock left but the CPU-time ones and times(2)). The futex system call
+# is left alone: the pthread and sem timed waits make it with the deadline
+# their library-level hooks above already mapped, and mapping it again
+# would map it twice; so a futex wait a program makes itself (not through
+# those functions) keeps its real timeout.
+#
 # The hooks read the state from local variables they share with @set (an
 # upvar costs one VM instruction, an instance variable more): clock_gettime
 # is the hottest call there is.

@@ -22,6 +22,10 @@
 # Doing it again on the result changes nothing more, so a call that the
 # hooks of several FS calls match comes out the same. The trees are
 # matched by name, as the program writes them, not through symlinks.
+# A call on its dirfd with no path (newfstatat with AT_EMPTY_PATH, which
+# is what fstat is under the system-call layer; utimensat with none, which
+# is futimens) is on a file already open: never redirected nor hidden by
+# path; a read-only tree still refuses to change it, as the fd calls.
 module Hijack
   module FS
     P = [[:path, :path=]].freeze
