@@ -158,8 +158,13 @@ t_make() {
 			make 2>&1; make 2>&1; sleep 1.1; echo b >> in; make 2>&1; cat out' 2>&1)
 		check_eq "make under '$spec'" "cp in out|make: 'out' is up to date.|cp in out|a|b" \
 			"$(grep -v 'arning' <<<"$out" | tr '\n' '|' | sed 's/|$//')"
-		# make reads the times with stat(): newfstatat on the layer
-		[ "$spec" = "$FROZEN" ] || decoded "newfstatat(int dirfd" check_lacks "make under '$spec': no clock skew" 'arning' "$out"
+		# make reads the times with stat(): newfstatat on the layer, whose
+		# times only the decoders let the recipe move back ('-10d')
+		if [ "$spec" = '-10d' ]; then
+			decoded "newfstatat(int dirfd" check_lacks "make under '$spec': no clock skew" 'arning' "$out"
+		elif [ "$spec" != "$FROZEN" ]; then
+			check_lacks "make under '$spec': no clock skew" 'arning' "$out"
+		fi
 		cd ..
 	done
 }
