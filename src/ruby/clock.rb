@@ -435,7 +435,10 @@ module Hijack
         @install_files = lambda do
           Hijack.after(:stat, :lstat, :fstat, :fstatat, :statx) do |c|
             if wall && (ts = c.stat_times)
-              now = Time.now.to_f
+              # the real now without Time.now: mruby's takes glibc's tzset
+              # lock (localtime_r), which the program may hold here (tzset
+              # stats /etc/localtime): a deadlock
+              now = er + (Hijack.monotonic - em)
               speed = wf == 0.0 ? 1.0 : wf
               moved = false
               ts = ts.map do |t|
