@@ -50,6 +50,18 @@
 #   entries become the fake now), and after the stat family (see
 #   install_files).
 #
+# Under the system-call layer (the default) the same hooks see the system
+# calls: sleep, usleep and nanosleep are glibc's clock_nanosleep system
+# call (scaled once, by its own hook), select is pselect6, sigtimedwait
+# rt_sigtimedwait, the stat family newfstatat, futimens a utimensat with
+# no path; raw clock_gettime, gettimeofday and time system calls are faked
+# as libc's are (CLOCK_MONOTONIC_RAW included: a program has no unfaked
+# clock left but the CPU-time ones and times(2)). The futex system call
+# is left alone: the pthread and sem timed waits make it with the deadline
+# their library-level hooks above already mapped, and mapping it again
+# would map it twice; so a futex wait a program makes itself (not through
+# those functions) keeps its real timeout.
+#
 # The hooks read the state from local variables they share with @set (an
 # upvar costs one VM instruction, an instance variable more): clock_gettime
 # is the hottest call there is.
@@ -189,20 +201,26 @@ module Hijack
         # Relative waits, shortened by the speed: hooked only once a speed
         # other than 1 is set, so that a clock that is only moved costs
         # these calls nothing.
+        #
+        # Under the system-call layer, :sleep and :usleep stand for the
+        # clock_nanosleep system call glibc makes for them, and :nanosleep
+        # for it and the nanosleep system call: that one is the
+        # clock_nanosleep hook's (below), so these act on their own calls
+        # only, never shortening a wait twice.
         @install_sleeps = lambda do
           Hijack.on(:sleep) do |c|
-            if scaled
+            if scaled && c.name == :sleep
               c.delay(c.seconds / f)
               c.return(0)
             end
           end
 
           Hijack.on(:usleep) do |c|
-            c.usec = (c.usec / f).round if scaled
+            c.usec = (c.usec / f).round if scaled && c.name == :usleep
           end
 
           Hijack.on(:nanosleep) do |c|
-            if scaled && (r = c.req)
+            if scaled && c.name == :nanosleep && (r = c.req)
               c.req = r / f
             end
           end
@@ -417,7 +435,10 @@ module Hijack
         @install_files = lambda do
           Hijack.after(:stat, :lstat, :fstat, :fstatat, :statx) do |c|
             if wall && (ts = c.stat_times)
-              now = Time.now.to_f
+              # the real now without Time.now: mruby's takes glibc's tzset
+              # lock (localtime_r), which the program may hold here (tzset
+              # stats /etc/localtime): a deadlock
+              now = er + (Hijack.monotonic - em)
               speed = wf == 0.0 ? 1.0 : wf
               moved = false
               ts = ts.map do |t|

@@ -22,6 +22,10 @@
 # Doing it again on the result changes nothing more, so a call that the
 # hooks of several FS calls match comes out the same. The trees are
 # matched by name, as the program writes them, not through symlinks.
+# A call on its dirfd with no path (newfstatat with AT_EMPTY_PATH, which
+# is what fstat is under the system-call layer; utimensat with none, which
+# is futimens) is on a file already open: never redirected nor hidden by
+# path; a read-only tree still refuses to change it, as the fd calls.
 module Hijack
   module FS
     P = [[:path, :path=]].freeze
@@ -68,6 +72,7 @@ module Hijack
     @hidden_names = {}   # basename => [its directory, ...], for listings
     @watched = []        # [path, path + "/", all calls (or writes only)] that hooks see
     @fd_watched = []     # read-only paths whose fd calls are hooked
+    @ro_fd_times = false # the hook of utimensat on an fd (futimens) is there
     @listing = false     # the readdir hook is there
     @copying = false     # a virtual file exists
     @copies_watched = false  # a hook may see copies' paths: leave them as they are
@@ -107,6 +112,17 @@ module Hijack
         unless fresh.empty?
           @fd_watched.concat(fresh)
           Hijack.on(*FD_WRITE_CALLS, path: globs(fresh), report: counted && fresh.size == added.size) { |call| call.fail(:EROFS) }
+        end
+        unless @ro_fd_times
+          @ro_fd_times = true
+          # futimens is the utimensat system call with no path, on its fd
+          # (what the system-call layer sees, and a program may make it
+          # so): the path filter has no path to match, so it is told here
+          Hijack.on(:utimensat, report: false) do |call|
+            if call.path.nil? && (q = call.fd_path) && under(:ro, q)
+              call.fail(:EROFS)
+            end
+          end
         end
         nil
       end
@@ -162,17 +178,25 @@ module Hijack
 
       # The hook of the calls of one group (kind, their path arguments).
       def apply(call, kind, args)
+        # under the system-call layer, :creat stands for the openat system
+        # call too (glibc's creat makes it): that is an open, with its flags
+        kind = :open if kind == :creat && call.name != :creat
         i = 0
         while i < args.size
           a = args[i]
           i += 1
           p = call.abspath(a[0])
           next unless p
-          raw = nil
-          if kind == :search
-            raw = call.__send__(a[0])
-            next unless raw.include?("/")
+          raw = call.__send__(a[0])
+          if raw.nil? || raw.empty?
+            # a call on its dirfd (newfstatat with AT_EMPTY_PATH is the
+            # system call of fstat, utimensat with no path futimens'): the
+            # fd is open already, so only a read-only tree's refusal of
+            # changes applies, as to the fd calls
+            return call.fail(:EROFS) if kind == :change && under(:ro, p) && writes?(kind, call, a[0], p)
+            next
           end
+          next if kind == :search && !raw.include?("/")
           next if @copies_watched && copy_path?(p)
           q = p
           ro = false
@@ -210,8 +234,6 @@ module Hijack
             end
           end
           next if q.equal?(p)
-          raw ||= call.__send__(a[0])
-          next if raw.empty?	# AT_EMPTY_PATH: the call is on its dirfd
           q += "/" if raw.getbyte(-1) == 47 && q.getbyte(-1) != 47
           call.__send__(a[1], q)
         end

@@ -24,6 +24,16 @@ import sys
 a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
 print(sum(bin(x ^ y).count("1") for x, y in zip(a, b)) if len(a) == len(b) else "size")' "$1" "$2"
 }
+# Under the system-call layer, pwrite() is the pwrite64 system call,
+# whose row has no fd argument for a path filter until the table's
+# decoders land ("decoders pending"): the checks that need it wait.
+pwrite_has_fd() {
+	[ "${HIJACK_SYSCALLS:-1}" = 0 ] || "$HIJACK" calls | grep -q 'pwrite64(int fd'
+}
+# when_pwrite_decoded CHECK ARGS...: the check, or a note that it waits
+when_pwrite_decoded() {
+	if pwrite_has_fd; then "$@"; else echo "SKIP [$current] $2: decoders pending (pwrite64 has no fd yet)"; fi
+}
 free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # ---- fail ----
@@ -293,9 +303,9 @@ test_disk_full_sqlite() {
 	local out
 	out=$(timeout 20 "$HIJACK" run -e 'Hijack::Chaos.disk_full(path: "db", after_bytes: 300_000)' -- sqlite3 db/t.db \
 		"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 2000) INSERT INTO t SELECT randomblob(1000) FROM c;" 2>&1)
-	check_has "sqlite3 says so" "database or disk is full" "$out"
+	when_pwrite_decoded check_has "sqlite3 says so" "database or disk is full" "$out"
 	check_eq "integrity_check, bare" ok "$(timeout 10 sqlite3 db/t.db 'PRAGMA integrity_check')"
-	check_eq "the transaction rolled back" 2 "$(timeout 10 sqlite3 db/t.db 'select count(*) from t')"
+	when_pwrite_decoded check_eq "the transaction rolled back" 2 "$(timeout 10 sqlite3 db/t.db 'select count(*) from t')"
 	# a small insert fits
 	timeout 20 "$HIJACK" run -e 'Hijack::Chaos.disk_full(path: "db", after_bytes: 300_000)' -- sqlite3 db/t.db "insert into t values (1)"
 	check_eq "a small write fits" 0 "$?"
@@ -343,6 +353,23 @@ test_errors() {
 	check_has "delay without seconds" "^hijack: -e:1: Chaos.delay" "$out"
 }
 
-run_tests test_fail_python_open test_fail_when test_fail_probability test_delay_cat test_throttle test_throttle_socket \
+# stdio's own writes (awk's print, flushed at close) are system calls the
+# layer sees: a fault on write reaches them. Without the layer they are
+# made inside libc, where no hook sees them.
+test_fail_stdio_write() {
+	local out status
+	out=$(timeout 10 "$HIJACK" run -e 'Hijack::Chaos.fail(:write, errno: :ENOSPC, path: "*/out")' -- \
+		awk 'BEGIN { print "x" > "out"; close("out") }' 2>&1)
+	status=$?
+	if [ "${HIJACK_SYSCALLS:-1}" = 0 ]; then
+		check_eq "libc only: stdio's write unseen" 0 "$status"
+		check_has "libc only: said so" "never fired" "$out"
+	else
+		check_eq "awk's status" 2 "$status"
+		check_has "awk says so" "close failed on file out \(No space left on device\)" "$out"
+	fi
+}
+
+run_tests test_fail_stdio_write test_fail_python_open test_fail_when test_fail_probability test_delay_cat test_throttle test_throttle_socket \
 	test_short_io test_corrupt test_partition test_oom test_disk_full_sqlite test_disk_full_files test_errors
 summary chaos

@@ -77,6 +77,27 @@ test_deny_ruby_api() {
 	check_eq "no directory" no "$([ -d d ] && echo yes || echo no)"
 }
 
+# The system-call layer sees raw calls too: syscall(2) of socket and
+# execve is refused as libc's are. (Without the layer only libc's
+# functions are seen; a vfork-style child, posix_spawn's, is not armed by
+# the layer, but posix_spawn itself is refused at the library level.)
+test_deny_raw_calls() {
+	[ "${HIJACK_SYSCALLS:-1}" = 0 ] && return
+	local out
+	out=$(timeout 10 "$HIJACK" run --deny network,exec -- /usr/bin/python3 -c '
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+print("socket", libc.syscall(41, 2, 1, 0), ctypes.get_errno())   # SYS_socket, AF_INET, SOCK_STREAM
+argv = (ctypes.c_char_p * 2)(b"/bin/true", None)
+print("execve", libc.syscall(59, b"/bin/true", argv, None), ctypes.get_errno())
+try: os.posix_spawn("/bin/true", ["true"], {})
+except OSError as e: print("posix_spawn", e.errno)' 2>&1)
+	check_has "raw socket refused" "^socket -1 13$" "$out"
+	check_has "raw execve refused" "^execve -1 13$" "$out"
+	check_has "posix_spawn refused" "^posix_spawn 13$" "$out"
+}
+
 test_deny_bad() {
 	local out
 	out=$("$HIJACK" run --deny internet -- true 2>&1)
@@ -85,5 +106,5 @@ test_deny_bad() {
 }
 
 run_tests test_deny_network_curl test_deny_network_python test_deny_exec_sh test_deny_exec_python \
-	test_deny_call_name test_deny_ruby_api test_deny_bad
+	test_deny_call_name test_deny_ruby_api test_deny_raw_calls test_deny_bad
 summary sandbox

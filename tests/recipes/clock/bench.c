@@ -1,16 +1,18 @@
 /* ns per clock_gettime call: bench CLOCKID [N]; the loop is timed with
- * the raw monotonic clock through syscall(2), which no hook sees. */
+ * this thread's CPU clock, which the clock recipe leaves alone (the
+ * system-call layer sees a raw clock_gettime of CLOCK_MONOTONIC_RAW now,
+ * and the recipe fakes it): the loop only computes, so its CPU time is
+ * what it costs, whatever else the machine runs. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 static double raw_now(void)
 {
 	struct timespec ts;
-	syscall(SYS_clock_gettime, CLOCK_MONOTONIC_RAW, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
