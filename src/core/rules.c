@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +194,72 @@ static bool literal_match(const char *pattern, const char *path)
 	return !*s || *s == '/' || (p > pattern && p[-1] == '/');
 }
 
-/* fnmatch, after a cheap look at the glob's literal head: most paths a
+/* fnmatch(glob, s, 0), byte by byte: glibc's fnmatch takes the locale's
+ * lock under a multibyte locale, which the program may hold while it
+ * makes the very call a filter looks at (setlocale opens files). '*' and
+ * '?' match any byte, '/' too; [set], [!set], [^set] with ranges; '\'
+ * quotes. */
+static bool bytes_match(const char *g, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+	while (*s) {
+		if (*g == '*') {
+			star = ++g;
+			resume = s;
+			continue;
+		}
+		bool ok = false;
+		const char *next = g + 1;
+		if (*g == '?') {
+			ok = true;
+		} else if (*g == '[') {
+			const char *p = g + 1;
+			bool neg = *p == '!' || *p == '^';
+			p += neg;
+			bool in = false, closed = false;
+			for (bool first = true; *p; first = false) {
+				if (*p == ']' && !first) {
+					closed = true;
+					break;
+				}
+				unsigned char lo = (unsigned char)*p, hi = lo;
+				if (p[1] == '-' && p[2] && p[2] != ']') {
+					hi = (unsigned char)p[2];
+					p += 3;
+				} else {
+					p++;
+				}
+				if ((unsigned char)*s >= lo && (unsigned char)*s <= hi)
+					in = true;
+			}
+			if (closed) {
+				ok = in != neg;
+				next = p + 1;
+			} else {
+				ok = *s == '[';	/* no closing ']': a plain '[' */
+			}
+		} else if (*g == '\\' && g[1]) {
+			ok = g[1] == *s;
+			next = g + 2;
+		} else {
+			ok = *g && *g == *s;
+		}
+		if (ok) {
+			g = next;
+			s++;
+		} else if (star) {
+			g = star;
+			s = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*g == '*')
+		g++;
+	return !*g;
+}
+
+/* The match, after a cheap look at the glob's literal head: most paths a
  * filter sees differ from it in the first bytes. */
 static bool glob_match(const char *glob, const char *path)
 {
@@ -206,7 +270,7 @@ static bool glob_match(const char *glob, const char *path)
 		return !path[head] || path[head] == '/' || (head && glob[head - 1] == '/');
 	if (glob[head] == '\\' && !has_wildcard(glob + head))
 		return literal_match(glob, path);
-	return fnmatch(glob, path, 0) == 0;
+	return bytes_match(glob, path);
 }
 
 bool hj_path_pattern_match(const char *pattern, const char *path) { return glob_match(pattern, path); }

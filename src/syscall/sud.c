@@ -646,9 +646,10 @@ static void rearm_below_frame(ucontext_t *uc, uintptr_t sp)
 	uintptr_t lo = (uintptr_t)uc->uc_stack.ss_sp, hi = lo + uc->uc_stack.ss_size;
 	/* what is left below our frame must hold a handler of the program's
 	 * and its own calls' frames: on a small stack the program's handler
-	 * runs on our stack instead, where it has room (Go's signal stacks,
-	 * 32 KB, keep over 24 KB) */
-	if (sp < lo || sp >= hi || sp - lo < 256 + 24 * 1024)
+	 * runs on our stack instead, where it has room; a stack of 32 KB or
+	 * more (Go's, whose handlers must run on it) keeps at least 8 KB */
+	size_t need = uc->uc_stack.ss_size >= 32 * 1024 ? 8 * 1024 : 24 * 1024;
+	if (sp < lo || sp >= hi || sp - lo < 256 + need)
 		return;
 	stack_t below = { (void *)lo, SS_AUTODISARM, ((sp - 256) & ~(uintptr_t)15) - lo };
 	raw(SYS_sigaltstack, (long)&below, 0, 0, 0, 0, 0);
@@ -717,7 +718,14 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	/* with a signal stack the frame is on it (SA_ONSTACK), and our work
 	 * may leave it only if the kernel disarmed it meanwhile */
 	int ssf = uc->uc_stack.ss_flags;
-	g[REG_RAX] = trap_on_own_stack(nr, a, uc, ssf == SS_DISABLE || (ssf & SS_AUTODISARM) ? 0 : (uintptr_t)uc->uc_stack.ss_sp);
+	uintptr_t alt = ssf == SS_DISABLE || (ssf & SS_AUTODISARM) ? 0 : (uintptr_t)uc->uc_stack.ss_sp;
+	/* a handler of the program's, on its signal stack (which the kernel
+	 * disarmed for it): a signal nested in our work must land there too,
+	 * below, as it would bare (Go checks where its handlers run) */
+	uintptr_t psp = (uintptr_t)g[REG_RSP];
+	if (!alt && alt_hi && psp >= alt_lo && psp < alt_hi)
+		alt = alt_lo;
+	g[REG_RAX] = trap_on_own_stack(nr, a, uc, alt);
 	errno = saved_errno;
 	/* the next call from this site goes through a stub, if it can */
 	if (hj_sud_rewrite && !hj_busy && g[REG_RIP] == (greg_t)si->si_call_addr)
