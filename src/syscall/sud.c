@@ -83,6 +83,7 @@ struct ksigaction {
 
 static struct ksigaction program_sigsys;	/* the program's view of SIGSYS */
 static struct hj_early_log *early;		/* the start-up watcher's log, if it ran */
+static HJ_TLS int own_depth;			/* work of ours under way on our own stack */
 /* The program's signal stack, as its sigaltstack calls set it. */
 static HJ_TLS uintptr_t alt_lo, alt_hi;
 
@@ -555,10 +556,12 @@ long hj_sys_enter(long nr, const long *args)
 		return raw(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
 	hj_sud_selector = SEL_ALLOW;
 	int saved_errno = errno;
-	/* the program's signal stacks are disarmed while in use: our stack
-	 * may always be taken (trap_on_own_stack) */
-	stub_sp = (uintptr_t)__builtin_frame_address(0);
-	long r = trap_on_own_stack(nr, args, NULL, 0);
+	/* from a handler on the program's signal stack the work stays there
+	 * (or passes through if the stack is small), as from a trap */
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	stub_sp = sp;
+	bool on_alt = alt_hi && sp >= alt_lo && sp < alt_hi && (own_depth || alt_hi - alt_lo >= 32 * 1024);
+	long r = trap_on_own_stack(nr, args, NULL, on_alt ? alt_lo : 0);
 	errno = saved_errno;
 	hj_sud_selector = SEL_BLOCK;
 	return r;
@@ -593,7 +596,6 @@ static void program_signal(int sig, siginfo_t *si, void *uc)
  * (pthread_getattr_np) takes a lock the interrupted code may hold. Stacks
  * of threads that ended go back to a pool (the exit call is seen here). */
 static char *stack_pool[64];
-static HJ_TLS int own_depth;
 long hj_call_on_stack(long (*fn)(void *), void *arg, void *top);
 
 static char *stack_get(void)
@@ -679,8 +681,12 @@ static long trap_on_own_stack(long nr, const long *a, ucontext_t *uc, uintptr_t 
 		hj_note_small_stack();
 		struct sys_call s = { .nr = nr, .uc = uc };
 		memcpy(s.a, a, sizeof s.a);
-		return nr == SYS_rt_sigreturn || nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork ||
-		       nr == SYS_exit_group ? trap(nr, a, uc) : make_call(&s);
+		if (nr == SYS_rt_sigreturn && uc) {	/* made, not reported: no room for a line */
+			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)hj_gate_sigreturn;
+			return nr;
+		}
+		return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork || nr == SYS_exit_group ? trap(nr, a, uc)
+														   : make_call(&s);
 	}
 	/* own_depth: nested in our own work (a signal arrived during the real
 	 * call, and the kernel may have moved us to the program's signal
@@ -723,8 +729,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	 * disarmed for it): a signal nested in our work must land there too,
 	 * below, as it would bare (Go checks where its handlers run) */
 	uintptr_t psp = (uintptr_t)g[REG_RSP];
-	if (!alt && alt_hi && psp >= alt_lo && psp < alt_hi)
-		alt = alt_lo;
+	if (!alt && alt_hi && psp >= alt_lo && psp < alt_hi && (own_depth || alt_hi - alt_lo >= 32 * 1024))
+		alt = alt_lo;	/* (a smaller one runs its hooks on our stack: room first) */
 	g[REG_RAX] = trap_on_own_stack(nr, a, uc, alt);
 	errno = saved_errno;
 	/* the next call from this site goes through a stub, if it can */
