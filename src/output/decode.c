@@ -1422,6 +1422,13 @@ static int time_arg(struct hj_buf *b, const struct arg_ctx *x)
 		hj_printf(b, "{time=%ld, millitm=%u}", (long)u.tb.time, (unsigned)u.tb.millitm);
 		return TXT;
 	case K_TIMERP:
+		if (hj_sud_on) {	/* the system call's: the kernel writes an int id */
+			int id;
+			if (!p || !x->done || !hj_peek(&id, p, sizeof id))
+				return ADDR;
+			hj_printf(b, "[%d]", id);
+			return RAW;
+		}
 		if (!p || !x->done || !hj_peek(&u.timer, p, sizeof u.timer))
 			return ADDR;
 		hj_printf(b, "[%ld]", (long)u.timer);
@@ -1503,11 +1510,12 @@ static void sigevent_struct(struct hj_buf *b, const struct sigevent *ev)
 	hj_puts(b, "{");
 	if (ev->sigev_value.sival_ptr)
 		hj_printf(b, "sigev_value={sival_int=%d, sival_ptr=%p}, ", ev->sigev_value.sival_int, ev->sigev_value.sival_ptr);
-	if (ev->sigev_notify != SIGEV_NONE) {
-		hj_puts(b, "sigev_signo=");
+	hj_puts(b, "sigev_signo=");	/* strace shows it even for SIGEV_NONE (0) */
+	if (ev->sigev_signo)
 		signame(b, ev->sigev_signo);
-		hj_puts(b, ", ");
-	}
+	else
+		hj_puts(b, "0");
+	hj_puts(b, ", ");
 	hj_puts(b, "sigev_notify=");
 	SYM(b, sigev_notifies, (unsigned)ev->sigev_notify, "SIGEV_???");
 	if (ev->sigev_notify == 4)
@@ -2210,6 +2218,12 @@ void hj_decode_ret(struct hj_buf *b, struct hj_call *c, bool json)
 	}
 	if (c->id == HJ_umask) {
 		hj_printf(b, "%#03lo", (unsigned long)r);	/* the old mask */
+		return;
+	}
+	if ((c->id == HJ_rt_sigtimedwait || c->id == HJ_sigtimedwait) && r > 0) {
+		hj_printf(b, "%ld (", r);	/* the signal taken, named as strace does */
+		signame(b, r);
+		hj_puts(b, ")");
 		return;
 	}
 	long cmd = c->id == HJ_fcntl ? c->a[1] : -1;

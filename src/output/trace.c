@@ -306,6 +306,15 @@ void hj_log_text(const char *s, size_t n)
 	}
 }
 
+/* The arguments a call has: with the system-call layer, the kernel's
+ * fchmodat and faccessat take three (libc's row has a flags fourth). */
+static int shown_args(const struct hj_call *c)
+{
+	if (hj_sud_on && (c->id == HJ_fchmodat || c->id == HJ_faccessat))
+		return 3;
+	return hj_calls[c->id].nargs;
+}
+
 static void text_line(struct hj_buf *b, struct hj_call *c, bool with_ret)
 {
 	const struct hj_call_info *ci = &hj_calls[c->id];
@@ -318,7 +327,7 @@ static void text_line(struct hj_buf *b, struct hj_call *c, bool with_ret)
 	} else {
 		hj_printf(b, "%s(", ci->name);
 	}
-	for (int i = 0; i < ci->nargs; i++) {
+	for (int i = 0; i < shown_args(c); i++) {
 		size_t mark = b->len;
 		if (!first)
 			hj_puts(b, ", ");
@@ -330,7 +339,11 @@ static void text_line(struct hj_buf *b, struct hj_call *c, bool with_ret)
 			first = false;
 	}
 	hj_puts(b, ")");
-	if (with_ret && (c->id == HJ_exit_group || c->id == HJ_exit)) {
+	if (with_ret && (c->id == HJ_exit_group || c->id == HJ_exit) && c->decided && c->err) {
+		/* failed by a hook or --inject: it returned, as strace shows it */
+		const char *name = hj_errno_name(c->err);
+		hj_printf(b, " = -1 %s (%s)%s", name ? name : "E???", hj_strerror(c->err), c->injected ? " (INJECTED)" : "");
+	} else if (with_ret && (c->id == HJ_exit_group || c->id == HJ_exit)) {
 		hj_puts(b, " = ?");	/* it never returns: strace's form */
 	} else if (with_ret) {
 		hj_puts(b, " = ");
@@ -349,7 +362,7 @@ static void json_line(struct hj_buf *b, struct hj_call *c)
 	hj_printf(b, "{\"ts\": %ld.%06ld, \"pid\": %d, \"tid\": %d, \"call\": \"%s\", \"args\": {%s",
 		  (long)ts.tv_sec, ts.tv_nsec / 1000, getpid(), gettid(), open ? "openat" : ci->name,
 		  open ? "\"dirfd\": \"AT_FDCWD\"" : "");
-	for (int i = 0; i < ci->nargs; i++) {
+	for (int i = 0; i < shown_args(c); i++) {
 		hj_printf(b, "%s\"%s\": ", i || open ? ", " : "", ci->args[i].name);
 		size_t start = b->len;
 		hj_decode_arg(b, c, i, true);
