@@ -33,6 +33,7 @@ bool hj_sud_on;
 HJ_TLS volatile char hj_sud_selector;
 HJ_TLS int hj_lib_call;
 HJ_TLS char hj_in_atfork;
+HJ_TLS char hj_no_ruby;
 HJ_TLS int hj_in_alloc;
 HJ_TLS char *hj_own_stack;
 
@@ -347,7 +348,7 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 	struct hj_rule *rules[64];
 	bool numbered = hj_cfg.record || hj_replaying;
 	unsigned long seq = numbered ? hj_call_seq(id) : 0;
-	int n = hj_has_rules(id, HJ_BEFORE) ? hj_rules_for(id, HJ_BEFORE, rules, 64, &c) : 0;
+	int n = hj_has_rules(id, HJ_BEFORE) && !hj_no_ruby ? hj_rules_for(id, HJ_BEFORE, rules, 64, &c) : 0;
 	if (n)
 		hj_vm_run(&c, rules, n);
 
@@ -428,7 +429,7 @@ again:
 
 	BUSY_ENTER();
 	c.after = true;		/* results are there to read from here on */
-	n = hj_has_rules(id, HJ_AFTER) ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
+	n = hj_has_rules(id, HJ_AFTER) && !hj_no_ruby ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
 	if (n) {
 		uint64_t before = c.delay_ns;
 		hj_vm_run(&c, rules, n);

@@ -39,6 +39,8 @@ extern HJ_TLS int hj_lib_call;
 extern HJ_TLS int hj_in_alloc;
 /* Between fork's handlers (start.c): the fork's own clone is the program's. */
 extern HJ_TLS char hj_in_atfork;
+/* This call's Ruby hooks are not run (fork()'s clone: the VM is held). */
+extern HJ_TLS char hj_no_ruby;
 /* The selector as hj_busy says, after our work outside dispatch. */
 static inline void hj_sel_sync(void) { hj_sud_selector = hj_sud_on && hj_busy == 0; }
 /* Around our own work on the program's thread, outside dispatch. */
@@ -359,6 +361,9 @@ bool hj_path_ok(struct hj_call *c, int i);
 void hj_peek_forked(void);
 /* While hi is nonzero, nothing outside [lo, hi) is read. */
 extern HJ_TLS uintptr_t hj_peek_window_lo, hj_peek_window_hi;
+/* The program's stack pointer at the call the layer is making (0: none):
+ * its stack above it may be read in place. */
+extern HJ_TLS uintptr_t hj_prog_sp;
 /* Whether v is a NULL-terminated array of readable strings, as an exec's
  * argv and envp must be (else the kernel answers EFAULT); *count its length. */
 bool hj_strvec_ok(char *const *v, size_t *count);

@@ -7,6 +7,7 @@
  * read directly what the kernel has already read for a call that
  * succeeded (see hj_proven). */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -88,8 +89,32 @@ static uintptr_t main_top(uintptr_t hi)
 	return top;
 }
 
+/* With the system-call layer our work runs on a stack of its own: the
+ * program's stack, from its stack pointer at the call (less the red zone)
+ * up, is mapped all the same. Known for the main thread (its top is
+ * glibc's) and for a thread whose bounds dispatch.c has asked. */
+HJ_TLS uintptr_t hj_prog_sp;
+
+static uintptr_t program_stack_end(uintptr_t p)
+{
+	uintptr_t psp = hj_prog_sp, hi = stack_hi;
+	if (!psp || p < psp - 128)
+		return 0;
+	if (hi && hi != UINTPTR_MAX && psp >= stack_lo && psp < hi)
+		return p < hi ? hi : (p < (hi = main_top(hi)) ? hi : 0);
+	uintptr_t main_hi = (((uintptr_t)__libc_stack_end & ~(PAGE - 1)) + PAGE);
+	if (psp < main_hi && main_hi - psp < (64u << 20)) {	/* the main thread's */
+		hi = main_top(main_hi);
+		return p < hi ? hi : 0;
+	}
+	return 0;
+}
+
 static uintptr_t stack_end(uintptr_t p)
 {
+	uintptr_t end = program_stack_end(p);
+	if (end)
+		return end;
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), hi = stack_hi;
 	if (hi == UINTPTR_MAX || sp < stack_lo || sp >= hi || p < sp)
 		return 0;
@@ -125,6 +150,21 @@ static void known_init(void)
 			image[k].lo = bias + ph[i].p_vaddr;
 			image[k++].hi = (bias + ph[i].p_vaddr + ph[i].p_memsz + PAGE - 1) & ~(PAGE - 1);
 		}
+	/* libc's own read-only literals too: its functions pass "" to
+	 * newfstatat for an fstat (AT_EMPTY_PATH); its image is mapped for
+	 * the process's whole life (never unloaded) */
+	int kprog = k;
+	Dl_info libc;
+	if (dladdr((void *)getauxval, &libc) && libc.dli_fbase) {
+		const Elf64_Ehdr *eh = libc.dli_fbase;
+		const Elf64_Phdr *lph = (const Elf64_Phdr *)((const char *)eh + eh->e_phoff);
+		for (int i = 0; i < eh->e_phnum && k < 8; i++)
+			if (lph[i].p_type == PT_LOAD && (lph[i].p_flags & PF_R) && !(lph[i].p_flags & PF_W)) {
+				image[k].lo = (uintptr_t)libc.dli_fbase + lph[i].p_vaddr;
+				image[k++].hi = ((uintptr_t)libc.dli_fbase + lph[i].p_vaddr + lph[i].p_memsz + PAGE - 1) &
+						~(PAGE - 1);
+			}
+	}
 	/* start_brk is the 47th field of /proc/self/stat (after the name in
 	 * parentheses, which may hold anything) */
 	char buf[1024];
@@ -139,7 +179,7 @@ static void known_init(void)
 			f = strchr(f + 1, ' ');
 		uintptr_t lo = f ? strtoul(f + 1, NULL, 10) : 0;
 		/* the brk heap lies above the program's image, or is not used */
-		for (int i = 0; i < k; i++)
+		for (int i = 0; i < kprog; i++)
 			if (lo < image[i].hi)
 				lo = 0;
 		heap_lo = lo;

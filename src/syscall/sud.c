@@ -521,10 +521,21 @@ static long trap(long nr, const long *args, ucontext_t *uc)
 	if ((fork_own || alloc_own) && row >= 0 && hj_wanted[row]) {
 		/* fork()'s clone, between its handlers (which hold the VM):
 		 * seen, traced and counted, not hooked (hook :fork for that) */
-		r = make_call(&s);
-		bool child = r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork);
-		if (!child)	/* the child's side of a fork is not a line of its own */
-			hj_sys_report(row, args, r);
+		bool cloning = nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork;
+		if (fork_own && cloning) {
+			/* dispatched for --inject and the trace, with no Ruby: the
+			 * fork's handlers hold the VM */
+			hj_no_ruby = 1;
+			long ret = hj_dispatch(row, s.a, invoke);
+			hj_no_ruby = 0;
+			hj_sud_selector = SEL_ALLOW;
+			r = to_kernel(row, ret, errno);
+		} else {
+			r = make_call(&s);
+			bool child = r == 0 && cloning;
+			if (!child)	/* the child's side of a fork is not a line of its own */
+				hj_sys_report(row, args, r);
+		}
 	} else if (row < 0 || !hj_wanted[row] || hj_busy || row == hj_lib_call - 1) {
 		r = make_call(&s);
 	} else {
@@ -632,7 +643,13 @@ struct trap_args {
 static long trap_thunk(void *p)
 {
 	struct trap_args *t = p;
-	return trap(t->nr, t->a, t->uc);
+	/* the program's stack, above its pointer at the call, is read in
+	 * place by peek.c while we work on ours */
+	uintptr_t outer = hj_prog_sp;
+	hj_prog_sp = t->uc ? (uintptr_t)t->uc->uc_mcontext.gregs[REG_RSP] : stub_sp;
+	long r = trap(t->nr, t->a, t->uc);
+	hj_prog_sp = outer;
+	return r;
 }
 
 /* Our frame is at the top of the program's signal stack (SA_ONSTACK), and
@@ -794,7 +811,9 @@ bool hj_sud_start(void)
 	 * program started with SIGSYS's default */
 	struct hj_early_log *log = (struct hj_early_log *)HJ_EARLY_ADDR;
 	char magic[8];
-	if (hj_peek(magic, log, sizeof magic) && !memcmp(magic, HJ_EARLY_MAGIC, sizeof magic)) {
+	const char *audit = hj_env("LD_AUDIT");	/* the watcher ran only if it was loaded */
+	if (audit && strstr(audit, "libhijack-audit.so") && hj_peek(magic, log, sizeof magic) &&
+	    !memcmp(magic, HJ_EARLY_MAGIC, sizeof magic)) {
 		early = log;
 		if (old.handler == log->handler)
 			old = (struct ksigaction){ SIG_DFL, 0, NULL, 0 };
