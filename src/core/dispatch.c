@@ -42,24 +42,23 @@ HJ_TLS char *hj_own_stack;
 #define BUSY_ENTER() (hj_busy++, hj_sud_selector = 0)
 #define BUSY_LEAVE() (hj_sud_selector = --hj_busy == 0 && hj_sud_on)
 
+/* Looked at on every dispatched call: a table, not a search. */
+#define L(name) [HJ_##name] = 1
+static const unsigned char library_level[HJ_NCALLS] = {
+	L(fopen), L(freopen), L(opendir), L(readdir), L(closedir), L(getaddrinfo),
+	L(time), L(gettimeofday), L(clock_gettime), L(ftime), L(timespec_get),
+	L(execv), L(execvp), L(execvpe), L(execl), L(execlp), L(execle),
+	L(posix_spawn), L(posix_spawnp), L(system), L(popen), L(vfork), L(fork),
+	L(pthread_cond_timedwait), L(pthread_cond_clockwait), L(pthread_mutex_timedlock),
+	L(pthread_mutex_clocklock), L(pthread_rwlock_timedrdlock), L(pthread_rwlock_timedwrlock),
+	L(pthread_rwlock_clockrdlock), L(pthread_rwlock_clockwrlock), L(pthread_timedjoin_np),
+	L(pthread_clockjoin_np), L(sem_timedwait), L(sem_clockwait),
+};
+#undef L
+
 bool hj_row_library_level(int id)
 {
-	static const int lib[] = {
-		HJ_fopen, HJ_freopen, HJ_opendir, HJ_readdir, HJ_closedir, HJ_getaddrinfo,
-		HJ_time, HJ_gettimeofday, HJ_clock_gettime, HJ_ftime, HJ_timespec_get,
-		HJ_execv, HJ_execvp, HJ_execvpe, HJ_execl, HJ_execlp, HJ_execle,
-		HJ_posix_spawn, HJ_posix_spawnp, HJ_system, HJ_popen, HJ_vfork, HJ_fork,
-		HJ_pthread_cond_timedwait, HJ_pthread_cond_clockwait, HJ_pthread_mutex_timedlock,
-		HJ_pthread_mutex_clocklock, HJ_pthread_rwlock_timedrdlock, HJ_pthread_rwlock_timedwrlock,
-		HJ_pthread_rwlock_clockrdlock, HJ_pthread_rwlock_clockwrlock, HJ_pthread_timedjoin_np,
-		HJ_pthread_clockjoin_np, HJ_sem_timedwait, HJ_sem_clockwait,
-	};
-	if (hj_calls[id].groups & G_ALLOC)
-		return true;
-	for (size_t i = 0; i < sizeof lib / sizeof lib[0]; i++)
-		if (lib[i] == id)
-			return true;
-	return false;
+	return library_level[id] || (hj_calls[id].groups & G_ALLOC);	/* the allocator too */
 }
 
 /* per system call number, for the rewritten sites' stubs */

@@ -79,9 +79,8 @@ hj_gate_clone_newstack:
 	syscall
 	testq %rax, %rax
 	jnz 1f
-	popq %rcx
-	pushq %rcx		/* kept while the child arms itself */
-	call hj_gate_child
+	leaq hj_sud_thread_start(%rip), %r11	/* the return address stays on top */
+	call hj_gate_into_c
 	popq %rcx
 	jmp *%rcx
 	.size hj_gate_clone_newstack, . - hj_gate_clone_newstack
@@ -94,47 +93,25 @@ hj_gate_clone_samestack:
 	testq %rax, %rax
 	jz 2f
 1:	/* the parent (or the call failed) */
-	call hj_gate_parent
+	leaq hj_sud_clone_returned(%rip), %r11
+	call hj_gate_into_c
 	movq (%rsp), %rcx
 	leaq 392(%rsp), %rsp
 	jmp *%rcx
 2:	/* a vfork-style child, on the parent's stack below its frame */
-	call hj_gate_child
+	leaq hj_sud_thread_start(%rip), %r11
+	call hj_gate_into_c
 	movq (%rsp), %rcx
 	leaq 392(%rsp), %rsp
 	jmp *%rcx
 	.size hj_gate_clone_samestack, . - hj_gate_clone_samestack
 
-/* Calls into C from the two paths above, with every register the program
- * may hold live saved (the callee-saved ones the C function keeps) and
- * the stack aligned. rax holds the call's result. */
-	.type hj_gate_child, @function
-hj_gate_child:
-	pushq %rbp
-	movq %rsp, %rbp
-	pushq %rax
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	andq $-16, %rsp
-	call hj_sud_thread_start
-	leaq -56(%rbp), %rsp
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %rbp
-	ret
-	.size hj_gate_child, . - hj_gate_child
-
-	.type hj_gate_parent, @function
-hj_gate_parent:
+/* Calls the C function at r11 with rax (the call's result) as its
+ * argument, from the paths above: every register the program may hold
+ * live is saved (the callee-saved ones the C function keeps; r11 is free,
+ * the syscall clobbered it) and the stack aligned. */
+	.type hj_gate_into_c, @function
+hj_gate_into_c:
 	pushq %rbp
 	movq %rsp, %rbp
 	pushq %rax
@@ -146,7 +123,7 @@ hj_gate_parent:
 	pushq %r10
 	andq $-16, %rsp
 	movq %rax, %rdi
-	call hj_sud_clone_returned
+	call *%r11
 	leaq -56(%rbp), %rsp
 	popq %r10
 	popq %r9
@@ -157,7 +134,7 @@ hj_gate_parent:
 	popq %rax
 	popq %rbp
 	ret
-	.size hj_gate_parent, . - hj_gate_parent
+	.size hj_gate_into_c, . - hj_gate_into_c
 
 	.balign 4096
 	.globl hj_gate_end

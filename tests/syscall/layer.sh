@@ -101,8 +101,8 @@ t_children_seen() {
 # off: the libc layer alone, as before
 t_layer_off() {
 	out=$(HIJACK_SYSCALLS=0 "$HIJACK" run -e 'Hijack.on(:getpid) { |c| c.return(42) }' -- "$BIN/p" 2>/dev/null)
-	check_eq "HIJACK_SYSCALLS=0: raw syscall() not seen" "pid $(echo "$out" | sed 's/pid //')" "$out"
-	[ "$out" != "pid 42" ] && pass || fail "HIJACK_SYSCALLS=0 should leave raw calls alone"
+	check_has "HIJACK_SYSCALLS=0: the program runs" '^pid [0-9]+$' "$out"
+	[ "$out" != "pid 42" ] && pass || fail "HIJACK_SYSCALLS=0: a raw syscall() is not the libc layer's to hook"
 }
 
 run_tests t_same_as_bare t_own_sigsys_traced t_exactly_once t_what_libc_hid t_aliases t_startup_seen \
