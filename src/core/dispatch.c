@@ -308,6 +308,9 @@ void hj_report_small_stack(void)
 	int seen = 1;
 	if (!__atomic_compare_exchange_n(&small_stack, &seen, 2, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
+	const char *quiet = hj_env("HIJACK_QUIET");	/* --quiet: our advisories too */
+	if (quiet && *quiet == '1')
+		return;
 	static const char msg[] = "hijack: calls made with less than 24 KB of stack left (a small thread or "
 				  "signal stack) passed through unhooked\n";
 	hj_log(msg, sizeof msg - 1);

@@ -71,8 +71,8 @@ static int start_state;		/* 0 not started, 1 starting, 2 started */
  * run's first process (every process without the launcher). */
 static void layer_off_note(void)
 {
-	const char *why = hj_sud_why_off();
-	if (hj_sud_on || !*why || !strcmp(why, "HIJACK_SYSCALLS=0") ||
+	const char *why = hj_sud_why_off(), *quiet = hj_env("HIJACK_QUIET");
+	if (hj_sud_on || !*why || !strcmp(why, "HIJACK_SYSCALLS=0") || (quiet && *quiet == '1') ||
 	    (hj_cfg.root_pid && hj_cfg.root_pid != (int)syscall(SYS_getpid)))
 		return;
 	char line[320];
@@ -100,15 +100,6 @@ static void start(int argc, char **argv)
 	}
 	hj_output_start();
 	hj_sud_early_report();
-	/* said once a run, by its first process: it sees less than asked */
-	const char *off = hj_sud_on ? NULL : hj_sud_why_off();
-	if (off && *off && strcmp(off, "HIJACK_SYSCALLS=0") && hj_cfg.root_pid == (int)hj_gate_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0)) {
-		char msg[320];
-		int n = snprintf(msg, sizeof msg,
-				 "hijack: the system-call layer is off (%s): only the calls made through libc's "
-				 "exported functions are seen\n", off);
-		hj_log(msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
-	}
 	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
 	if (((scripts && *scripts) || (evals && *evals)) &&
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))

@@ -808,6 +808,8 @@ static int cmd_run(int argc, char **argv)
 		char num[32];
 		snprintf(num, sizeof num, "%d", getpid());
 		setenv("HIJACK_ROOT_PID", num, 1);
+		if (quiet)	/* the library's own advisories too */
+			setenv("HIJACK_QUIET", "1", 1);
 		if (scripts)
 			setenv("HIJACK_SCRIPT", scripts, 1);
 		if (evals)

@@ -33,6 +33,7 @@
  * children right after the fork. A vfork-style child (posix_spawn's)
  * runs unhooked until it execs: it shares our memory and a small stack. */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <linux/sched.h>	/* CLONE_*, struct clone_args */
 #include <pthread.h>
@@ -40,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -776,6 +778,36 @@ static bool under_valgrind(void)
 	return preload && strstr(preload, "/vgpreload_");
 }
 
+/* A Go program (its build id note, "Go"): the layer is not armed for it.
+ * Go's runtime crashes now and then under it (a preemption signal its
+ * handler finds off its signal stack: an open bug), and a tool that
+ * breaks the program is worse than one that sees less. */
+static bool program_is_go(void)
+{
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)getauxval(AT_PHDR);
+	size_t n = getauxval(AT_PHNUM);
+	uintptr_t bias = 0;	/* 0 for a program that is not position-independent (Go's) */
+	bool known = false;
+	for (size_t i = 0; ph && i < n; i++)
+		if (ph[i].p_type == PT_PHDR) {
+			bias = (uintptr_t)ph - ph[i].p_vaddr;
+			known = true;
+		}
+	for (size_t i = 0; known && i < n; i++) {
+		if (ph[i].p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(bias + ph[i].p_vaddr), *end = p + ph[i].p_memsz;
+		while (p + sizeof(Elf64_Nhdr) <= end) {
+			const Elf64_Nhdr *nh = (const Elf64_Nhdr *)p;
+			const char *name = p + sizeof *nh;
+			if ((nh->n_namesz == 3 || nh->n_namesz == 4) && !memcmp(name, "Go", 3))	/* "Go\0", padded by Go's linker */
+				return true;
+			p = name + ((nh->n_namesz + 3) & ~3u) + ((nh->n_descsz + 3) & ~3u);
+		}
+	}
+	return false;
+}
+
 bool hj_sud_start(void)
 {
 	static int once;	/* from the first call before our constructor, or the constructor */
@@ -787,6 +819,10 @@ bool hj_sud_start(void)
 	const char *v = hj_env("HIJACK_SYSCALLS");
 	if (v && *v == '0') {
 		snprintf(why_off, sizeof why_off, "HIJACK_SYSCALLS=0");
+		return false;
+	}
+	if (program_is_go()) {
+		snprintf(why_off, sizeof why_off, "a Go program: Go's signal handling crashes under it now and then");
 		return false;
 	}
 	if (under_valgrind()) {
