@@ -293,6 +293,7 @@ void hj_vm_after_fork_parent(void);
 void hj_vm_after_fork(void);
 /* Prints each registered hook (for `hijack check`). */
 void hj_vm_list_hooks(FILE *out);
+char *hj_vm_sandbox_plan(char *err, size_t errlen);
 bool hj_vm_compile(const char *name, const char *code, size_t len, FILE *out, char *err, size_t errlen);
 char *hj_vm_slurp(const char *path, size_t *len);
 const char *hj_vm_slurp_error(void);	/* why hj_vm_slurp returned NULL */

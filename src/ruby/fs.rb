@@ -107,6 +107,7 @@ module Hijack
       def readonly(*paths)
         added = roots(paths, :ro)
         add(added)
+        added.each { |e| Hijack::Sandbox.kernel_rule(:readonly, e[0]) }
         counted = watch(WRITE_GROUPS, added)
         fresh = added.reject { |e| @fd_watched.any? { |w| e[0] == w[0] || e[0].start_with?(w[1]) } }
         unless fresh.empty?
@@ -132,6 +133,7 @@ module Hijack
       def hide(*paths)
         added = roots(paths, :hide)
         add(added)
+        added.each { |e| Hijack::Sandbox.kernel_rule(:hide, e[0]) }
         added.each do |e|
           (@hidden_names[File.basename(e[0])] ||= []) << File.dirname(e[0]) unless e[0] == "/"
         end

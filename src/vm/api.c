@@ -1084,6 +1084,15 @@ static mrb_value hijack_monotonic(mrb_state *mrb, mrb_value self)
 	return mrb_float_value(mrb, (double)ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
+/* True where the kernel holds the sandbox's rules: a process of
+ * `hijack run --enforce`, or the launcher reading the rules for it. */
+static mrb_value hijack_enforcing(mrb_state *mrb, mrb_value self)
+{
+	(void)mrb, (void)self;
+	const char *e = hj_env("HIJACK_ENFORCE");
+	return mrb_bool_value(e && *e);
+}
+
 static mrb_value hijack_argv(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
@@ -1138,6 +1147,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_module_function(mrb, mod, "errno", hijack_errno, MRB_ARGS_REQ(1));
 	mrb_define_module_function(mrb, mod, "run_dir", hijack_run_dir, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "monotonic", hijack_monotonic, MRB_ARGS_NONE());
+	mrb_define_module_function(mrb, mod, "enforcing?", hijack_enforcing, MRB_ARGS_NONE());
 	mrb_define_singleton_method(mrb, (struct RObject *)mod, "const_missing", hj_recipe_load, MRB_ARGS_REQ(1));
 
 	struct RClass *cls = mrb_define_class_under(mrb, mod, "Call", mrb->object_class);

@@ -528,6 +528,24 @@ void hj_vm_list_hooks(FILE *out)
 	}
 }
 
+/* The sandbox's rules as the scripts left them (Hijack::Sandbox.plan),
+ * for the launcher to hand the kernel; NULL, with the error in err, when
+ * reading them raised. The caller frees the text (hj_free). */
+char *hj_vm_sandbox_plan(char *err, size_t errlen)
+{
+	mrb_value v = mrb_load_string(hj_mrb, "Hijack::Sandbox.plan");
+	if (hj_mrb->exc) {
+		hj_vm_describe(hj_mrb, mrb_obj_value(hj_mrb->exc), err, errlen);
+		hj_mrb->exc = NULL;
+		return NULL;
+	}
+	if (!mrb_string_p(v)) {
+		snprintf(err, errlen, "Hijack::Sandbox.plan gave no text");
+		return NULL;
+	}
+	return hj_strdup(mrb_str_to_cstr(hj_mrb, v));
+}
+
 /* mruby 3.1 dumps a big integer literal's length into a signed char: one
  * of 128 digits or more overruns the dump's buffer. Such scripts are
  * refused (mrbc itself crashes on them). */
