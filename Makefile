@@ -80,14 +80,17 @@ $(B)/libhijack-audit.so: src/syscall/audit.c src/syscall/early.h | deps
 	$(Q)$(CC) $(WARN) -O2 -g -fPIC -shared -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
 		-Isrc -Wl,-z,noexecstack -o $@ $<
 
-$(B)/hijack: $(B)/launcher/main.o $(ENGINE_O)
+# The launcher: the commands, and the rules it hands the kernel under
+# --enforce (src/enforce), with libseccomp built in.
+LAUNCHER_O = $(patsubst src/%.c,$(B)/%.o,$(wildcard src/launcher/*.c src/enforce/*.c))
+$(B)/hijack: $(LAUNCHER_O) $(ENGINE_O)
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LIBS) -l:libseccomp.a
 
 # Debian packages the build needs; installed when missing (as root).
-DEPS_PKGS = libmruby-dev
+DEPS_PKGS = libmruby-dev libseccomp-dev
 deps:
-	@test -f /usr/lib/libmruby.a || ./scripts/install-deps $(DEPS_PKGS)
+	@test -f /usr/lib/libmruby.a -a -f /usr/include/seccomp.h || ./scripts/install-deps $(DEPS_PKGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib

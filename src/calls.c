@@ -159,6 +159,17 @@ int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND])
 	return ids[0] >= 0;
 }
 
+bool hj_row_library_level(int id);	/* core/dispatch.c */
+
+int hj_call_sysnrs(const char *name, int nrs[HJ_MAXEXPAND])
+{
+	int ids[HJ_MAXEXPAND], n = 0, m = expand_syscall_names(name, ids);
+	for (int k = 0; k < m; k++)
+		if (!hj_row_library_level(ids[k]) && (nrs[n] = hj_row_sysnr(ids[k])) >= 0)
+			n++;
+	return n;
+}
+
 /* An alias names the call it means alone first. */
 int hj_call_lookup(const char *name)
 {

@@ -126,6 +126,10 @@ int hj_call_lookup(const char *name);
  * (newfstatat: stat, lstat, fstat, fstatat). Returns how many (0: none). */
 #define HJ_MAXEXPAND 6
 int hj_call_expand(const char *name, int ids[HJ_MAXEXPAND]);
+/* The system call numbers a name stands for at the kernel (open: openat
+ * and open), whatever layer is on; 0 for a library function (fopen,
+ * malloc, fork) or an unknown name. */
+int hj_call_sysnrs(const char *name, int nrs[HJ_MAXEXPAND]);
 /* Bit mask of G_* for a group name ("%file", "file", "%net"), or 0. */
 unsigned hj_group_lookup(const char *name);
 const char *hj_group_name(unsigned groups);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 
 #include "core/engine.h"
 #include "core/ownfd.h"
+#include "enforce/enforce.h"
 
 #define VERSION "0.1.0"
 
@@ -57,6 +59,30 @@ static const char usage[] =
 	"      --deny WHAT          network, exec or call names (comma separated): EACCES\n"
 	"      --record FILE        write every injected fault to FILE\n"
 	"      --replay FILE        inject exactly the faults in FILE, and no others\n"
+	"\n"
+	"rules the kernel holds:\n"
+	"      --enforce       --deny, --readonly, --hide and a script's Hijack::Sandbox rules\n"
+	"                      are installed in the kernel before the program starts, for it\n"
+	"                      and every child, however it makes its calls (static programs,\n"
+	"                      raw system calls, io_uring): Landlock, seccomp, and a private\n"
+	"                      mount namespace (a user namespace too, but for root). Without it\n"
+	"                      the rules are in-process only: advisory, a program can get\n"
+	"                      round them. A rule this kernel or user cannot hold stops the run.\n"
+	"                      What the kernel gives where the in-process rule cannot answer\n"
+	"                      first (static programs, raw calls):\n"
+	"                        --deny network  socket() of AF_INET, AF_INET6, AF_PACKET and TCP\n"
+	"                                        connect and bind: EACCES (UDP on a socket made\n"
+	"                                        before the run, and unix sockets, are not held)\n"
+	"                        --deny exec     the program starts; every later exec: EACCES\n"
+	"                        --deny CALL     EACCES (library functions are refused: name\n"
+	"                                        their system calls)\n"
+	"                        --readonly PATH EROFS; a rename or link into PATH: EXDEV\n"
+	"                        --hide PATH     under PATH: ENOENT; PATH itself is there, an\n"
+	"                                        empty read-only directory or file\n"
+	"                        allow lists     EACCES (Landlock: a glob is held as its\n"
+	"                                        directory, connect by its TCP port)\n"
+	"                        always          io_uring, open_by_handle_at, the mount calls:\n"
+	"                                        EACCES; ptrace of a process outside: EPERM\n"
 	"\n"
 	"strace's spellings:\n"
 	"  -f                  accepted: following children is the default\n"
@@ -529,6 +555,7 @@ static int cmd_run(int argc, char **argv)
 		{ "deny", required_argument, 0, 'D' }, { "record", required_argument, 0, 'r' },
 		{ "replay", required_argument, 0, 'p' }, { "quiet", no_argument, 0, 'Q' },
 		{ "hook-timeout", required_argument, 0, 'K' }, { "vm-memory", required_argument, 0, 'M' },
+		{ "enforce", no_argument, 0, 'X' },
 		/* strace's long spellings of -f and -ff */
 		{ "follow-forks", no_argument, 0, 'f' }, { "output-separately", no_argument, 0, 'P' },
 		{ 0, 0, 0, 0 },
@@ -536,7 +563,7 @@ static int cmd_run(int argc, char **argv)
 	char *shortcuts = NULL, *record = NULL, *replay = NULL, ruby[8192];
 	char *scripts = NULL, *evals = NULL, *injects = NULL, *trace = NULL, *output = NULL, *seed = NULL;
 	char *hook_timeout = NULL, *vm_memory = NULL;
-	bool json = false, summary = false, follow = true, quiet = false;
+	bool json = false, summary = false, follow = true, quiet = false, enforce = false;
 	char *shortcut_names = NULL;	/* each shortcut's option text: its code's file name */
 	int forks = 0;	/* -f: accepted (following is the default); -ff: FILE.PID */
 	char err[512];
@@ -634,6 +661,7 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'Q': quiet = true; break;
+		case 'X': enforce = true; break;
 		case 'K': {
 			uint64_t ns;
 			if (!hj_parse_seconds(optarg, &ns))
@@ -746,8 +774,32 @@ static int cmd_run(int argc, char **argv)
 	if (why)
 		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (it runs all the same)\n", argv[optind], why);
 
-	int out = 2;
 	bool separately = forks > 1 && output;	/* -ff without -o is -f, as in strace */
+	/* --enforce: the rules the scripts make, read before anything is
+	 * made for the run, and checked against what this kernel can hold */
+	struct hj_policy policy;
+	bool enforcing = false;
+	char *output_abs = output ? absolute(output) : NULL, libdir[PATH_MAX];
+	snprintf(libdir, sizeof libdir, "%.*s", (int)(strrchr(lib, '/') - lib), lib);
+	struct hj_enforce_own own = { .prog = prog, .library_dir = libdir, .run_dir = rd.path, .output = output_abs,
+				      .output_separately = separately, .record = record, .replay = replay };
+	if (enforce || hj_enforce_mentioned(scripts, evals)) {
+		char *plan = hj_enforce_read_plan(scripts, evals, argc - optind, argv + optind);
+		if (!plan)
+			return remove_dir(&rd), 2;
+		bool parsed = hj_policy_parse(plan, &policy, err, sizeof err);
+		free(plan);
+		enforcing = parsed && (enforce || policy.from_script);
+		if (!parsed || (enforcing && !hj_policy_any(&policy) &&
+				snprintf(err, sizeof err, "no rule for the kernel to hold: name --deny, --readonly or "
+					 "--hide, or a script with Hijack::Sandbox or Hijack::FS.readonly/hide rules")) ||
+		    (enforcing && !hj_enforce_check(&policy, &own, quiet, err, sizeof err))) {
+			fprintf(stderr, "hijack: --enforce: %s\n", err);
+			return remove_dir(&rd), 2;
+		}
+	}
+
+	int out = 2;
 	if (output && (!separately || summary)) {	/* -ff: FILE only holds the summary */
 		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);	/* after what the processes appended */
 		if (out < 0) {
@@ -780,6 +832,17 @@ static int cmd_run(int argc, char **argv)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &mask);
 	forward_signals(&caught, &ignored);
+	/* under --enforce: the child's reason when it cannot install a rule
+	 * (closed, with nothing said, by its exec), and the exec supervisor's
+	 * descriptor */
+	int refusal[2] = { -1, -1 }, supervisor[2] = { -1, -1 };
+	if (enforcing && (pipe2(refusal, O_CLOEXEC) != 0 ||
+			  (hj_exec_supervised(&policy) &&
+			   socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, supervisor) != 0))) {
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+		fprintf(stderr, "hijack: --enforce: %s\n", strerror(errno));
+		return remove_dir(&rd), 2;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -870,6 +933,14 @@ static int cmd_run(int argc, char **argv)
 				setenv("HIJACK_OUTPUT_FD", spec, 1);
 			}
 		}
+		if (enforcing) {
+			setenv("HIJACK_ENFORCE", "1", 1);
+			char why[1024];
+			if (!hj_enforce_install(&policy, &own, supervisor[1], why, sizeof why)) {
+				ssize_t w = write(refusal[1], why, strlen(why));
+				_exit(w > 0 ? 2 : 2);
+			}
+		}
 		execv(prog, argv + optind);
 		int e = errno;
 		fprintf(stderr, "hijack: %s: %s\n", argv[optind], strerror(e));
@@ -877,6 +948,29 @@ static int cmd_run(int argc, char **argv)
 	}
 	child = pid;
 	sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (enforcing) {
+		close(refusal[1]);
+		if (supervisor[1] >= 0)
+			close(supervisor[1]);
+		/* the supervisor first: the child's exec waits for it */
+		if (supervisor[0] >= 0)
+			hj_enforce_supervise(supervisor[0], pid);
+		char why[1024];
+		ssize_t r;
+		while ((r = read(refusal[0], why, sizeof why - 1)) < 0 && errno == EINTR)
+			;
+		close(refusal[0]);
+		if (r > 0) {
+			why[r] = 0;
+			fprintf(stderr, "hijack: --enforce: %s\n", why);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			child = 0;
+			if (summary)
+				unlinkat(rd.fd, HJ_COUNTS_DIR, AT_REMOVEDIR);
+			return remove_dir(&rd), 2;
+		}
+	}
 	/* the end is seen without reaping (WNOWAIT): forward() stops before
 	 * the pid is free to be another process's */
 	for (;;) {

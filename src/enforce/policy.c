@@ -1,0 +1,227 @@
+/* The sandbox's rules as the launcher reads them from the scripts, and
+ * the check, before anything starts, that the kernel can hold each: a
+ * rule it cannot hold stops the run with the rule and the reason, never
+ * a run with less protection than was asked for. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "calls.h"
+#include "enforce/enforce.h"
+
+static void push(struct hj_list *l, const char *s)
+{
+	l->v = realloc(l->v, sizeof *l->v * (size_t)(l->n + 1));
+	l->v[l->n++] = strdup(s);
+}
+
+static bool listed(const struct hj_list *l, const char *s)
+{
+	for (int i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return true;
+	return false;
+}
+
+static void push_nr(int **v, int *n, int nr)
+{
+	for (int i = 0; i < *n; i++)
+		if ((*v)[i] == nr)
+			return;
+	*v = realloc(*v, sizeof **v * (size_t)(*n + 1));
+	(*v)[(*n)++] = nr;
+}
+
+/* The system calls of a name, or a message saying why it has none. */
+static int syscalls_of(const char *what, const char *name, int nrs[HJ_MAXEXPAND], char *err, size_t n)
+{
+	int k = hj_call_sysnrs(name, nrs);
+	if (k == 0)
+		snprintf(err, n, "%s %s: %s", what, name,
+			 hj_call_lookup(name) >= 0 ? "a library function, not a system call: the kernel sees the "
+						     "calls it makes (`hijack run -c` names them); name those"
+						   : "not a call (see `hijack calls`)");
+	return k;
+}
+
+bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
+{
+	memset(p, 0, sizeof *p);
+	char *copy = strdup(plan), *save = NULL;
+	bool ok = true;
+	for (char *line = strtok_r(copy, "\n", &save); ok && line; line = strtok_r(NULL, "\n", &save)) {
+		char *arg = strchr(line, ' ');
+		if (arg)
+			*arg++ = 0;
+		int nrs[HJ_MAXEXPAND], k;
+		if (!strcmp(line, "enforce")) {
+			p->from_script = true;
+		} else if (!arg) {
+			snprintf(err, n, "a sandbox rule without its argument: '%s'", line);
+			ok = false;
+		} else if (!strcmp(line, "deny")) {
+			if (!strcmp(arg, "network")) {
+				p->deny_network = true;
+			} else if (!strcmp(arg, "exec") || !strcmp(arg, "execve") || !strcmp(arg, "execveat")) {
+				/* the program's own start is an execve: denied at
+				 * the kernel, it could not start (see seccomp.c) */
+				p->deny_exec = true;
+			} else if ((ok = (k = syscalls_of("--deny", arg, nrs, err, n)) > 0)) {
+				for (int i = 0; i < k; i++)
+					push_nr(&p->deny_nrs, &p->ndeny, nrs[i]);
+				push(&p->deny_names, arg);
+			}
+		} else if (!strcmp(line, "readonly") || !strcmp(line, "hide")) {
+			struct hj_list *l = line[0] == 'r' ? &p->readonly : &p->hide;
+			if (!listed(l, arg))
+				push(l, arg);
+		} else if (!strcmp(line, "calls")) {
+			p->allow_calls = true;
+			if ((ok = (k = syscalls_of("calls:", arg, nrs, err, n)) > 0)) {
+				for (int i = 0; i < k; i++)
+					push_nr(&p->allow_nrs, &p->nallow, nrs[i]);
+				push(&p->calls, arg);
+			}
+		} else if (!strcmp(line, "read") || !strcmp(line, "write") || !strcmp(line, "exec") ||
+			   !strcmp(line, "connect")) {
+			struct hj_list *l = line[0] == 'r' ? &p->read : line[0] == 'w' ? &p->write
+					  : line[0] == 'e' ? &p->exec : &p->connect;
+			if (line[0] != 'c' && arg[0] != '/') {
+				snprintf(err, n, "allow %s: '%s' is not an absolute path", line, arg);
+				ok = false;
+			} else if (!listed(l, arg)) {
+				push(l, arg);
+			}
+		} else {
+			snprintf(err, n, "an unknown sandbox rule '%s'", line);
+			ok = false;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+bool hj_policy_any(const struct hj_policy *p)
+{
+	return p->deny_network || p->deny_exec || p->ndeny || p->readonly.n || p->hide.n || p->read.n ||
+	       p->write.n || p->exec.n || p->connect.n || p->allow_calls;
+}
+
+bool hj_glob_base(const char *glob, char *base, size_t n, bool *tree, bool *wider)
+{
+	size_t len = strcspn(glob, "*?[");
+	*wider = false;
+	*tree = glob[len] != 0;
+	if (*tree) {
+		/* DIR then two stars, or one, name the tree DIR (the kernel holds a rule on
+		 * a directory for all under it); a wildcard anywhere else
+		 * leaves its directory, wider than the glob */
+		const char *rest = glob + len;
+		*wider = !(len && glob[len - 1] == '/' && (!strcmp(rest, "**") || !strcmp(rest, "*")));
+		while (len && glob[len - 1] != '/')
+			len--;
+		while (len > 1 && glob[len - 1] == '/')
+			len--;
+	}
+	if (!len || len >= n)
+		return false;
+	memcpy(base, glob, len);
+	base[len] = 0;
+	return true;
+}
+
+/* "under" is path or inside it. */
+static bool inside(const char *path, const char *under)
+{
+	size_t n = strlen(under);
+	return !strncmp(path, under, n) && (path[n] == '/' || path[n] == 0 || (n == 1 && under[0] == '/'));
+}
+
+static bool check_paths(const struct hj_list *l, const char *what, bool quiet, char *err, size_t n)
+{
+	for (int i = 0; i < l->n; i++) {
+		char base[PATH_MAX];
+		bool tree, wider;
+		if (!hj_glob_base(l->v[i], base, sizeof base, &tree, &wider)) {
+			snprintf(err, n, "allow %s: '%s' is not a path the kernel can hold", what, l->v[i]);
+			return false;
+		}
+		struct stat st;
+		if (stat(base, &st) != 0) {
+			/* the nearest directory that exists holds it (a tree
+			 * the program makes, a build directory say) */
+			while (strlen(base) > 1 && stat(base, &st) != 0)
+				*strrchr(base, '/') = 0;
+			if (!base[0])
+				strcpy(base, "/");
+			if (!quiet)
+				fprintf(stderr, "hijack: --enforce: %s %s: does not exist yet; the kernel holds it as %s "
+					"(all under it)\n", what, l->v[i], base);
+		} else if (wider && !quiet) {
+			fprintf(stderr, "hijack: --enforce: %s %s: the kernel holds %s (all under it); the glob "
+				"itself is held in-process\n", what, l->v[i], base);
+		}
+	}
+	return true;
+}
+
+bool hj_enforce_check(const struct hj_policy *p, const struct hj_enforce_own *own, bool quiet, char *err, size_t n)
+{
+	int abi = hj_landlock_abi();
+	if (abi < 1) {
+		snprintf(err, n, "this kernel has no Landlock (%s): every enforced rule needs it, to keep the "
+			 "program from reaching processes outside the sandbox", strerror(errno));
+		return false;
+	}
+	if (p->write.n && abi < 3) {
+		snprintf(err, n, "allow write: Landlock ABI %d cannot keep files outside the write paths from "
+			 "being truncated (ABI 3 can)", abi);
+		return false;
+	}
+	for (int i = 0; i < p->connect.n; i++)
+		if (p->connect.v[i][0] != '/' && abi < 4) {
+			snprintf(err, n, "allow connect %s: Landlock ABI %d holds no TCP rule (ABI 4 does)",
+				 p->connect.v[i], abi);
+			return false;
+		}
+	const struct hj_list *lists[] = { &p->readonly, &p->hide };
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < lists[k]->n; i++) {
+			const char *path = lists[k]->v[i], *what = k ? "--hide" : "--readonly";
+			struct stat st;
+			if (lstat(path, &st) != 0) {
+				snprintf(err, n, "%s %s: %s; the kernel holds a %s rule on a path that exists", what,
+					 path, strerror(errno), k ? "hide" : "read-only");
+				return false;
+			}
+			if (k && (inside(own->run_dir, path) || (own->output && inside(own->output, path)))) {
+				snprintf(err, n, "--hide %s: it would hide hijack's own %s (%s)", path,
+					 inside(own->run_dir, path) ? "run directory" : "output",
+					 inside(own->run_dir, path) ? own->run_dir : own->output);
+				return false;
+			}
+		}
+	return check_paths(&p->read, "read", quiet, err, n) && check_paths(&p->write, "write", quiet, err, n) &&
+	       check_paths(&p->exec, "exec", quiet, err, n);
+}
+
+bool hj_enforce_install(const struct hj_policy *p, const struct hj_enforce_own *own, int sock, char *err, size_t n)
+{
+	/* the mounts first (they need the privilege that no_new_privs and
+	 * the Landlock domain then take away), the filter last (it may
+	 * refuse what the others need) */
+	if (hj_mounts_needed(p) && !hj_mounts_install(p, own, err, n))
+		return false;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		snprintf(err, n, "no_new_privs: %s", strerror(errno));
+		return false;
+	}
+	return hj_landlock_install(p, own, err, n) && hj_seccomp_install(p, sock, err, n);
+}

@@ -1,0 +1,216 @@
+/* seccomp: the rules on calls. Every denied call fails with EACCES, as
+ * the in-process rules fail it.
+ *   --deny network  socket() of the internet and packet families (the
+ *                   domain compared as the int the kernel takes: a raw
+ *                   call with high bits set must not slip past); TCP on a
+ *                   socket made before is Landlock's (landlock.c)
+ *   --deny CALL     its system calls
+ *   calls: [...]    everything else fails, but what a process needs to
+ *                   run at all (its memory, signals, threads, exit)
+ *   --deny exec     execve and execveat go to a supervisor in the
+ *                   launcher, which lets the first through (the program
+ *                   itself starting) and refuses every later one: a
+ *                   filter alone cannot tell the first exec from the
+ *                   next, and the program can make any argument
+ *                   (pointer, descriptor number) the first one had
+ * and always: io_uring (its requests are not system calls, no filter
+ * sees them), open_by_handle_at (a handle names a file without its
+ * path), and the mount calls (Landlock refuses them too). Other
+ * architectures' calls (int $0x80) kill the process, as libseccomp's
+ * default for a foreign architecture does. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "enforce/enforce.h"
+
+/* What every process makes to run at all, kept under a calls: list. */
+static const int baseline[] = {
+	SYS_read, SYS_write, SYS_close, SYS_exit, SYS_exit_group, SYS_rt_sigreturn, SYS_restart_syscall,
+	SYS_brk, SYS_mmap, SYS_munmap, SYS_mprotect, SYS_mremap, SYS_madvise,
+	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_sigaltstack, SYS_futex, SYS_set_robust_list,
+	SYS_rseq, SYS_set_tid_address, SYS_arch_prctl, SYS_prctl, SYS_getpid, SYS_gettid, SYS_tgkill,
+	SYS_clock_gettime, SYS_gettimeofday, SYS_sched_yield, SYS_getrandom, SYS_prlimit64,
+	/* hijack's own, in the program: its scripts, output and run files */
+	SYS_openat, SYS_newfstatat, SYS_fstat, SYS_lseek, SYS_fcntl, SYS_dup3, SYS_memfd_create,
+	SYS_pread64, SYS_ftruncate, SYS_readlink, SYS_getppid, SYS_uname,
+};
+
+static const int always_denied[] = {
+	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register, SYS_open_by_handle_at,
+	SYS_mount, SYS_umount2, SYS_pivot_root, SYS_move_mount, SYS_open_tree, SYS_fsopen,
+	SYS_fsmount, SYS_fspick, SYS_fsconfig, SYS_mount_setattr,
+};
+
+static bool rule(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned nargs, const struct scmp_arg_cmp *cmp,
+		 char *err, size_t n)
+{
+	int r = seccomp_rule_add_array(ctx, action, nr, nargs, cmp);
+	/* the same rule twice, or one that is the default: nothing to add */
+	if (r == 0 || r == -EEXIST || r == -EACCES)
+		return true;
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	snprintf(err, n, "seccomp: a rule on %s: %s", name ? name : "a call", strerror(-r));
+	free(name);
+	return false;
+}
+
+static bool listed(const int *v, int n, int nr)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] == nr)
+			return true;
+	return false;
+}
+
+bool hj_exec_supervised(const struct hj_policy *p)
+{
+	/* a calls: list without execve lets the program start, no more */
+	return p->deny_exec || (p->allow_calls && !listed(p->allow_nrs, p->nallow, SYS_execve));
+}
+
+bool hj_seccomp_install(const struct hj_policy *p, int sock, char *err, size_t n)
+{
+	uint32_t deny = SCMP_ACT_ERRNO(EACCES);
+	scmp_filter_ctx ctx = seccomp_init(p->allow_calls ? deny : SCMP_ACT_ALLOW);
+	if (!ctx) {
+		snprintf(err, n, "seccomp: cannot make a filter");
+		return false;
+	}
+	bool ok = true;
+	for (size_t i = 0; ok && i < sizeof always_denied / sizeof always_denied[0]; i++)
+		ok = rule(ctx, deny, always_denied[i], 0, NULL, err, n);
+	for (int i = 0; ok && i < p->ndeny; i++)
+		ok = rule(ctx, deny, p->deny_nrs[i], 0, NULL, err, n);
+	if (p->deny_network)
+		for (size_t i = 0; ok && i < 3; i++) {
+			int family = (int[]){ AF_INET, AF_INET6, AF_PACKET }[i];
+			struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (scmp_datum_t)family);
+			ok = rule(ctx, deny, SYS_socket, 1, &cmp, err, n);
+		}
+	if (p->allow_calls) {
+		for (size_t i = 0; ok && i < sizeof baseline / sizeof baseline[0]; i++)
+			if (!listed(p->deny_nrs, p->ndeny, baseline[i]))
+				ok = rule(ctx, SCMP_ACT_ALLOW, baseline[i], 0, NULL, err, n);
+		for (int i = 0; ok && i < p->nallow; i++) {
+			int nr = p->allow_nrs[i];
+			if (listed(p->deny_nrs, p->ndeny, nr) ||
+			    ((nr == SYS_execve || nr == SYS_execveat) && hj_exec_supervised(p)) ||
+			    listed(always_denied, sizeof always_denied / sizeof always_denied[0], nr))
+				continue;
+			if (nr == SYS_socket && p->deny_network) {
+				/* an allowed socket() under --deny network: the
+				 * local families only (an unconditional rule would
+				 * win over the family rules above) */
+				for (size_t k = 0; ok && k < 2; k++) {
+					int family = (int[]){ AF_UNIX, AF_NETLINK }[k];
+					struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (scmp_datum_t)family);
+					ok = rule(ctx, SCMP_ACT_ALLOW, SYS_socket, 1, &cmp, err, n);
+				}
+				continue;
+			}
+			ok = rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL, err, n);
+		}
+	}
+	if (ok && hj_exec_supervised(p))
+		ok = rule(ctx, SCMP_ACT_NOTIFY, SYS_execve, 0, NULL, err, n) &&
+		     rule(ctx, SCMP_ACT_NOTIFY, SYS_execveat, 0, NULL, err, n);
+	int r = ok ? seccomp_load(ctx) : 0;
+	if (r != 0) {
+		snprintf(err, n, "seccomp: cannot load the filter: %s", strerror(-r));
+		ok = false;
+	}
+	if (ok && hj_exec_supervised(p)) {
+		int fd = seccomp_notify_fd(ctx);
+		char byte = 0;
+		struct iovec iov = { &byte, 1 };
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+		if (fd < 0 || sendmsg(sock, &msg, 0) != 1) {
+			snprintf(err, n, "seccomp: cannot hand the exec supervisor its descriptor: %s", strerror(errno));
+			ok = false;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	seccomp_release(ctx);
+	return ok;
+}
+
+struct supervisor {
+	int fd;
+	pid_t child;
+};
+
+static void *supervise(void *arg)
+{
+	struct supervisor *s = arg;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	if (seccomp_notify_alloc(&req, &resp) != 0)
+		return NULL;	/* the requests then wait: nothing runs (never lets one through) */
+	bool started = false;
+	for (;;) {
+		if (seccomp_notify_receive(s->fd, req) != 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			break;
+		}
+		memset(resp, 0, sizeof *resp);
+		resp->id = req->id;
+		if (!started && (pid_t)req->pid == s->child) {
+			/* the launcher's child executing the program: the only
+			 * exec there will be (the program's own pid is the same
+			 * afterwards, hence the flag, not the pid, decides) */
+			started = true;
+			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		} else {
+			resp->error = -EACCES;
+		}
+		seccomp_notify_respond(s->fd, resp);	/* ENOENT: the caller was killed meanwhile */
+	}
+	seccomp_notify_free(req, resp);
+	return NULL;
+}
+
+bool hj_enforce_supervise(int sock, pid_t child)
+{
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	ssize_t r;
+	while ((r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	struct cmsghdr *c = r == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return false;
+	static struct supervisor s;
+	memcpy(&s.fd, CMSG_DATA(c), sizeof s.fd);
+	s.child = child;
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	bool ok = pthread_create(&t, &attr, supervise, &s) == 0;
+	pthread_attr_destroy(&attr);
+	return ok;
+}
