@@ -93,8 +93,17 @@ bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
 			   !strcmp(line, "connect")) {
 			struct hj_list *l = line[0] == 'r' ? &p->read : line[0] == 'w' ? &p->write
 					  : line[0] == 'e' ? &p->exec : &p->connect;
+			const char *colon = strrchr(arg, ':');
+			char *end = NULL;
+			if (colon && colon[1] != '*')
+				strtoul(colon + 1, &end, 10);
 			if (line[0] != 'c' && arg[0] != '/') {
 				snprintf(err, n, "allow %s: '%s' is not an absolute path", line, arg);
+				ok = false;
+			} else if (line[0] == 'c' && arg[0] != '/' &&
+				   (!colon || colon == arg || (colon[1] == '*' ? colon[2] != 0 : !end || end == colon + 1 || *end ||
+							       strtoul(colon + 1, NULL, 10) > 65535))) {
+				snprintf(err, n, "allow connect: '%s' is not \"host:port\", \"host:*\" or a unix socket's path", arg);
 				ok = false;
 			} else if (!listed(l, arg)) {
 				push(l, arg);

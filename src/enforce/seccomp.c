@@ -162,15 +162,19 @@ static void *supervise(void *arg)
 	struct supervisor *s = arg;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
-	if (seccomp_notify_alloc(&req, &resp) != 0)
-		return NULL;	/* the requests then wait: nothing runs (never lets one through) */
+	if (seccomp_notify_alloc(&req, &resp) != 0) {
+		close(s->fd);	/* every exec then fails (ENOSYS): none waits */
+		return NULL;
+	}
 	bool started = false;
 	for (;;) {
-		if (seccomp_notify_receive(s->fd, req) != 0) {
-			if (errno == EINTR || errno == ENOENT)
-				continue;
+		/* the kernel takes a request buffer only when it is all zeros */
+		memset(req, 0, sizeof *req);
+		int r = seccomp_notify_receive(s->fd, req);
+		if (r == -EINTR || r == -ENOENT)	/* ENOENT: the caller was killed meanwhile */
+			continue;
+		if (r != 0)
 			break;
-		}
 		memset(resp, 0, sizeof *resp);
 		resp->id = req->id;
 		if (!started && (pid_t)req->pid == s->child) {
@@ -184,6 +188,9 @@ static void *supervise(void *arg)
 		}
 		seccomp_notify_respond(s->fd, resp);	/* ENOENT: the caller was killed meanwhile */
 	}
+	/* never a request left waiting: without the listener, every exec
+	 * the filter sends here fails (ENOSYS) */
+	close(s->fd);
 	seccomp_notify_free(req, resp);
 	return NULL;
 }

@@ -770,9 +770,6 @@ static int cmd_run(int argc, char **argv)
 	int status = resolve(argv[optind], prog, sizeof prog);
 	if (status)
 		return remove_dir(&rd), status;
-	const char *why = hj_unhookable(prog);
-	if (why)
-		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (it runs all the same)\n", argv[optind], why);
 
 	bool separately = forks > 1 && output;	/* -ff without -o is -f, as in strace */
 	/* --enforce: the rules the scripts make, read before anything is
@@ -798,6 +795,10 @@ static int cmd_run(int argc, char **argv)
 			return remove_dir(&rd), 2;
 		}
 	}
+	const char *why = hj_unhookable(prog);
+	if (why)
+		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (%s)\n", argv[optind], why,
+			enforcing ? "the kernel's rules hold all the same" : "it runs all the same");
 
 	int out = 2;
 	if (output && (!separately || summary)) {	/* -ff: FILE only holds the summary */
