@@ -1020,7 +1020,17 @@ static int call_mkdir_int80(char **a)
 	return r < 0 ? blocked_errno("i386 mkdir", -r) : escaped();
 }
 static int call_mkdir_clearenv(char **a) { return clearenv_child("call-mkdir-libc", a, 1); }
-static int call_getpid_libc(char **a) { (void)a; return done(getpid() > 0 ? 0 : -1, "getpid"); }
+static int call_getpid_libc(char **a)
+{
+	/* glibc's getpid() cannot fail, so it sets no errno: a refusal
+	 * comes back as the kernel's -errno in the result itself */
+	(void)a;
+	errno = 0;
+	pid_t pid = getpid();
+	if (pid < 0 && errno == 0)
+		errno = -pid;
+	return done(pid > 0 ? 0 : -1, "getpid");
+}
 static int call_getpid_raw(char **a) { (void)a; return done(syscall(SYS_getpid) > 0 ? 0 : -1, "getpid"); }
 static int call_getpid_int80(char **a)
 {

@@ -225,12 +225,17 @@ test_enforced_blocks_all() {
 				echo "enforced $bin $name (not asserted): $LINE"
 				continue
 			fi
-			check_eq "enforced $bin $name got through ($LINE)" "" "$THROUGH"
-			# the program ran and said so: not a launcher that refused to start
-			check_has "enforced $bin $name ran" "^(blocked|n/a) $name: " "$LINE"
 			want=${ENFORCED_ERRNO[$name]}
 			[ "$bin" = dynamic ] && [ -n "${ENFORCED_ERRNO_DYNAMIC[$name]}" ] && want=${ENFORCED_ERRNO_DYNAMIC[$name]}
-			[ -n "$want" ] && check_has "enforced $bin $name errno" "$want" "$LINE"
+			if [ "$THROUGH" = yes ]; then
+				fail "$bin $name got through: '$LINE'$(changed_outside "$rule" | sed 's/yes/ (and the file system changed)/')"
+			# the program ran and said so: not a launcher that refused to start
+			elif ! [[ $LINE =~ ^(blocked|n/a)\ $name:\  ]]; then
+				fail "$bin $name did not run or said nothing: '$LINE' ($(tail -1 "$WORK/stderr.enforced"))"
+			else
+				[ -n "$want" ] && check_has "$bin $name errno" "$want" "$LINE"
+				pass
+			fi
 		done < <(attempts_of "$bin")
 	done
 }
