@@ -15,7 +15,8 @@
  * program creates); readonly DIR OUTSIDE (DIR holds file, victim, sub/,
  * emptydir/; OUTSIDE is writable, same file system); hide HIDDEN OUTSIDE
  * (HIDDEN a file holding SECRET; OUTSIDE/hardlink a hard link to it and
- * OUTSIDE/handle its saved handle, both made by the test); call DIR.
+ * OUTSIDE/handle its saved handle, both made by the test); call DIR;
+ * any HELPER (a setuid-root copy of escape).
  * Exit 3 on a usage error. Never hangs: alarm(10). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -45,6 +46,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <wordexp.h>
+#include <grp.h>
 
 #define SECRET "HIJACK-SECRET-7f3a9c"
 #define TOUCH "/usr/bin/touch"
@@ -1051,6 +1053,31 @@ static int any_no_new_privs(char **a)
 	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? blocked_errno("no_new_privs is set", 0) : escaped();
 }
 
+static int any_setuid_helper(char **a)
+{
+	/* become nobody, then run a setuid-root helper (ARGS: HELPER, a
+	 * setuid-root copy of escape): without no_new_privs it is root
+	 * again, with every right the rules were meant to take away */
+	if (geteuid() != 0)
+		return not_here("not root: no one to drop to");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return blocked("fork");
+	if (pid == 0) {
+		char *argv[] = { "escape", "--as", (char *)attempt_name, "euid", NULL };
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0) {
+			blocked("setuid(nobody)");
+			_exit(0);
+		}
+		execve(a[0], argv, environ);
+		blocked("execve of the helper");
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------ */
 
 struct attempt {
@@ -1171,7 +1198,8 @@ static const struct attempt attempts[] = {
 	{ "call-getpid-raw", "call-getpid", 0, call_getpid_raw },
 	{ "call-getpid-int80", "call-getpid", 0, call_getpid_int80 },
 
-	{ "any-no-new-privs", "any", 0, any_no_new_privs },
+	{ "any-no-new-privs", "any", 1, any_no_new_privs },
+	{ "any-setuid-helper", "any", 1, any_setuid_helper },
 };
 
 /* ---- the subcommands that are not attempts -------------------------- */
@@ -1234,6 +1262,11 @@ int main(int argc, char **argv)
 		return usage();
 	if (strcmp(argv[1], "listen") == 0)
 		return listen_forever();
+	if (strcmp(argv[1], "euid") == 0) {
+		/* the setuid helper's half: who is it running as? */
+		attempt_name = as ? as : "euid";
+		return geteuid() == 0 ? escaped() : blocked_errno("the helper runs as nobody", 0);
+	}
 	if (strcmp(argv[1], "mkhandle") == 0)
 		return argc == 4 ? make_handle(argv[2], argv[3]) : usage();
 	if (strcmp(argv[1], "list") == 0) {

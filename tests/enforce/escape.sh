@@ -9,7 +9,7 @@
 #             one line, while the launcher does not know --enforce)
 # "Got through" is escape's own ESCAPED line, or what the test sees from
 # outside: a changed DIR under --readonly, the marker under --deny exec,
-# the directory under --deny mkdir.
+# the directory under --deny mkdir. ESCAPE_VERBOSE=1 shows every command.
 source "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -25,7 +25,7 @@ declare -A RULE_OPTS=(
 	[hide]="--hide $WORK/hide/secret.txt"
 	[call-mkdir]="--deny mkdir"
 	[call-getpid]="--deny getpid"
-	[any]="--deny exec"
+	[any]="--deny network"
 )
 RULES="network exec readonly hide call-mkdir call-getpid any"
 
@@ -110,6 +110,14 @@ fixture() {
 		rm -rf "$WORK/calls"
 		mkdir -p "$WORK/calls"
 		ARGS=("$WORK/calls") ;;
+	any)
+		# a setuid-root copy of escape, run by a child that became nobody
+		if [ ! -u "$WORK/setuid-helper" ]; then
+			chmod 711 "$WORK" # nobody may reach it, not list it
+			cp "$WORK/escape-${BINS##* }" "$WORK/setuid-helper"
+			chmod 4755 "$WORK/setuid-helper"
+		fi
+		ARGS=("$WORK/setuid-helper") ;;
 	*) ARGS=() ;;
 	esac
 }
@@ -147,7 +155,10 @@ attempt() {
 	enforced) hijack=("$HIJACK" run --enforce ${RULE_OPTS[$rule]} --) ;;
 	esac
 	[ "$name" = net-inherited ] && wrap=(/usr/bin/python3 -c "$INHERIT")
+	# ESCAPE_VERBOSE=1: each command line and its answer, to rerun by hand
+	[ -n "$ESCAPE_VERBOSE" ] && echo "$mode: ${wrap[*]:+python3 -c \"\$INHERIT\" }${hijack[*]} $bin $name ${ARGS[*]}"
 	LINE=$(timeout 30 "${wrap[@]}" "${hijack[@]}" "$bin" "$name" "${ARGS[@]}" 2>>"$WORK/stderr.$mode" | head -1)
+	[ -n "$ESCAPE_VERBOSE" ] && echo "  -> $LINE"
 	THROUGH=
 	[[ $LINE == "ESCAPED $name" ]] && THROUGH=yes
 	[ "$(changed_outside "$rule")" = yes ] && THROUGH=yes
@@ -200,7 +211,7 @@ test_advisory_report() {
 		for bin in $BINS; do
 			[ -n "${tried["$rule $bin"]}" ] || continue
 			label=${RULE_OPTS[$rule]%% $WORK*}
-			[ "$rule" = any ] && label="(setuid) nnp"
+			[ "$rule" = any ] && label="setuid, any rule"
 			printf 'advisory %-18s %-7s %2d of %2d got through:%s\n' "$label" "$bin" \
 				"${through["$rule $bin"]:-0}" "${tried["$rule $bin"]}" "${names["$rule $bin"]}"
 		done
