@@ -80,7 +80,7 @@ $(B)/libhijack-audit.so: src/syscall/audit.c src/syscall/early.h | deps
 	$(Q)$(CC) $(WARN) -O2 -g -fPIC -shared -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
 		-Isrc -Wl,-z,noexecstack -o $@ $<
 
-$(B)/hijack: $(B)/launcher/main.o $(ENGINE_O)
+$(B)/hijack: $(B)/launcher/main.o $(B)/launcher/learn.o $(ENGINE_O)
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LIBS)
 
