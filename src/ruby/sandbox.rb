@@ -115,7 +115,10 @@ module Hijack
     #   calls:   every call by name (only when named: it hooks them all)
     # Patterns: an exact path; "DIR/**", DIR and all under it; '*' and '?'
     # within one name ("/home/*/.cache/**"); relative ones are taken
-    # against the working directory. Peers: "host:port", "host:*",
+    # against the working directory where the script loads (each exec'd
+    # program loads it again: give absolute paths to a program that
+    # changes directory before it runs another). A call's relative path
+    # is made absolute against its cwd or dirfd. Peers: "host:port", "host:*",
     # "*:port", "[v6]:port", unix paths as paths. openat2 keeps its flags
     # in a struct the hook does not read: it is checked as a read.
     module Allow
