@@ -198,8 +198,14 @@ module Hijack
         program_notes(interp, got) if interp && interp.start_with?("/") && !got["exec"][interp]
       end
 
+      # hijack's: its run's directory (/tmp/hijack-XXXXXX, as mkdtemp
+      # makes it), its library, the learn's own files
       def ours?(p, own)
-        return true if p.start_with?("/tmp/hijack-")
+        if p.start_with?("/tmp/hijack-")
+          rest = p[12, p.size]
+          name = rest.split("/")[0].to_s
+          return true if name.size == 6 && name.bytes.all? { |b| (b >= 48 && b <= 57) || (b | 32 >= 97 && b | 32 <= 122) }
+        end
         base = File.basename(p)
         return true if base.start_with?("libhijack") && base.end_with?(".so")
         own.any? { |o| p == o || p.start_with?(o + "/") }
