@@ -148,6 +148,11 @@ module Hijack
       # loader's own, before the start-up watcher sees any).
       START_CALLS = %w[execve brk arch_prctl mmap munmap mprotect access openat newfstatat read pread64
                        close set_tid_address set_robust_list rseq prlimit64 getrandom exit_group].freeze
+      # Calls hijack's library makes in the program, which its counts do
+      # not show: its hooks read and write the program's memory (peek.c,
+      # a clone's return), its watchdog sleeps, pthread_getattr_np asks
+      # the stack's bounds, /proc/self/stat is opened with open.
+      OWN_CALLS = %w[process_vm_readv process_vm_writev nanosleep open sched_getaffinity gettid].freeze
 
       # notes: the recorded lines; own: prefixes of hijack's own files
       # (its run and learn directories, its output); calls: [[name,
@@ -281,17 +286,20 @@ module Hijack
       def calls_list(calls)
         groups = {}
         calls.each { |name, group| (groups[group] ||= []) << name }
-        START_CALLS.each do |n|
-          next if calls.any? { |c| c[0] == n }
-          (groups["start"] ||= []) << n
-        end
+        made = {}
+        calls.each { |c| made[c[0]] = true }
+        start = START_CALLS.reject { |n| made[n] }
+        start.each { |n| made[n] = true }
+        own = OWN_CALLS.reject { |n| made[n] }
+        order = groups.keys.reject { |g| g == "-" }.sort.map { |g| ["%#{g}", groups[g]] }
+        order << ["no strace class", groups["-"]] if groups["-"]
+        order << ["every dynamically linked program's start (before hijack sees it)", start] unless start.empty?
+        order << ["hijack's own, in the program (its hooks and watchdog)", own] unless own.empty?
         s = "  calls: [\n"
-        groups.keys.sort.each do |g|
-          label = g == "start" ? "every dynamically linked program's start" : g == "-" ? "no strace class" : "%#{g}"
+        order.each do |label, names|
           s << "    # #{label}\n"
-          names = groups[g].uniq.sort
           line = "   "
-          names.each do |n|
+          names.uniq.sort.each do |n|
             item = " #{n.inspect},"
             if line.size + item.size > 96
               s << line << "\n"

@@ -48,6 +48,12 @@ module Hijack
         v.each do |x|
           x = x.to_s
           misuse ArgumentError, "allow #{k}: #{x.inspect} is not one line" if x.include?("\n") || x.empty?
+          # a relative path is the working directory's where the script
+          # loads (the kernel's rules take absolute ones)
+          if k != :calls && !x.start_with?("/") &&
+             (k != :connect || !(x.include?(":") || x.start_with?("@")))
+            x = File.expand_path(x)
+          end
           @allowed[k] << x unless @allowed[k].include?(x)
         end
       end

@@ -6,12 +6,14 @@
 source "$(dirname "$0")/../lib.sh"
 
 # --enforce is the launcher's (the kernel's rules): until it is there,
-# the enforced half is skipped, said once
-if timeout 20 "$HIJACK" run --enforce -- true >/dev/null 2>&1; then
+# or where this kernel cannot hold a policy, the enforced half is
+# skipped, said once
+probe=$(timeout 20 "$HIJACK" run --enforce -e 'Hijack::Sandbox.allow(read: ["/**"], exec: ["/**"], write: ["/tmp/**"])' -- true 2>&1)
+if [ $? -eq 0 ]; then
 	ENFORCE=1
 else
 	ENFORCE=
-	echo "SKIP learn --enforce half: 'hijack run --enforce -- true' does not work yet"
+	echo "SKIP learn: the --enforce half: 'hijack run --enforce' does not run here: $(head -1 <<<"$probe")"
 fi
 
 # learn POLICY -- COMMAND...: the run's output and status, as $out, $status
@@ -108,8 +110,9 @@ with open(os.path.join(sys.argv[1] if len(sys.argv) > 1 else "out", "greeting.tx
     f.write("hello " + c["main"]["name"] + "\n")
 if len(sys.argv) > 2:
     import socket
-    s = socket.socket()
-    try: s.connect(("127.0.0.1", int(sys.argv[2])))
+    try:
+        s = socket.socket()
+        s.connect(("127.0.0.1", int(sys.argv[2])))
     except OSError as e: print("connect", e.errno)
 '
 
@@ -141,16 +144,17 @@ test_learn_python() {
 		enforced py.rb -- /usr/bin/python3 prog.py
 		check_eq "enforced: the same program passes" 0 "$status"
 		check_eq "enforced: and writes its file" "hello world" "$(cat out/greeting.txt)"
+		rm -f other/greeting.txt
 		enforced py.rb -- /usr/bin/python3 prog.py other
 		check_has "enforced: writing elsewhere: EACCES" "PermissionError|Permission denied" "$out"
 		check_eq "enforced: nothing written there" no "$([ -e other/greeting.txt ] && echo yes || echo no)"
 		enforced py.rb -- /usr/bin/python3 prog.py out 1
-		check_has "enforced: connecting: EACCES" "^connect 13$" "$out"
+		check_has "enforced: connecting: EACCES (its socket, or its connect)" "^connect 13$" "$out"
 	fi
 }
 
 test_learn_make() {
-	printf 'all: a.out b.out\n\na.out:\n\techo a > a.out\n\nb.out:\n\tcp Makefile b.out\n\nextra: all\n\tls > c.out\n' >Makefile
+	printf 'all: a.out b.out\n\na.out:\n\techo a > a.out\n\nb.out:\n\tcp Makefile b.out\n\nextra: all\n\tls\n' >Makefile
 	local out status p
 	learn mk.rb -- make -s -j2
 	check_eq "make under learn: its status" 0 "$status"
@@ -169,7 +173,7 @@ test_learn_make() {
 	check_lacks "nothing would be refused" "would refuse" "$out"
 	rm -f ./*.out
 	advisory mk.rb -- make -s -j2 extra
-	check_has "running another program would be refused" "would refuse execve \"/(usr/)?bin/ls\" \(exec: not allowed\)" "$out"
+	check_has "running another program would be refused" "would refuse (execve|posix_spawn) \"/(usr/)?bin/ls\" \(exec: not allowed\)" "$out"
 	if [ -n "$ENFORCE" ]; then
 		rm -f ./*.out
 		enforced mk.rb -- make -s -j2
