@@ -173,32 +173,39 @@ module Hijack
           end
           return if @hooked[k]
           @hooked[k] = true
+          # except_path: the paths the list allows whole (an exact path or
+          # a tree), which C lets through without Ruby; flags_*: the opens
+          # of that kind (see api.c)
+          free = c_globs(k)
           case k
-          when :read, :write
-            unless @hooked[:open]
-              @hooked[:open] = true
-              Hijack.on(:open, :openat, :creat, :openat2, report: false) { |c| Allow.open(c) }
-              Hijack.on(:fopen, :freopen, report: false) { |c| Allow.fopen(c) }
+          when :read
+            Hijack.on(:open, :openat, :creat, :openat2, except_path: free, flags_none: O_WRONLY | O_PATH,
+                      report: false) { |c| Allow.open(c, :read) }
+            Hijack.on(:fopen, :freopen, :opendir, except_path: free, report: false) do |c|
+              c.name == :opendir ? Allow.path(c, :read, :path, :exists) : Allow.fopen(c, :read)
             end
-            if k == :read
-              Hijack.on(:opendir, report: false) { |c| Allow.path(c, :read, :path, :exists) }
-            else
-              Hijack.on(:unlink, :unlinkat, :rmdir, :truncate, :chmod, :fchmodat, :chown, :lchown, :fchownat,
-                        :utimensat, :utime, :utimes, :futimesat, :setxattr, :lsetxattr, :removexattr,
-                        :lremovexattr, report: false) { |c| Allow.path(c, :write, :path, :exists) }
-              Hijack.on(:mkdir, :mkdirat, :mknod, :mknodat, report: false) { |c| Allow.path(c, :write, :path, :create) }
-              Hijack.on(:symlink, :symlinkat, report: false) { |c| Allow.path(c, :write, :linkpath, :create) }
-              Hijack.on(:link, :linkat, report: false) { |c| Allow.path(c, :write, :newpath, :create) }
-              Hijack.on(:rename, :renameat, :renameat2, report: false) do |c|
-                Allow.path(c, :write, :oldpath, :exists) || Allow.path(c, :write, :newpath, :replace)
-              end
+          when :write
+            Hijack.on(:open, :openat, :creat, :openat2, except_path: free,
+                      flags_any: O_WRONLY | 2 | O_CREAT | O_TRUNC | O_TMPFILE, report: false) { |c| Allow.open(c, :write) }
+            Hijack.on(:fopen, :freopen, except_path: free, report: false) { |c| Allow.fopen(c, :write) }
+            Hijack.on(:unlink, :unlinkat, :rmdir, :truncate, :chmod, :fchmodat, :chown, :lchown, :fchownat,
+                      :utimensat, :utime, :utimes, :futimesat, :setxattr, :lsetxattr, :removexattr,
+                      :lremovexattr, except_path: free, report: false) { |c| Allow.path(c, :write, :path, :exists) }
+            Hijack.on(:mkdir, :mkdirat, :mknod, :mknodat, except_path: free, report: false) do |c|
+              Allow.path(c, :write, :path, :create)
+            end
+            Hijack.on(:symlink, :symlinkat, except_path: free, report: false) { |c| Allow.path(c, :write, :linkpath, :create) }
+            # two paths each: a filter on either would let the other by
+            Hijack.on(:link, :linkat, report: false) { |c| Allow.path(c, :write, :newpath, :create) }
+            Hijack.on(:rename, :renameat, :renameat2, report: false) do |c|
+              Allow.path(c, :write, :oldpath, :exists) || Allow.path(c, :write, :newpath, :replace)
             end
           when :exec
-            Hijack.on(:execve, :execveat, :execv, :execl, :execle, :posix_spawn, report: false) do |c|
+            Hijack.on(:execve, :execveat, :execv, :execl, :execle, :posix_spawn, except_path: free, report: false) do |c|
               Allow.path(c, :exec, :path, :file)
             end
             # a bare name is looked up in PATH: the execve it makes is seen
-            Hijack.on(:execvp, :execvpe, :execlp, :posix_spawnp, report: false) do |c|
+            Hijack.on(:execvp, :execvpe, :execlp, :posix_spawnp, except_path: free, report: false) do |c|
               f = c.file
               Allow.path(c, :exec, :file, :file) if f && f.include?("/")
             end
@@ -210,9 +217,33 @@ module Hijack
           end
         end
 
+        # The list's patterns that C can match exactly as match does: a
+        # tree as a path: filter's plain path (it and all under it), an
+        # exact path with one byte bracketed (a glob: nothing under it).
+        # '*' within a name has no C form: those paths reach Ruby.
+        def c_globs(k)
+          @rules[k].map do |m|
+            case m[0]
+            when :tree then m[1].empty? ? "/" : c_escape(m[1])
+            when :exact
+              p = m[1]
+              b = p.getbyte(1)
+              next nil if p.getbyte(0) != 47 || b.nil? || b == 33 || b == 94 || b >= 128	# '!', '^'
+              "/[" + p[1] + "]" + c_escape(p[2, p.size])
+            end
+          end.compact
+        end
+
+        def c_escape(s)
+          out = ""
+          s.each_char { |ch| out << "\\" if ch == "*" || ch == "?" || ch == "[" || ch == "\\"; out << ch }
+          out
+        end
+
         # ---- the checks ----
 
-        def open(c)
+        # an open, checked for one kind (each kind has its own hook)
+        def open(c, kind)
           name = c.name
           if name == :creat
             flags = O_WRONLY | O_CREAT | O_TRUNC
@@ -223,35 +254,36 @@ module Hijack
             return nil unless flags
           end
           return nil if flags & O_PATH != 0
-          rd = @rules[:read] && flags & 3 != O_WRONLY
-          wr = @rules[:write] && (flags & 3 != 0 || flags & (O_CREAT | O_TRUNC | O_TMPFILE) != 0)
-          return nil unless rd || wr
+          if kind == :read
+            return nil if flags & 3 == O_WRONLY
+          else
+            return nil unless flags & 3 != 0 || flags & (O_CREAT | O_TRUNC | O_TMPFILE) != 0
+          end
           raw = c.path
           return nil if raw.nil? || raw.empty?
           p = c.abspath
-          return nil unless p
-          if rd && !allowed?(:read, p) && File.exist?(p)
-            return refuse(c, :read, p, p.inspect)
+          return nil if p.nil? || allowed?(kind, p)
+          if kind == :read
+            return File.exist?(p) ? refuse(c, :read, p, p.inspect) : nil
           end
-          if wr && !allowed?(:write, p)
-            there = File.exist?(p)
-            if there || (flags & (O_CREAT | O_TMPFILE) != 0 && File.directory?(File.dirname(p)))
-              return refuse(c, :write, p, p.inspect)
-            end
+          if File.exist?(p) || (flags & (O_CREAT | O_TMPFILE) != 0 && File.directory?(File.dirname(p)))
+            return refuse(c, :write, p, p.inspect)
           end
           nil
         end
 
-        def fopen(c)
+        def fopen(c, kind)
           m = c.mode || "r"
-          rd = @rules[:read] && (m.include?("r") || m.include?("+"))
-          wr = @rules[:write] && (m.include?("w") || m.include?("a") || m.include?("+"))
-          return nil unless rd || wr
+          if kind == :read
+            return nil unless m.include?("r") || m.include?("+")
+          else
+            return nil unless m.include?("w") || m.include?("a") || m.include?("+")
+          end
           p = c.abspath
-          return nil unless p
+          return nil if p.nil? || allowed?(kind, p)
           there = File.exist?(p)
-          return refuse(c, :read, p, p.inspect) if rd && there && !allowed?(:read, p)
-          if wr && !allowed?(:write, p) && (there || (!m.include?("r") && File.directory?(File.dirname(p))))
+          return refuse(c, :read, p, p.inspect) if kind == :read && there
+          if kind == :write && (there || (!m.include?("r") && File.directory?(File.dirname(p))))
             return refuse(c, :write, p, p.inspect)
           end
           nil

@@ -218,6 +218,24 @@ test_unnamed_kinds_free() {
 	check_lacks "no connect hook either" "connect" "$out"
 }
 
-run_tests test_read_advisory test_read_missing_is_the_kernels test_read_enforced test_write_kinds test_exec \
+# The allowed trees and files are let through in C, without Ruby: what
+# C lets through must be what the policy allows, and nothing more.
+test_c_filter_exact() {
+	mkdir -p data
+	echo s >s.txt
+	echo a >data/a
+	local out
+	out=$(run_policy "Hijack::Sandbox.allow(read: [$SYSTEM, \"$PWD/data/**\"])" -- cat data/../s.txt "$PWD/data/../s.txt" data/a)
+	check_has "a path through .. out of the tree is not in it" "would refuse openat \"$PWD/s.txt\"" "$out"
+	check_lacks "the tree itself is" "data/a" "$(grep 'would refuse' <<<"$out")"
+	out=$(run_policy "Hijack::Sandbox.allow(read: [$SYSTEM, \"$PWD/data\"])" -- sh -c 'ls data >/dev/null; cat data/a')
+	check_lacks "an exact directory: itself" "\"$PWD/data\"" "$(grep 'would refuse' <<<"$out")"
+	check_has "an exact directory: nothing under it" "would refuse openat \"$PWD/data/a\"" "$out"
+	out=$(run_policy "Hijack::Sandbox.allow(read: [$SYSTEM, \"$PWD/s.txt\"])" -- cat s.txt data/a)
+	check_lacks "an exact file" "s.txt" "$(grep 'would refuse' <<<"$out")"
+	check_has "and only it" "would refuse openat \"$PWD/data/a\"" "$out"
+}
+
+run_tests test_c_filter_exact test_read_advisory test_read_missing_is_the_kernels test_read_enforced test_write_kinds test_exec \
 	test_connect test_globs test_relative_paths test_allow_with_deny test_calls test_unnamed_kinds_free
 summary allow
