@@ -93,8 +93,23 @@ static void shell_words(char *out, size_t n, char **words)
 		bool plain = *w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == strlen(w);
 		if (i)
 			out[len++] = ' ';
+		bool control = false;
+		for (const char *c = w; *c; c++)
+			control |= (unsigned char)*c < 0x20 || *c == 0x7f;
 		if (plain) {
 			len += (size_t)snprintf(out + len, n - len, "%s", w);
+		} else if (control) {
+			/* bash's $'...', so that the command stays on its comment line */
+			len += (size_t)snprintf(out + len, n - len, "$'");
+			for (; *w && len + 8 < n; w++) {
+				unsigned char c = (unsigned char)*w;
+				len += c == '\n' ? (size_t)snprintf(out + len, n - len, "\\n")
+				     : c == '\t' ? (size_t)snprintf(out + len, n - len, "\\t")
+				     : c == '\\' || c == '\'' ? (size_t)snprintf(out + len, n - len, "\\%c", c)
+				     : c < 0x20 || c == 0x7f ? (size_t)snprintf(out + len, n - len, "\\x%02x", c)
+				     : (size_t)snprintf(out + len, n - len, "%c", c);
+			}
+			out[len++] = '\'';
 		} else {
 			out[len++] = '\'';
 			for (; *w && len + 6 < n; w++)
@@ -200,6 +215,12 @@ int hj_cmd_learn(int argc, char **argv, int (*run)(int, char **))
 		}
 		if (!strcmp(a, "-c") || !strcmp(a, "--summary"))
 			summary = true;
+		/* a trace set limits the counts, which name the calls learned */
+		const char *set = !strncmp(a, "--trace=", 8) ? a + 8 : !strncmp(a, "-t", 2) && a[2] ? a + 2 + (a[2] == '=')
+				: !strcmp(a, "-e") && i + 1 < argc && !strncmp(argv[i + 1], "trace=", 6) ? argv[i + 1] + 6
+				: !strcmp(a, "-e") && i + 1 < argc && !strncmp(argv[i + 1], "t=", 2) ? argv[i + 1] + 2 : NULL;
+		if (set && *set && strcmp(set, "all"))
+			return free(pass), learn_error("%s: a trace set would leave calls out of the policy; -t traces them all", a);
 		pass[npass++] = argv[i];
 		if (takes_value(a)) {
 			if (i + 1 >= argc)

@@ -58,8 +58,9 @@ module Hijack
         add("#{kind} #{what}") unless kind == "proc"
       end
 
+      # (a path with a newline in it cannot be a policy's line: left out)
       def add(line)
-        return if @seen[line]
+        return if @seen[line] || line.include?("\n")
         @seen[line] = true
         File.open(@file, "a") { |f| f.write(line + "\n") }
       end

@@ -206,14 +206,34 @@ test_learn_status_and_usage() {
 	check_has "naming the place" "/nonexistent/dir/p.rb" "$out"
 	# run options go to the run: -s, and -t whose trace comes to stderr
 	echo 'Hijack.at_exit { Hijack.log "script ran" }' >s.rb
-	out=$(timeout 20 "$HIJACK" learn -o r.rb -s s.rb -t=openat -- cat /etc/hostname 2>&1)
+	out=$(timeout 20 "$HIJACK" learn -o r.rb -s s.rb -t -- cat /etc/hostname 2>&1)
 	check_has "-s is run's" "script ran" "$out"
 	check_has "-t's trace on stderr" "^openat\(" "$out"
+	out=$(timeout 20 "$HIJACK" learn -o r2.rb -t=openat -- true 2>&1)
+	check_eq "a trace set, which would leave calls out: a usage error" 2 "$?"
+	check_has "said so" "trace set" "$out"
 	check_lacks "the counts learn takes are not shown" "% time" "$out"
 	echo old >kept.rb
 	timeout 20 "$HIJACK" learn -o kept.rb -- true >/dev/null 2>&1
 	check_has "an old policy is replaced whole" "^# hijack learn: \`true\`" "$(head -1 kept.rb)"
 }
 
-run_tests test_learn_git test_learn_python test_learn_make test_learn_status_and_usage
+test_learn_connect() {
+	local port out status
+	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	local py="
+import socket, sys
+s = socket.socket()
+try: s.connect(('127.0.0.1', int(sys.argv[1])))
+except OSError as e: print('connect', e.errno)
+"
+	learn net.rb -- /usr/bin/python3 -c "$py" "$port"
+	check_has "the peer is learned" "\"127.0.0.1:$port\"" "$(cat net.rb)"
+	advisory net.rb -- /usr/bin/python3 -c "$py" "$port"
+	check_lacks "the same peer again: nothing would be refused" "would refuse" "$out"
+	advisory net.rb -- /usr/bin/python3 -c "$py" 1
+	check_has "another peer would be" "would refuse connect \"127.0.0.1:1\"" "$out"
+}
+
+run_tests test_learn_connect test_learn_git test_learn_python test_learn_make test_learn_status_and_usage
 summary learn
