@@ -110,7 +110,8 @@ module Hijack
     # holds the rules (Hijack.enforcing?), failed with EACCES as Landlock
     # fails it. A call the kernel would fail first (ENOENT: nothing there;
     # EEXIST: mkdir of what exists) is left to fail so.
-    #   read:    opens for reading (open, openat, creat, openat2, fopen, opendir)
+    #   read:    opens for reading (open, openat, creat, openat2, fopen,
+    #            opendir); what write: allows may be read too
     #   write:   opens for writing, creating or truncating; mkdir, mknod,
     #            symlink and link (the new name), rename (both), unlink,
     #            rmdir, truncate, chmod, chown, utimensat, *xattr (paths)
@@ -155,8 +156,13 @@ module Hijack
           kinds.each do |k|
             @rules[k] = Sandbox.allowed[k].map { |x| compile(k, x) }
             @verdicts[k] = {}
-            hook(k)
           end
+          # what may be written may be read, as the kernel's rules have it
+          if @rules[:read] && (kinds.include?(:read) || kinds.include?(:write))
+            @rules[:read] = (Sandbox.allowed[:read] + Sandbox.allowed[:write]).map { |x| compile(:read, x) }
+            @verdicts[:read] = {}
+          end
+          kinds.each { |k| hook(k) }
         end
 
         def enforcing?

@@ -31,6 +31,14 @@ test_read_advisory() {
 	check_lacks "the allowed file is not logged" "o.txt" "$(grep 'would refuse' <<<"$out")"
 }
 
+test_write_implies_read() {
+	mkdir out
+	echo x >out/f
+	local out
+	out=$(run_policy "Hijack::Sandbox.allow(read: [$SYSTEM], write: [\"$PWD/out/**\"])" -- cat out/f)
+	check_lacks "what may be written may be read (as the kernel's rules have it)" "would refuse" "$out"
+}
+
 test_read_missing_is_the_kernels() {
 	local out
 	out=$(run_policy "Hijack::Sandbox.allow(read: [$SYSTEM])" -- cat /nonexistent/x)
@@ -236,6 +244,6 @@ test_c_filter_exact() {
 	check_has "and only it" "would refuse openat \"$PWD/data/a\"" "$out"
 }
 
-run_tests test_c_filter_exact test_read_advisory test_read_missing_is_the_kernels test_read_enforced test_write_kinds test_exec \
+run_tests test_c_filter_exact test_write_implies_read test_read_advisory test_read_missing_is_the_kernels test_read_enforced test_write_kinds test_exec \
 	test_connect test_globs test_relative_paths test_allow_with_deny test_calls test_unnamed_kinds_free
 summary allow
