@@ -46,7 +46,21 @@ module Hijack
         Hijack.on(:system, :popen, report: false) { |c| Learn.program("/bin/sh") if c.command }
         Hijack.on(:connect, :sendto, report: false) { |c| Learn.connect(c) }
         note("proc", Hijack.pid.to_s)
+        mapped
         nil
+      end
+
+      # What the dynamic loader opened before hijack's hooks were there:
+      # the files mapped now (the program, its libraries, the loader).
+      def mapped
+        text = (File.open("/proc/self/maps") { |f| f.read } rescue nil)
+        return unless text
+        text.split("\n").each do |l|
+          i = l.index(" /")
+          next unless i
+          p = l[i + 1, l.size]
+          note("read", p) unless p.end_with?(" (deleted)")
+        end
       end
 
       def note(kind, what)
@@ -174,7 +188,7 @@ module Hijack
           next if got[kind].nil? || ours?(what, own)
           got[kind][what] = true
         end
-        program_notes(command, got)
+        program_notes(File.expand_path(command), got) if command && !command.empty?
         LOADER.each { |p| got["read"][p] = true if File.exist?(p.chomp("/**")) }
         read = group(got["read"].keys, [], true)
         write = group(got["write"].keys, got["create"].keys, false)

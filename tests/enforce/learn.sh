@@ -235,5 +235,25 @@ except OSError as e: print('connect', e.errno)
 	check_has "another peer would be" "would refuse connect \"127.0.0.1:1\"" "$out"
 }
 
-run_tests test_learn_connect test_learn_git test_learn_python test_learn_make test_learn_status_and_usage
+# a library outside the system's trees, which the loader opens before
+# hijack's hooks are there: known from what is mapped when they start
+test_learn_loader() {
+	printf 'int f(void) { return 42; }\n' >l.c
+	printf '#include <stdio.h>\nint f(void);\nint main(void) { printf("%%d\\n", f()); return 0; }\n' >m.c
+	if ! gcc -shared -fPIC -o libl.so l.c 2>/dev/null || ! gcc -o m m.c -L. -ll -Wl,-rpath,"$PWD" 2>/dev/null; then
+		echo "SKIP test_learn_loader: no gcc"
+		return
+	fi
+	local out status
+	learn m.rb -- ./m
+	check_eq "the program runs under learn" 42 "$(head -1 <<<"$out")"
+	check_has "its library is in the policy" "\"$PWD/libl.so\"" "$(cat m.rb)"
+	check_has "the program, by its absolute path" "\"$PWD/m\"" "$(cat m.rb)"
+	if [ -n "$ENFORCE" ]; then
+		enforced m.rb -- ./m
+		check_eq "enforced: the loader may open it" "0 42" "$status $(head -1 <<<"$out")"
+	fi
+}
+
+run_tests test_learn_loader test_learn_connect test_learn_git test_learn_python test_learn_make test_learn_status_and_usage
 summary learn
