@@ -143,6 +143,14 @@ module Hijack
                    pthread_rwlock_timedwrlock pthread_rwlock_clockrdlock pthread_rwlock_clockwrlock
                    pthread_timedjoin_np pthread_clockjoin_np sem_timedwait sem_clockwait].freeze
 
+      # calls the kernel's filter lets through under any calls: list
+      # (src/enforce/seccomp.c's baseline: what every process needs to run,
+      # and hijack's own): never refused here either
+      BASELINE = %w[read write close exit exit_group rt_sigreturn restart_syscall brk mmap munmap
+                    mprotect mremap madvise rt_sigaction rt_sigprocmask sigaltstack futex
+                    set_robust_list rseq set_tid_address arch_prctl prctl getpid gettid tgkill
+                    clock_gettime gettimeofday sched_yield getrandom prlimit64].freeze
+
       @rules = {}       # kind => compiled patterns
       @verdicts = {}    # kind => { path => allowed }
       @hooked = {}
@@ -173,7 +181,7 @@ module Hijack
         def hook(k)
           if k == :calls	# the complement of the list, decided in C
             gen = (@calls_gen += 1)
-            spec = "!" + (Sandbox.allowed[:calls] + LIBRARY).map { |n| "?#{n}" }.join(",")
+            spec = "!" + (Sandbox.allowed[:calls] + LIBRARY + BASELINE).map { |n| "?#{n}" }.join(",")
             Hijack.on(spec, report: false) { |c| Allow.refuse(c, :calls, c.name.to_s, nil) if gen == @calls_gen }
             return
           end
