@@ -196,6 +196,12 @@ struct hj_rule {
 	int nglobs;
 	long (*fds)[2];			/* inclusive ranges */
 	int nfds;
+	/* a recipe's filters (Sandbox.allow): the block does not see a call
+	 * whose path, made absolute, matches one of except; nor an open
+	 * whose flags have none of flags_any, or one of flags_none */
+	char **except;
+	int nexcept;
+	long flags_any, flags_none;
 	char where[96];			/* script file:line of the block */
 	bool reported;
 	int fired_slot;			/* its rule's slot in fired.c's table, or -1 */
@@ -212,6 +218,10 @@ static inline bool hj_has_rules(int id, int phase)
 struct hj_rule *hj_rule_get(int index);
 int hj_rule_count(void);
 bool hj_path_match(char *const *globs, int n, struct hj_call *c);
+/* The same, on the path arguments made absolute ("." and ".." folded) only:
+ * what a negated filter needs, which must never skip a path it does not
+ * name ("/allowed/../secret" is not under /allowed). */
+bool hj_path_match_abs(char *const *globs, int n, struct hj_call *c);
 /* path: patterns, the same for Hijack.on, --inject and the recipes: one
  * without wildcards names a file or directory and all under it; one with
  * them is a glob (fnmatch, '*' crossing '/'). hj_path_pattern makes a

@@ -70,6 +70,17 @@ static bool fd_match(const struct hj_rule *r, struct hj_call *c)
 	return false;
 }
 
+/* Sandbox.allow's filters (see engine.h): true when the block is to run. */
+static bool recipe_filters(const struct hj_rule *r, struct hj_call *c)
+{
+	if (r->flags_any | r->flags_none) {
+		int i = first_arg(c->id, K_OFLAGS);
+		if (i >= 0 && ((r->flags_any && !(c->a[i] & r->flags_any)) || (c->a[i] & r->flags_none)))
+			return false;
+	}
+	return !r->nexcept || !hj_path_match_abs(r->except, r->nexcept, c);
+}
+
 int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c)
 {
 	int n = __atomic_load_n(&counts[id][phase], __ATOMIC_ACQUIRE), found = 0;
@@ -79,6 +90,8 @@ int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_cal
 		if (r->nfds && !fd_match(r, c))
 			continue;
 		if (r->nglobs && !hj_path_match(r->globs, r->nglobs, c))
+			continue;
+		if (hj_unlikely(r->nexcept | r->flags_any | r->flags_none) && !recipe_filters(r, c))
 			continue;
 		hj_fired_note_hit(r->fired_slot, &r->fired_here);
 		out[found++] = r;
@@ -321,6 +334,24 @@ static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
 			if (glob_match(globs[k], abs))
 				return true;
 		}
+	}
+	return false;
+}
+
+bool hj_path_match_abs(char *const *globs, int n, struct hj_call *c)
+{
+	const struct hj_call_info *ci = &hj_calls[c->id];
+	char abs[4096];
+	for (int i = 0; i < ci->nargs; i++) {
+		if (ci->args[i].kind != K_PATH)
+			continue;
+		const char *path = path_arg(c, i);
+		/* "" (AT_EMPTY_PATH) is the descriptor itself: not a path named */
+		if (!path || !*path || !hj_abspath(c, i, abs, sizeof abs))
+			continue;
+		for (int k = 0; k < n; k++)
+			if (glob_match(globs[k], abs))
+				return true;
 	}
 	return false;
 }

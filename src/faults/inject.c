@@ -86,7 +86,7 @@ bool hj_set_parse(const char *spec, uint64_t *set, char *err, size_t errlen)
 {
 	uint64_t mine[(HJ_NCALLS + 63) / 64] = { 0 };
 	bool negate = *spec == '!';
-	char copy[1024];
+	char copy[8192];	/* a policy's calls: list is long */
 	snprintf(copy, sizeof copy, "%s", spec + negate);
 	if (!*copy) {
 		snprintf(err, errlen, "empty call set");

@@ -26,8 +26,11 @@
 
 #define VERSION "0.1.0"
 
+int hj_cmd_learn(int argc, char **argv, int (*run)(int, char **));
+
 static const char usage[] =
 	"usage: hijack run [OPTIONS] [--] COMMAND [ARG...]   run COMMAND under scripts\n"
+	"       hijack learn -o POLICY.rb [OPTIONS] [--] COMMAND...  run COMMAND, write a policy of what it did\n"
 	"       hijack check SCRIPT...                       load scripts, report errors, list their hooks\n"
 	"       hijack compile SCRIPT -o OUT.mrb             precompile a script to mruby bytecode\n"
 	"       hijack calls [--json]                        list every hookable call\n"
@@ -1115,6 +1118,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "learn"))	/* learn.c */
+		return hj_cmd_learn(argc - 1, argv + 1, cmd_run);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compile"))

@@ -845,6 +845,9 @@ static void free_filters(struct hj_rule *r)
 	for (int k = 0; r->globs && k < r->nglobs; k++)
 		hj_free(r->globs[k]);
 	hj_free(r->globs);
+	for (int k = 0; r->except && k < r->nexcept; k++)
+		hj_free(r->except[k]);
+	hj_free(r->except);
 	hj_free(r->fds);
 }
 
@@ -933,7 +936,7 @@ static mrb_value hook(mrb_state *mrb, int phase)
 	r.phase = phase;
 	for (mrb_int k = 0; k < argc; k++)
 		add_calls(mrb, argv[k], r.calls);
-	mrb_value globs = mrb_nil_value(), fds = mrb_nil_value();
+	mrb_value globs = mrb_nil_value(), fds = mrb_nil_value(), except = mrb_nil_value();
 	bool reported = true;
 	if (mrb_hash_p(kw)) {
 		mrb_value keys = mrb_hash_keys(mrb, kw);
@@ -946,6 +949,13 @@ static mrb_value hook(mrb_state *mrb, int phase)
 				check_fds(mrb, fds = filter_list(mrb, val));
 			else if (!strcmp(name, "report"))	/* false: never named as a rule that did not fire */
 				reported = mrb_test(val);
+			/* a recipe's (Sandbox.allow): calls it lets through unseen */
+			else if (!strcmp(name, "except_path"))
+				check_globs(mrb, except = filter_list(mrb, val));
+			else if (!strcmp(name, "flags_any"))
+				r.flags_any = (long)mrb_as_int(mrb, val);
+			else if (!strcmp(name, "flags_none"))
+				r.flags_none = (long)mrb_as_int(mrb, val);
 			else
 				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:; and report: false)", key);
 		}
@@ -954,6 +964,8 @@ static mrb_value hook(mrb_state *mrb, int phase)
 		r.globs = globs_from(mrb, globs, &r.nglobs);
 	if (!mrb_nil_p(fds))
 		r.fds = fds_from(mrb, fds, &r.nfds);
+	if (!mrb_nil_p(except) && RARRAY_LEN(except) > 0)
+		r.except = globs_from(mrb, except, &r.nexcept);
 	/* where the block was written, for error reports */
 	const struct RProc *p = mrb_proc_ptr(blk);
 	if (!MRB_PROC_CFUNC_P(p)) {
@@ -972,7 +984,7 @@ static mrb_value hook(mrb_state *mrb, int phase)
 	for (int id = 0; id < HJ_NCALLS; id++)
 		if (r.calls[id / 64] >> (id % 64) & 1)
 			ids[n++] = id;
-	if ((r.nglobs && !r.globs) || (r.nfds && !r.fds) || hj_rule_add(&r, ids, n) < 0) {
+	if ((r.nglobs && !r.globs) || (r.nfds && !r.fds) || (r.nexcept && !r.except) || hj_rule_add(&r, ids, n) < 0) {
 		free_filters(&r);
 		mrb_raise(mrb, E_RUNTIME_ERROR, "too many hooks");
 	}

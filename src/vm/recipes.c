@@ -35,6 +35,7 @@ EMBED(hj_mrb_clock, "clock.mrb");
 EMBED(hj_mrb_fs, "fs.mrb");
 EMBED(hj_mrb_sandbox, "sandbox.mrb");
 EMBED(hj_mrb_chaos, "chaos.mrb");
+EMBED(hj_mrb_learn, "learn.mrb");
 EMBED(hj_mrb_output, "output.mrb");
 
 static const struct { const char *name, *code, *end; } recipes[] = {
@@ -42,6 +43,7 @@ static const struct { const char *name, *code, *end; } recipes[] = {
 	{ "FS", hj_mrb_fs, hj_mrb_fs_end },
 	{ "Sandbox", hj_mrb_sandbox, hj_mrb_sandbox_end },
 	{ "Chaos", hj_mrb_chaos, hj_mrb_chaos_end },
+	{ "Learn", hj_mrb_learn, hj_mrb_learn_end },
 };
 
 /* Bytecode run at the top level. mrb_load_irep_buf would take the
