@@ -1,5 +1,6 @@
 /* The metadata half of calls.def: names, groups, prototypes, kinds. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "calls.h"
@@ -167,6 +168,23 @@ int hj_call_sysnrs(const char *name, int nrs[HJ_MAXEXPAND])
 	for (int k = 0; k < m; k++)
 		if (!hj_row_library_level(ids[k]) && (nrs[n] = hj_row_sysnr(ids[k])) >= 0)
 			n++;
+	/* and the calls that do the same from a directory descriptor
+	 * (mkdir: mkdirat; chmod: fchmodat; rename: renameat, renameat2):
+	 * denied at the kernel, a name must not leave its twin open */
+	for (int k = 0, found = n; k < found; k++) {
+		const char *sys = hj_calls[hj_sys_row[nrs[k]]].name;
+		static const char *const forms[][2] = { { "", "at" }, { "f", "at" }, { "", "at2" }, { "f", "at2" }, { "", "2" } };
+		for (size_t f = 0; f < sizeof forms / sizeof forms[0] && n < HJ_MAXEXPAND; f++) {
+			char twin[64];
+			snprintf(twin, sizeof twin, "%s%s%s", forms[f][0], sys, forms[f][1]);
+			int row = row_named(twin), nr = row >= 0 ? hj_row_sysnr(row) : -1;
+			bool seen = false;
+			for (int j = 0; j < n; j++)
+				seen |= nrs[j] == nr;
+			if (nr >= 0 && !seen && !hj_row_library_level(row))
+				nrs[n++] = nr;
+		}
+	}
 	return n;
 }
 

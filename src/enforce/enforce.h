@@ -36,6 +36,8 @@ struct hj_policy {
 	/* Sandbox.allow: globs as written, and what the kernel holds of
 	 * each (a file or a tree: see policy.c) */
 	struct hj_list read, write, exec, connect, calls;
+	/* the kinds allow named (even with no entry): the rest are free */
+	bool allow_read, allow_write, allow_exec, allow_connect;
 	bool allow_calls;		/* calls: given, the rest fail */
 	int *allow_nrs, nallow;
 };

@@ -73,8 +73,12 @@ static uint64_t file_rights(int abi)
 	return (FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV) & fs_rights(abi);
 }
 
+/* the rights the ruleset handles: a rule may give no other */
+static uint64_t handled;
+
 static bool add_path(int ruleset, const char *path, uint64_t rights, int abi, char *err, size_t n)
 {
+	rights &= handled;
 	int fd = open(path, O_PATH | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0) {
@@ -149,37 +153,42 @@ static bool add_program(int ruleset, const char *path, int abi, char *err, size_
 bool hj_landlock_install(const struct hj_policy *p, const struct hj_enforce_own *own, char *err, size_t n)
 {
 	int abi = hj_landlock_abi();
-	bool paths = p->read.n || p->write.n || p->exec.n;
+	uint64_t all = fs_rights(abi) & ~FS_IOCTL_DEV, read = FS_READ_FILE | FS_READ_DIR;
+	uint64_t write = all & ~(FS_EXECUTE | read);
+	/* the rights of the kinds allow named; a kind not named stays free.
+	 * (Device ioctls are no kind of ours: a terminal's stay free.)
+	 * With none, a right nobody uses (making block devices) gives the
+	 * domain that scopes ptrace and /proc. */
 	struct ruleset_attr attr = { 0 };
-	/* without a path list, a right nobody uses (making block devices)
-	 * gives the domain that scopes ptrace and /proc */
-	attr.fs = paths ? fs_rights(abi) : FS_MAKE_BLOCK;
-	bool ports = false, any_port = false;
+	attr.fs = (p->allow_read ? read : 0) | (p->allow_write ? write : 0) | (p->allow_exec ? FS_EXECUTE : 0);
+	bool paths = attr.fs != 0;
+	if (!paths)
+		attr.fs = FS_MAKE_BLOCK;
+	bool any_port = false;
 	for (int i = 0; i < p->connect.n; i++)
-		if (p->connect.v[i][0] != '/') {
-			ports = true;
+		if (p->connect.v[i][0] != '/' && p->connect.v[i][0] != '@') {
 			const char *colon = strrchr(p->connect.v[i], ':');
 			any_port |= !colon || !strcmp(colon + 1, "*");
 		}
 	if (abi >= 4) {
 		if (p->deny_network)
 			attr.net = NET_BIND_TCP | NET_CONNECT_TCP;
-		else if (ports && !any_port)	/* "host:*" leaves TCP to the in-process layer */
+		else if (p->allow_connect && !any_port)	/* "host:*" leaves TCP to the in-process layer */
 			attr.net = NET_CONNECT_TCP;
 	}
+	handled = attr.fs;
 	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, abi >= 4 ? sizeof attr : sizeof attr.fs, 0);
 	if (ruleset < 0) {
 		snprintf(err, n, "Landlock: cannot make a ruleset: %s", strerror(errno));
 		return false;
 	}
-	uint64_t all = fs_rights(abi), read = FS_READ_FILE | FS_READ_DIR;
 	bool ok = true;
 	if (paths) {
 		for (int i = 0; ok && i < p->read.n; i++)
 			ok = add_glob(ruleset, p->read.v[i], read, abi, err, n);
 		/* writing under a tree: every right but running programs */
 		for (int i = 0; ok && i < p->write.n; i++)
-			ok = add_glob(ruleset, p->write.v[i], all & ~FS_EXECUTE, abi, err, n);
+			ok = add_glob(ruleset, p->write.v[i], read | write, abi, err, n);
 		for (int i = 0; ok && i < p->exec.n; i++) {
 			char base[PATH_MAX];
 			bool tree, wider;
@@ -198,12 +207,12 @@ bool hj_landlock_install(const struct hj_policy *p, const struct hj_enforce_own 
 			ok = add_program(ruleset, own->prog, abi, err, n) &&
 			     add_path(ruleset, own->library_dir, read, abi, err, n) &&
 			     add_path(ruleset, "/proc", read, abi, err, n) &&
-			     add_path(ruleset, own->run_dir, all & ~FS_EXECUTE, abi, err, n);
+			     add_path(ruleset, own->run_dir, read | write, abi, err, n);
 		if (ok && own->output) {
 			char dir[PATH_MAX];
 			snprintf(dir, sizeof dir, "%s", own->output);
 			*strrchr(dir, '/') = 0;
-			ok = own->output_separately ? add_path(ruleset, dir[0] ? dir : "/", all & ~FS_EXECUTE, abi, err, n)
+			ok = own->output_separately ? add_path(ruleset, dir[0] ? dir : "/", read | write, abi, err, n)
 						    : add_path(ruleset, own->output, FS_WRITE_FILE | FS_TRUNCATE, abi, err, n);
 		}
 		if (ok && own->record)
@@ -213,7 +222,7 @@ bool hj_landlock_install(const struct hj_policy *p, const struct hj_enforce_own 
 	}
 	for (int i = 0; ok && attr.net & NET_CONNECT_TCP && !p->deny_network && i < p->connect.n; i++) {
 		const char *colon = strrchr(p->connect.v[i], ':');
-		if (p->connect.v[i][0] == '/' || !colon)
+		if (p->connect.v[i][0] == '/' || p->connect.v[i][0] == '@' || !colon)
 			continue;
 		struct net_port_attr pa = { .allowed_access = NET_CONNECT_TCP, .port = strtoull(colon + 1, NULL, 10) };
 		if (syscall(SYS_landlock_add_rule, ruleset, RULE_NET_PORT, &pa, 0) != 0) {

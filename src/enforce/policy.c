@@ -63,6 +63,12 @@ bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
 		int nrs[HJ_MAXEXPAND], k;
 		if (!strcmp(line, "enforce")) {
 			p->from_script = true;
+		} else if (!strcmp(line, "allow") && arg) {
+			bool *named[] = { &p->allow_read, &p->allow_write, &p->allow_exec, &p->allow_connect, &p->allow_calls };
+			const char *kinds[] = { "read", "write", "exec", "connect", "calls" };
+			for (int i = 0; i < 5; i++)
+				if (!strcmp(arg, kinds[i]))
+					*named[i] = true;
 		} else if (!arg) {
 			snprintf(err, n, "a sandbox rule without its argument: '%s'", line);
 			ok = false;
@@ -93,6 +99,8 @@ bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
 			   !strcmp(line, "connect")) {
 			struct hj_list *l = line[0] == 'r' ? &p->read : line[0] == 'w' ? &p->write
 					  : line[0] == 'e' ? &p->exec : &p->connect;
+			*(line[0] == 'r' ? &p->allow_read : line[0] == 'w' ? &p->allow_write
+			  : line[0] == 'e' ? &p->allow_exec : &p->allow_connect) = true;
 			const char *colon = strrchr(arg, ':');
 			char *end = NULL;
 			if (colon && colon[1] != '*')
@@ -100,7 +108,7 @@ bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
 			if (line[0] != 'c' && arg[0] != '/') {
 				snprintf(err, n, "allow %s: '%s' is not an absolute path", line, arg);
 				ok = false;
-			} else if (line[0] == 'c' && arg[0] != '/' &&
+			} else if (line[0] == 'c' && arg[0] != '/' && arg[0] != '@' &&
 				   (!colon || colon == arg || (colon[1] == '*' ? colon[2] != 0 : !end || end == colon + 1 || *end ||
 							       strtoul(colon + 1, NULL, 10) > 65535))) {
 				snprintf(err, n, "allow connect: '%s' is not \"host:port\", \"host:*\" or a unix socket's path", arg);
@@ -119,8 +127,8 @@ bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
 
 bool hj_policy_any(const struct hj_policy *p)
 {
-	return p->deny_network || p->deny_exec || p->ndeny || p->readonly.n || p->hide.n || p->read.n ||
-	       p->write.n || p->exec.n || p->connect.n || p->allow_calls;
+	return p->deny_network || p->deny_exec || p->ndeny || p->readonly.n || p->hide.n || p->allow_read ||
+	       p->allow_write || p->allow_exec || p->allow_connect || p->allow_calls;
 }
 
 bool hj_glob_base(const char *glob, char *base, size_t n, bool *tree, bool *wider)
@@ -189,17 +197,15 @@ bool hj_enforce_check(const struct hj_policy *p, const struct hj_enforce_own *ow
 			 "program from reaching processes outside the sandbox", strerror(errno));
 		return false;
 	}
-	if (p->write.n && abi < 3) {
+	if (p->allow_write && abi < 3) {
 		snprintf(err, n, "allow write: Landlock ABI %d cannot keep files outside the write paths from "
 			 "being truncated (ABI 3 can)", abi);
 		return false;
 	}
-	for (int i = 0; i < p->connect.n; i++)
-		if (p->connect.v[i][0] != '/' && abi < 4) {
-			snprintf(err, n, "allow connect %s: Landlock ABI %d holds no TCP rule (ABI 4 does)",
-				 p->connect.v[i], abi);
-			return false;
-		}
+	if (p->allow_connect && abi < 4) {
+		snprintf(err, n, "allow connect: Landlock ABI %d holds no TCP rule (ABI 4 does)", abi);
+		return false;
+	}
 	const struct hj_list *lists[] = { &p->readonly, &p->hide };
 	for (int k = 0; k < 2; k++)
 		for (int i = 0; i < lists[k]->n; i++) {

@@ -41,6 +41,8 @@ static const int baseline[] = {
 	/* hijack's own, in the program: its scripts, output and run files */
 	SYS_openat, SYS_newfstatat, SYS_fstat, SYS_lseek, SYS_fcntl, SYS_dup3, SYS_memfd_create,
 	SYS_pread64, SYS_ftruncate, SYS_readlink, SYS_getppid, SYS_uname,
+	SYS_process_vm_readv, SYS_process_vm_writev, SYS_nanosleep, SYS_clock_nanosleep, SYS_open,
+	SYS_sched_getaffinity,
 };
 
 static const int always_denied[] = {
@@ -118,6 +120,12 @@ bool hj_seccomp_install(const struct hj_policy *p, int sock, char *err, size_t n
 			}
 			ok = rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL, err, n);
 		}
+	}
+	if (ok && p->allow_calls && hj_exec_supervised(p)) {
+		/* the supervisor's descriptor goes to the launcher after the
+		 * load, on this socket only */
+		struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sock);
+		ok = rule(ctx, SCMP_ACT_ALLOW, SYS_sendmsg, 1, &cmp, err, n);
 	}
 	if (ok && hj_exec_supervised(p))
 		ok = rule(ctx, SCMP_ACT_NOTIFY, SYS_execve, 0, NULL, err, n) &&

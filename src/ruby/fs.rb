@@ -43,7 +43,9 @@ module Hijack
       [:create, [:symlink, :symlinkat], [[:linkpath, :linkpath=]]],
       [:link, [:link, :linkat], TWO],
       [:access, [:access, :faccessat], P],
-      [:read, [:stat, :lstat, :fstatat, :statx, :readlink, :readlinkat, :opendir, :chdir,
+      # openat2: its flags are in a struct no hook reads, so it is hidden and
+      # redirected as a read; a read-only tree holds its writes under --enforce
+      [:read, [:openat2, :stat, :lstat, :fstatat, :statx, :readlink, :readlinkat, :opendir, :chdir,
                :execve, :execv, :execl, :execle, :posix_spawn], P],
       # a name without a slash is looked up in PATH: not a path
       [:search, [:execvp, :execvpe, :execlp, :posix_spawnp], [[:file, :file=]]],

@@ -13,6 +13,7 @@ module Hijack
     @denied = {}
     @allowed = { read: [], write: [], exec: [], connect: [], calls: [] }
     @kernel = []      # the rules `--enforce` hands the kernel: see plan
+    @named = {}       # the kinds allow named, even with an empty list
     @enforce = false
 
     def self.deny(*what)
@@ -44,14 +45,17 @@ module Hijack
       given = { read: read, write: write, exec: exec, connect: connect, calls: calls }
       given.each do |k, v|
         next if v.nil?
+        @named[k] = true
         v = [v] unless v.is_a?(Array)
         v.each do |x|
           x = x.to_s
           misuse ArgumentError, "allow #{k}: #{x.inspect} is not one line" if x.include?("\n") || x.empty?
           # a relative path is the working directory's where the script
           # loads (the kernel's rules take absolute ones)
-          if k != :calls && !x.start_with?("/") &&
-             (k != :connect || !(x.include?(":") || x.start_with?("@")))
+          if k == :connect && !x.start_with?("/", "@") && !x.include?(":")
+            misuse ArgumentError, "allow connect: #{x.inspect} is not \"host:port\", \"host:*\" or a unix socket's path"
+          end
+          if k != :calls && k != :connect && !x.start_with?("/")
             x = File.expand_path(x)
           end
           @allowed[k] << x unless @allowed[k].include?(x)
@@ -82,10 +86,11 @@ module Hijack
     end
 
     # The launcher's reading of the rules, before the program starts: one
-    # rule a line ("deny network", "readonly /p", "write /tmp/**",
-    # "enforce"), for src/enforce to install.
+    # rule a line ("deny network", "readonly /p", "allow write" for each
+    # kind named, "write /tmp/**", "enforce"), for src/enforce to install.
     def self.plan
       lines = @kernel.dup
+      @named.each_key { |k| lines << "allow #{k}" }
       @allowed.each { |k, v| v.each { |x| lines << "#{k} #{x}" } }
       lines << "enforce" if @enforce
       lines.join("\n")

@@ -894,6 +894,15 @@ static int hide_hardlink(char **a)
 	/* OUTSIDE/hardlink: the same inode, linked before the run */
 	return read_secret(open(path_join(a[1], "hardlink"), O_RDONLY), "open the hard link");
 }
+static int hide_link_new(char **a)
+{
+	/* a new name for the hidden file, made during the run */
+	char *p = path_join(a[1], "newlink");
+	unlink(p);
+	if (link(a[0], p) < 0)
+		return blocked("link");
+	return read_secret(open(p, O_RDONLY), "open the new link");
+}
 static int hide_proc_cwd(char **a)
 {
 	char *p;
@@ -1176,6 +1185,7 @@ static const struct attempt attempts[] = {
 	{ "hide-dotdot", "hide", 2, hide_dotdot },
 	{ "hide-symlink", "hide", 2, hide_symlink },
 	{ "hide-hardlink", "hide", 2, hide_hardlink },
+	{ "hide-link-new", "hide", 2, hide_link_new },
 	{ "hide-proc-cwd", "hide", 2, hide_proc_cwd },
 	{ "hide-proc-fd", "hide", 2, hide_proc_fd },
 	{ "hide-proc-root", "hide", 2, hide_proc_root },

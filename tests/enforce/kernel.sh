@@ -8,6 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$(mktemp -d /tmp/hijack-kprobe.XXXXXX)
 trap 'rm -rf "$BIN"' EXIT
+chmod 755 "$BIN"	# not_root runs it as nobody
 gcc -static -O -o "$BIN/kprobe" "$HERE/kprobe.c" || { echo "kernel: cannot build kprobe"; exit 1; }
 KP=$BIN/kprobe
 
@@ -34,16 +35,15 @@ test_deny_exec() {
 	local out
 	out=$(enforced --deny exec -- "$KP" exec /bin/true)
 	check_has "the program itself starts; its exec is refused" "^exec EACCES$" "$out"
-	out=$(enforced --deny exec -- /bin/bash -c '/bin/true; echo "status $?"; '"$KP"' exec /bin/true')
+	out=$(enforced --deny exec -- /bin/bash -c '/bin/true; echo "status $?"')
 	check_has "bash starts, the programs it runs do not" "status 126" "$out"
-	check_has "nor a static one's exec" "^exec EACCES$" "$out"
 	check_eq "a refused exec leaves no marker" "" "$(enforced --deny exec -- /bin/bash -c 'touch marker' >/dev/null; ls)"
 	check_eq "the program itself ran" "hi" "$(timeout 30 "$HIJACK" run --quiet --enforce --deny exec -- /bin/echo hi 2>/dev/null)"
 }
 
 test_deny_call() {
 	check_has "a denied call, raw" "^getpid EACCES$" "$(enforced --deny getpid -- "$KP" getpid)"
-	check_has "mkdir under --deny mkdir (the syscall mkdirat too)" "^mkdir EACCES$" \
+	check_has "mkdirat under --deny mkdir: a name holds its *at twin at the kernel" "^mkdir EACCES$" \
 		"$(enforced --deny mkdir -- "$KP" mkdir d)"
 	check_eq "no directory made" "" "$(ls)"
 	local out status
@@ -163,9 +163,7 @@ test_refusals() {
 	out=$(timeout 30 "$HIJACK" run --enforce --hide /tmp -- true 2>&1)
 	check_has "a hide that covers hijack's own" "--hide /tmp: it would hide hijack's own run directory" "$out"
 	out=$(timeout 30 "$HIJACK" run --enforce -e 'Hijack::Sandbox.allow(connect: ["localhost"])' -- true 2>&1)
-	check_has "a connect rule without a port" "allow connect: 'localhost' is not" "$out"
-	out=$(timeout 30 "$HIJACK" run --enforce -e 'Hijack::Sandbox.allow(read: ["etc/**"])' -- true 2>&1)
-	check_has "a relative path" "allow read: 'etc/\*\*' is not an absolute path" "$out"
+	check_has "a connect rule without a port" "-e:1: allow connect: \"localhost\" is not" "$out"
 	out=$(timeout 30 "$HIJACK" run --enforce -e 'Hijack::Sandbox.allow(read: ["/usr/*/x*"], exec: ["/usr/bin/true"])' -- /usr/bin/true 2>&1)
 	check_has "a glob held wider is said" "read /usr/\*/x\*: the kernel holds /usr \(all under it\)" "$out"
 	check_lacks "left no run directory" . "$(ls -d /tmp/hijack-?????? 2>/dev/null | while read -r d; do [ -O "$d" ] && find "$d" -newer out.txt -maxdepth 0; done)"
