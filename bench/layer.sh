@@ -40,6 +40,7 @@ sc_cmd() {
 	local -a prog pre=()
 	case $1 in
 	fileround) prog=("$BIN/fileround" "$WORK" "$3" "$SC_FILE_BATCH") ;;
+	fileround_static) prog=("$BIN/fileround_static" "$WORK" "$3" "$SC_FILE_BATCH") ;;
 	getppid) prog=("$BIN/getppid" "$3" "$SC_BATCH") ;;
 	esac
 	case $2 in
@@ -55,6 +56,9 @@ sc_cmd() {
 		fi ;;
 	trace) pre=("$HIJACK" run -t -o /dev/null --) ;;
 	strace) pre=(strace -f -o /dev/null) ;;
+	# section 6 (bench/enforce.sh): the same rules, in-process and enforced
+	advisory) pre=("$HIJACK" run --quiet "${EN_RULES[@]}" --) ;;
+	enforced) pre=("$HIJACK" run --quiet --enforce "${EN_RULES[@]}" --) ;;
 	*) die "unknown configuration $2" ;;
 	esac
 	SC_CMD=("${pre[@]}" "${prog[@]}")
@@ -66,7 +70,7 @@ sc_cmd() {
 # on a loaded machine each fork costs as much as a short run
 sc_run() {
 	local n=$SC_CALLS out ns
-	[ "$1" = fileround ] && n=$SC_ROUNDS
+	[[ $1 == fileround* ]] && n=$SC_ROUNDS
 	[ "$2" = strace ] && n=$(( n / SC_SLOW > 0 ? n / SC_SLOW : 1 ))
 	sc_cmd "$1" "$2" "$n"
 	out=$("${SC_CMD[@]}" 2>"$WORK/sc.err") || die "$1 failed under '$2': $(<"$WORK/sc.err")"
