@@ -78,6 +78,25 @@ bool hj_exec_supervised(const struct hj_policy *p)
 	return p->deny_exec || (p->allow_calls && !listed(p->allow_nrs, p->nallow, SYS_execve));
 }
 
+/* One byte and one descriptor: how the child hands the supervisor's
+ * descriptor to the launcher (SCM_RIGHTS). */
+struct fd_message {
+	char byte;
+	struct iovec iov;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+};
+
+static struct msghdr fd_message(struct fd_message *m)
+{
+	memset(m, 0, sizeof *m);
+	m->iov = (struct iovec){ &m->byte, 1 };
+	return (struct msghdr){ .msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf,
+				.msg_controllen = sizeof m->u.buf };
+}
+
 bool hj_seccomp_install(const struct hj_policy *p, int sock, char *err, size_t n)
 {
 	uint32_t deny = SCMP_ACT_ERRNO(EACCES);
@@ -137,13 +156,8 @@ bool hj_seccomp_install(const struct hj_policy *p, int sock, char *err, size_t n
 	}
 	if (ok && hj_exec_supervised(p)) {
 		int fd = seccomp_notify_fd(ctx);
-		char byte = 0;
-		struct iovec iov = { &byte, 1 };
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+		struct fd_message m;
+		struct msghdr msg = fd_message(&m);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
@@ -205,13 +219,8 @@ static void *supervise(void *arg)
 
 bool hj_enforce_supervise(int sock, pid_t child)
 {
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	struct fd_message m;
+	struct msghdr msg = fd_message(&m);
 	ssize_t r;
 	while ((r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
