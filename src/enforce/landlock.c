@@ -38,11 +38,12 @@
 #define RULE_PATH_BENEATH 1
 #define RULE_NET_PORT 2
 
-/* landlock_ruleset_attr as ABI 4 has it; its size tells the kernel which
- * fields we give (8 bytes: paths only) */
+/* landlock_ruleset_attr as ABI 6 has it; its size tells the kernel which
+ * fields we give (8 bytes: paths only; 16: and ports) */
 struct ruleset_attr {
-	uint64_t fs, net;
+	uint64_t fs, net, scoped;
 };
+#define SCOPE_SIGNAL (1ULL << 1)	/* ABI 6: no signal to a process outside */
 
 struct net_port_attr {
 	uint64_t allowed_access, port;
@@ -177,15 +178,27 @@ bool hj_landlock_install(const struct hj_policy *p, const struct hj_enforce_own 
 			attr.net = NET_CONNECT_TCP;
 	}
 	handled = attr.fs;
-	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, abi >= 4 ? sizeof attr : sizeof attr.fs, 0);
+	if (abi >= 6)
+		attr.scoped = SCOPE_SIGNAL;
+	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
+				   abi >= 6 ? sizeof attr : abi >= 4 ? 2 * sizeof attr.fs : sizeof attr.fs, 0);
 	if (ruleset < 0) {
 		snprintf(err, n, "Landlock: cannot make a ruleset: %s", strerror(errno));
 		return false;
 	}
 	bool ok = true;
 	if (paths) {
-		for (int i = 0; ok && i < p->read.n; i++)
-			ok = add_glob(ruleset, p->read.v[i], read, abi, err, n);
+		for (int i = 0; ok && i < p->read.n; i++) {
+			/* an exact directory is its listing, as in-process: a
+			 * rule on it gives READ_DIR alone (to all under it:
+			 * Landlock holds no finer), not its files */
+			char base[PATH_MAX];
+			bool tree, wider;
+			struct stat st;
+			bool exact_dir = hj_glob_base(p->read.v[i], base, sizeof base, &tree, &wider) && !tree &&
+					 stat(base, &st) == 0 && S_ISDIR(st.st_mode);
+			ok = add_glob(ruleset, p->read.v[i], exact_dir ? FS_READ_DIR : read, abi, err, n);
+		}
 		/* writing under a tree: every right but running programs */
 		for (int i = 0; ok && i < p->write.n; i++)
 			ok = add_glob(ruleset, p->write.v[i], read | write, abi, err, n);

@@ -27,7 +27,8 @@
 
 #include "enforce/enforce.h"
 
-bool hj_mounts_needed(const struct hj_policy *p) { return p->readonly.n || p->hide.n; }
+/* root's own too: see protect_kernel_files */
+bool hj_mounts_needed(const struct hj_policy *p) { return p->readonly.n || p->hide.n || geteuid() == 0; }
 
 static bool write_file(const char *path, const char *text)
 {
@@ -139,8 +140,110 @@ static bool keep_writable(const struct hj_policy *p, const char *path, char *err
 	return true;
 }
 
+static bool under_rule(const struct hj_policy *p, const char *path)
+{
+	for (int i = 0; i < p->readonly.n; i++)
+		if (inside(path, p->readonly.v[i]))
+			return true;
+	for (int i = 0; i < p->hide.n; i++)
+		if (inside(path, p->hide.v[i]))
+			return true;
+	return false;
+}
+
+/* Descriptors the program inherits that name a file under a rule were
+ * opened on the mounts as they were: through them (openat on a
+ * directory, a reopen of /proc/self/fd/N for writing) the program would
+ * reach the file as it was. Each is opened again here, by its path, in
+ * the new mounts, with its flags and offset; what cannot be (a file
+ * under a hidden directory) becomes /dev/null. A descriptor the caller
+ * opened for writing stays as it is: that file was handed over. */
+static void reopen_inherited(const struct hj_policy *p)
+{
+	for (int fd = 0; fd < 1024; fd++) {
+		char link[64], path[4200];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		ssize_t len = readlink(link, path, sizeof path - 1);
+		if (len <= 0 || path[0] != '/')
+			continue;	/* closed, or a pipe, socket, anonymous inode */
+		path[len] = 0;
+		/* a memfd (our scripts') or a deleted file has no path to
+		 * open again, nor a mount to be reached through */
+		if (!strncmp(path, "/memfd:", 7) || (len > 10 && !strcmp(path + len - 10, " (deleted)")))
+			continue;
+		int flags = fcntl(fd, F_GETFL), fdflags = fcntl(fd, F_GETFD);
+		struct stat st;
+		if (flags < 0 || fstat(fd, &st) != 0)
+			continue;
+		/* a directory reaches what is under it (and "/" every rule):
+		 * each is opened again; a file only under a rule */
+		bool reaches = S_ISDIR(st.st_mode) || flags & O_PATH ? true : under_rule(p, path);
+		if (!reaches || (!(flags & O_PATH) && (flags & O_ACCMODE) != O_RDONLY))
+			continue;
+		off_t at = lseek(fd, 0, SEEK_CUR);
+		int again = open(path, (flags & (O_PATH | O_DIRECTORY | O_NONBLOCK | O_NOFOLLOW)) | O_RDONLY | O_NOCTTY);
+		if (again < 0)
+			again = open("/dev/null", O_RDONLY);
+		if (again < 0)
+			continue;
+		if (at > 0)
+			lseek(again, at, SEEK_SET);
+		dup3(again, fd, fdflags & FD_CLOEXEC ? O_CLOEXEC : 0);
+		close(again);
+	}
+}
+
+static bool mount_point(const char *path)
+{
+	char parent[4200];
+	struct stat a, b;
+	snprintf(parent, sizeof parent, "%s/..", path);
+	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* A read-only tree keeps the kernel's own file systems under it as they
+ * were (the library writes /proc/self/mem; /dev/null takes writes):
+ * --readonly / means the files, not the processes. */
+static bool keep_kernel_mounts(const struct hj_policy *p, char *err, size_t n)
+{
+	static const char *const kernel[] = { "/proc", "/dev", "/dev/pts" };
+	for (size_t k = 0; k < sizeof kernel / sizeof kernel[0]; k++)
+		for (int i = 0; i < p->readonly.n; i++)
+			if (inside(kernel[k], p->readonly.v[i]) && strcmp(kernel[k], p->readonly.v[i]) &&
+			    mount_point(kernel[k])) {
+				if (!set_attr(kernel[k], 0, 0, MOUNT_ATTR_RDONLY))
+					return fail(err, n, "--readonly: cannot leave writable", kernel[k]);
+				break;
+			}
+	return true;
+}
+
+/* Root keeps the capabilities a container's root keeps (policy.c), and
+ * with them write access, by owner, to the kernel's settings: a
+ * core_pattern or a uevent helper runs a program as root outside every
+ * rule. They are read-only here, as in a container. */
+static bool protect_kernel_files(char *err, size_t n)
+{
+	static const char *const files[] = { "/proc/sys", "/proc/sysrq-trigger", "/sys" };
+	for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+		struct stat st;
+		if (stat(files[k], &st) != 0)
+			continue;
+		if (mount(files[k], files[k], NULL, MS_BIND | MS_REC, NULL) != 0 ||
+		    !set_attr(files[k], AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0))
+			return fail(err, n, "cannot make read-only", files[k]);
+	}
+	return true;
+}
+
 bool hj_mounts_install(const struct hj_policy *p, const struct hj_enforce_own *own, char *err, size_t n)
 {
+	/* the working directory too was on the mounts as they were */
+	char cwd[4200];
+	if (!getcwd(cwd, sizeof cwd)) {
+		snprintf(err, n, "--readonly and --hide: cannot read the working directory: %s", strerror(errno));
+		return false;
+	}
 	if (!private_namespace(err, n) || !hide_files(p, own->run_dir, err, n))
 		return false;
 	for (int i = 0; i < p->readonly.n; i++) {
@@ -154,6 +257,11 @@ bool hj_mounts_install(const struct hj_policy *p, const struct hj_enforce_own *o
 		snprintf(dir, sizeof dir, "%s", own->output);
 		*strrchr(dir, '/') = 0;
 	}
+	if (!keep_kernel_mounts(p, err, n) || (geteuid() == 0 && !protect_kernel_files(err, n)))
+		return false;
+	if (chdir(cwd) != 0)
+		return fail(err, n, "cannot go back to the working directory", cwd);
+	reopen_inherited(p);
 	struct stat st;
 	return keep_writable(p, own->run_dir, err, n) &&
 	       keep_writable(p, own->output && stat(own->output, &st) == 0 ? own->output : NULL, err, n) &&

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdint.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,6 +40,29 @@ static void push_nr(int **v, int *n, int nr)
 	*v = realloc(*v, sizeof **v * (size_t)(*n + 1));
 	(*v)[(*n)++] = nr;
 }
+
+/* Calls that do what another does, under other names, where the *at
+ * twins (calls.c) do not find them: denied at the kernel, a name must
+ * leave no way round it. Numbers for what Debian 12's headers lack. */
+static const struct { const char *name; int nrs[4]; } equivalents[] = {
+	{ "clone", { SYS_clone3, SYS_fork, SYS_vfork } },
+	{ "stat", { SYS_statx, SYS_lstat, SYS_newfstatat } }, { "lstat", { SYS_statx, SYS_stat, SYS_newfstatat } },
+	{ "newfstatat", { SYS_statx, SYS_stat, SYS_lstat } }, { "statx", { SYS_newfstatat, SYS_stat, SYS_lstat } },
+	{ "chmod", { SYS_fchmodat, 452 /* fchmodat2 */ } }, { "fchmodat", { SYS_chmod, 452 } },
+	{ "chown", { SYS_lchown, SYS_fchownat } }, { "lchown", { SYS_chown, SYS_fchownat } },
+	{ "accept", { SYS_accept4 } }, { "dup2", { SYS_dup3 } }, { "pipe", { SYS_pipe2 } },
+	{ "wait4", { SYS_waitid } }, { "waitid", { SYS_wait4 } }, { "poll", { SYS_ppoll } },
+	{ "select", { SYS_pselect6 } }, { "epoll_wait", { SYS_epoll_pwait, 441 /* epoll_pwait2 */ } },
+	{ "epoll_create", { SYS_epoll_create1 } }, { "eventfd", { SYS_eventfd2 } },
+	{ "signalfd", { SYS_signalfd4 } }, { "inotify_init", { SYS_inotify_init1 } },
+	{ "utime", { SYS_utimes, SYS_utimensat, SYS_futimesat } }, { "utimes", { SYS_utime, SYS_utimensat, SYS_futimesat } },
+	{ "getdents", { SYS_getdents64 } }, { "getdents64", { SYS_getdents } },
+	{ "sendfile", { SYS_copy_file_range, SYS_splice } }, { "creat", { SYS_open, SYS_openat, 437 /* openat2 */ } },
+	{ "readlink", { SYS_readlinkat } }, { "access", { SYS_faccessat, 439 /* faccessat2 */ } },
+	{ "kill", { SYS_tkill, SYS_tgkill, 424 /* pidfd_send_signal */ } },
+	{ "send", { SYS_sendto, SYS_sendmsg, SYS_sendmmsg } }, { "sendto", { SYS_sendmsg, SYS_sendmmsg } },
+	{ "recv", { SYS_recvfrom, SYS_recvmsg, SYS_recvmmsg } }, { "recvfrom", { SYS_recvmsg, SYS_recvmmsg } },
+};
 
 /* The system calls of a name, or a message saying why it has none. */
 static int syscalls_of(const char *what, const char *name, int nrs[HJ_MAXEXPAND], char *err, size_t n)
@@ -82,6 +107,11 @@ bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
 			} else if ((ok = (k = syscalls_of("--deny", arg, nrs, err, n)) > 0)) {
 				for (int i = 0; i < k; i++)
 					push_nr(&p->deny_nrs, &p->ndeny, nrs[i]);
+				for (size_t e = 0; e < sizeof equivalents / sizeof equivalents[0]; e++)
+					if (!strcmp(equivalents[e].name, arg) ||
+					    (k && hj_sys_row[nrs[0]] >= 0 && !strcmp(equivalents[e].name, hj_calls[hj_sys_row[nrs[0]]].name)))
+						for (int i = 0; i < 4 && equivalents[e].nrs[i]; i++)
+							push_nr(&p->deny_nrs, &p->ndeny, equivalents[e].nrs[i]);
 				push(&p->deny_names, arg);
 			}
 		} else if (!strcmp(line, "readonly") || !strcmp(line, "hide")) {
@@ -202,6 +232,19 @@ bool hj_enforce_check(const struct hj_policy *p, const struct hj_enforce_own *ow
 			 "being truncated (ABI 3 can)", abi);
 		return false;
 	}
+	if (own->output_separately) {
+		/* each process makes FILE.PID beside FILE: the rules would
+		 * have to leave that whole directory open to every process */
+		snprintf(err, n, "-ff writes a file per process beside %s, which the rules would have to leave "
+			 "writable: give -o FILE without -ff", own->output);
+		return false;
+	}
+	for (int i = 0; i < p->connect.n && !quiet; i++) {
+		const char *colon = strrchr(p->connect.v[i], ':');
+		if (colon && !strcmp(colon + 1, "*"))
+			fprintf(stderr, "hijack: --enforce: connect %s: any port, so the kernel holds no TCP rule "
+				"(Landlock holds ports, not hosts); the in-process rule holds it\n", p->connect.v[i]);
+	}
 	if (p->allow_connect && abi < 4) {
 		snprintf(err, n, "allow connect: Landlock ABI %d holds no TCP rule (ABI 4 does)", abi);
 		return false;
@@ -216,6 +259,11 @@ bool hj_enforce_check(const struct hj_policy *p, const struct hj_enforce_own *ow
 					 path, strerror(errno), k ? "hide" : "read-only");
 				return false;
 			}
+			char cwd[PATH_MAX];
+			if (k && getcwd(cwd, sizeof cwd) && inside(cwd, path) && strcmp(cwd, path)) {
+				snprintf(err, n, "--hide %s: it holds the working directory (%s)", path, cwd);
+				return false;
+			}
 			if (k && (inside(own->run_dir, path) || (own->output && inside(own->output, path)))) {
 				snprintf(err, n, "--hide %s: it would hide hijack's own %s (%s)", path,
 					 inside(own->run_dir, path) ? "run directory" : "output",
@@ -227,12 +275,50 @@ bool hj_enforce_check(const struct hj_policy *p, const struct hj_enforce_own *ow
 	       check_paths(&p->exec, "exec", quiet, err, n);
 }
 
+/* Root keeps what a container's root keeps (Docker's default set, less
+ * MKNOD and NET_RAW): owning and changing files, its own ids, signals,
+ * the ports below 1024. Gone: mounting, tracing, loading modules, raw
+ * devices and I/O ports, opening files by handle (DAC_READ_SEARCH),
+ * administering the network and the system; never to be had again
+ * (no_new_privs, and out of the bounding set). */
+static bool drop_capabilities(char *err, size_t n)
+{
+	static const int keep[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_SETGID,
+				    CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_AUDIT_WRITE,
+				    CAP_SETFCAP };
+	uint64_t mask = 0;
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		mask |= 1ULL << keep[i];
+	for (int cap = 0; cap < 64 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (!(mask >> cap & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+			snprintf(err, n, "cannot drop capability %d: %s", cap, strerror(errno));
+			return false;
+		}
+	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &head, data) != 0) {
+		snprintf(err, n, "capget: %s", strerror(errno));
+		return false;
+	}
+	for (int k = 0; k < 2; k++) {
+		uint32_t m = (uint32_t)(mask >> (32 * k));
+		data[k].effective &= m, data[k].permitted &= m, data[k].inheritable &= m;
+	}
+	if (syscall(SYS_capset, &head, data) != 0 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
+		snprintf(err, n, "cannot drop capabilities: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 bool hj_enforce_install(const struct hj_policy *p, const struct hj_enforce_own *own, int sock, char *err, size_t n)
 {
 	/* the mounts first (they need the privilege that no_new_privs and
 	 * the Landlock domain then take away), the filter last (it may
 	 * refuse what the others need) */
 	if (hj_mounts_needed(p) && !hj_mounts_install(p, own, err, n))
+		return false;
+	if (geteuid() == 0 && !drop_capabilities(err, n))
 		return false;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		snprintf(err, n, "no_new_privs: %s", strerror(errno));

@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -45,11 +47,24 @@ static const int baseline[] = {
 	SYS_sched_getaffinity,
 };
 
+/* calls newer than Debian 12's headers */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467
+#endif
+
 static const int always_denied[] = {
 	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register, SYS_open_by_handle_at,
-	SYS_mount, SYS_umount2, SYS_pivot_root, SYS_move_mount, SYS_open_tree, SYS_fsopen,
+	SYS_mount, SYS_umount2, SYS_pivot_root, SYS_move_mount, SYS_open_tree, SYS_open_tree_attr, SYS_fsopen,
 	SYS_fsmount, SYS_fspick, SYS_fsconfig, SYS_mount_setattr,
 };
+
+/* --deny network: every socket family but the local ones (AF_UNIX,
+ * AF_NETLINK); AF_MAX is 46 on Linux 6.x, and a family above it (or an
+ * int with high bits set) fails too */
+#define FAMILY_MAX 45
 
 static bool rule(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned nargs, const struct scmp_arg_cmp *cmp,
 		 char *err, size_t n)
@@ -78,6 +93,16 @@ bool hj_exec_supervised(const struct hj_policy *p)
 	return p->deny_exec || (p->allow_calls && !listed(p->allow_nrs, p->nallow, SYS_execve));
 }
 
+static bool load(scmp_filter_ctx ctx, bool ok, char *err, size_t n)
+{
+	int r = ok ? seccomp_load(ctx) : 0;
+	if (r != 0) {
+		snprintf(err, n, "seccomp: cannot load the filter: %s", strerror(-r));
+		ok = false;
+	}
+	return ok;
+}
+
 /* One byte and one descriptor: how the child hands the supervisor's
  * descriptor to the launcher (SCM_RIGHTS). */
 struct fd_message {
@@ -97,64 +122,20 @@ static struct msghdr fd_message(struct fd_message *m)
 				.msg_controllen = sizeof m->u.buf };
 }
 
-bool hj_seccomp_install(const struct hj_policy *p, int sock, char *err, size_t n)
+/* The first filter, alone: exec goes to the supervisor, whose descriptor
+ * is sent to the launcher before the second filter (which may refuse
+ * sendmsg) is there. Of two filters the kernel takes the stricter
+ * answer, and a notification is stricter than the second's ALLOW. */
+static bool exec_filter(int sock, char *err, size_t n)
 {
-	uint32_t deny = SCMP_ACT_ERRNO(EACCES);
-	scmp_filter_ctx ctx = seccomp_init(p->allow_calls ? deny : SCMP_ACT_ALLOW);
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {
 		snprintf(err, n, "seccomp: cannot make a filter");
 		return false;
 	}
-	bool ok = true;
-	for (size_t i = 0; ok && i < sizeof always_denied / sizeof always_denied[0]; i++)
-		ok = rule(ctx, deny, always_denied[i], 0, NULL, err, n);
-	for (int i = 0; ok && i < p->ndeny; i++)
-		ok = rule(ctx, deny, p->deny_nrs[i], 0, NULL, err, n);
-	if (p->deny_network)
-		for (size_t i = 0; ok && i < 3; i++) {
-			int family = (int[]){ AF_INET, AF_INET6, AF_PACKET }[i];
-			struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (scmp_datum_t)family);
-			ok = rule(ctx, deny, SYS_socket, 1, &cmp, err, n);
-		}
-	if (p->allow_calls) {
-		for (size_t i = 0; ok && i < sizeof baseline / sizeof baseline[0]; i++)
-			if (!listed(p->deny_nrs, p->ndeny, baseline[i]))
-				ok = rule(ctx, SCMP_ACT_ALLOW, baseline[i], 0, NULL, err, n);
-		for (int i = 0; ok && i < p->nallow; i++) {
-			int nr = p->allow_nrs[i];
-			if (listed(p->deny_nrs, p->ndeny, nr) ||
-			    ((nr == SYS_execve || nr == SYS_execveat) && hj_exec_supervised(p)) ||
-			    listed(always_denied, sizeof always_denied / sizeof always_denied[0], nr))
-				continue;
-			if (nr == SYS_socket && p->deny_network) {
-				/* an allowed socket() under --deny network: the
-				 * local families only (an unconditional rule would
-				 * win over the family rules above) */
-				for (size_t k = 0; ok && k < 2; k++) {
-					int family = (int[]){ AF_UNIX, AF_NETLINK }[k];
-					struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (scmp_datum_t)family);
-					ok = rule(ctx, SCMP_ACT_ALLOW, SYS_socket, 1, &cmp, err, n);
-				}
-				continue;
-			}
-			ok = rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL, err, n);
-		}
-	}
-	if (ok && p->allow_calls && hj_exec_supervised(p)) {
-		/* the supervisor's descriptor goes to the launcher after the
-		 * load, on this socket only */
-		struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sock);
-		ok = rule(ctx, SCMP_ACT_ALLOW, SYS_sendmsg, 1, &cmp, err, n);
-	}
-	if (ok && hj_exec_supervised(p))
-		ok = rule(ctx, SCMP_ACT_NOTIFY, SYS_execve, 0, NULL, err, n) &&
-		     rule(ctx, SCMP_ACT_NOTIFY, SYS_execveat, 0, NULL, err, n);
-	int r = ok ? seccomp_load(ctx) : 0;
-	if (r != 0) {
-		snprintf(err, n, "seccomp: cannot load the filter: %s", strerror(-r));
-		ok = false;
-	}
-	if (ok && hj_exec_supervised(p)) {
+	bool ok = load(ctx, rule(ctx, SCMP_ACT_NOTIFY, SYS_execve, 0, NULL, err, n) &&
+			    rule(ctx, SCMP_ACT_NOTIFY, SYS_execveat, 0, NULL, err, n), err, n);
+	if (ok) {
 		int fd = seccomp_notify_fd(ctx);
 		struct fd_message m;
 		struct msghdr msg = fd_message(&m);
@@ -174,6 +155,68 @@ bool hj_seccomp_install(const struct hj_policy *p, int sock, char *err, size_t n
 	return ok;
 }
 
+static bool deny_families(scmp_filter_ctx ctx, uint32_t deny, char *err, size_t n)
+{
+	bool ok = true;
+	for (int family = 0; ok && family <= FAMILY_MAX; family++)
+		if (family != AF_UNIX && family != AF_NETLINK) {
+			struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (scmp_datum_t)family);
+			ok = rule(ctx, deny, SYS_socket, 1, &cmp, err, n);
+		}
+	struct scmp_arg_cmp above = SCMP_A0(SCMP_CMP_GT, (scmp_datum_t)FAMILY_MAX);
+	return ok && rule(ctx, deny, SYS_socket, 1, &above, err, n);
+}
+
+bool hj_seccomp_install(const struct hj_policy *p, int sock, char *err, size_t n)
+{
+	bool supervised = hj_exec_supervised(p);
+	if (supervised && !exec_filter(sock, err, n))
+		return false;
+	uint32_t deny = SCMP_ACT_ERRNO(EACCES);
+	scmp_filter_ctx ctx = seccomp_init(p->allow_calls ? deny : SCMP_ACT_ALLOW);
+	if (!ctx) {
+		snprintf(err, n, "seccomp: cannot make a filter");
+		return false;
+	}
+	bool ok = true;
+	for (size_t i = 0; ok && i < sizeof always_denied / sizeof always_denied[0]; i++)
+		ok = rule(ctx, deny, always_denied[i], 0, NULL, err, n);
+	for (int i = 0; ok && i < p->ndeny; i++)
+		ok = rule(ctx, deny, p->deny_nrs[i], 0, NULL, err, n);
+	if (ok && p->deny_network)
+		ok = deny_families(ctx, deny, err, n);
+	if (p->allow_calls) {
+		for (size_t i = 0; ok && i < sizeof baseline / sizeof baseline[0]; i++)
+			if (!listed(p->deny_nrs, p->ndeny, baseline[i]))
+				ok = rule(ctx, SCMP_ACT_ALLOW, baseline[i], 0, NULL, err, n);
+		for (int i = 0; ok && i < p->nallow; i++) {
+			int nr = p->allow_nrs[i];
+			if (listed(p->deny_nrs, p->ndeny, nr) ||
+			    listed(always_denied, sizeof always_denied / sizeof always_denied[0], nr))
+				continue;
+			if (nr == SYS_socket && p->deny_network) {
+				/* an allowed socket() under --deny network: the
+				 * local families only (an unconditional rule would
+				 * win over the family rules above) */
+				for (size_t k = 0; ok && k < 2; k++) {
+					int family = (int[]){ AF_UNIX, AF_NETLINK }[k];
+					struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (scmp_datum_t)family);
+					ok = rule(ctx, SCMP_ACT_ALLOW, SYS_socket, 1, &cmp, err, n);
+				}
+				continue;
+			}
+			ok = rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL, err, n);
+		}
+		/* exec: the supervisor's filter answers it */
+		if (ok && supervised)
+			ok = rule(ctx, SCMP_ACT_ALLOW, SYS_execve, 0, NULL, err, n) &&
+			     rule(ctx, SCMP_ACT_ALLOW, SYS_execveat, 0, NULL, err, n);
+	}
+	ok = load(ctx, ok, err, n);
+	seccomp_release(ctx);
+	return ok;
+}
+
 struct supervisor {
 	int fd;
 	pid_t child;
@@ -182,38 +225,33 @@ struct supervisor {
 static void *supervise(void *arg)
 {
 	struct supervisor *s = arg;
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	if (seccomp_notify_alloc(&req, &resp) != 0) {
-		close(s->fd);	/* every exec then fails (ENOSYS): none waits */
-		return NULL;
-	}
 	bool started = false;
 	for (;;) {
-		/* the kernel takes a request buffer only when it is all zeros */
-		memset(req, 0, sizeof *req);
-		int r = seccomp_notify_receive(s->fd, req);
-		if (r == -EINTR || r == -ENOENT)	/* ENOENT: the caller was killed meanwhile */
-			continue;
-		if (r != 0)
+		/* the kernel takes a request buffer only when it is all zeros;
+		 * the ioctl itself, not libseccomp's wrapper, which turns
+		 * every failure into ECANCELED */
+		struct seccomp_notif req = { 0 };
+		if (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+			if (errno == EINTR || errno == ENOENT)	/* ENOENT: the caller was killed meanwhile */
+				continue;
 			break;
-		memset(resp, 0, sizeof *resp);
-		resp->id = req->id;
-		if (!started && (pid_t)req->pid == s->child) {
+		}
+		struct seccomp_notif_resp resp = { .id = req.id };
+		if (!started && (pid_t)req.pid == s->child) {
 			/* the launcher's child executing the program: the only
 			 * exec there will be (the program's own pid is the same
 			 * afterwards, hence the flag, not the pid, decides) */
 			started = true;
-			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		} else {
-			resp->error = -EACCES;
+			resp.error = -EACCES;
 		}
-		seccomp_notify_respond(s->fd, resp);	/* ENOENT: the caller was killed meanwhile */
+		while (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0 && errno == EINTR)
+			;	/* ENOENT: the caller was killed meanwhile */
 	}
 	/* never a request left waiting: without the listener, every exec
 	 * the filter sends here fails (ENOSYS) */
 	close(s->fd);
-	seccomp_notify_free(req, resp);
 	return NULL;
 }
 
@@ -235,6 +273,8 @@ bool hj_enforce_supervise(int sock, pid_t child)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	bool ok = pthread_create(&t, &attr, supervise, &s) == 0;
+	if (!ok)
+		close(s.fd);
 	pthread_attr_destroy(&attr);
 	return ok;
 }

@@ -215,6 +215,8 @@ int hj_cmd_learn(int argc, char **argv, int (*run)(int, char **))
 		}
 		if (!strcmp(a, "-c") || !strcmp(a, "--summary"))
 			summary = true;
+		if (!strcmp(a, "-ff") || !strcmp(a, "--output-separately"))
+			return free(pass), learn_error("%s: the run's log is one file, which the policy is learned from", a);
 		/* a trace set limits the counts, which name the calls learned */
 		const char *set = !strncmp(a, "--trace=", 8) ? a + 8 : !strncmp(a, "-t", 2) && a[2] ? a + 2 + (a[2] == '=')
 				: !strcmp(a, "-e") && i + 1 < argc && !strncmp(argv[i + 1], "trace=", 6) ? argv[i + 1] + 6
@@ -233,20 +235,35 @@ int hj_cmd_learn(int argc, char **argv, int (*run)(int, char **))
 	if (cmd < 0 || cmd >= argc)
 		return free(pass), learn_error("%s", "no command given");
 
-	/* the policy's file beside it, made now: a place we cannot write is
-	 * said before the command runs, not after */
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof tmp, "%s.tmp-%d", policy, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "hijack: learn: %s: %s\n", tmp, strerror(errno));
+	/* a place we cannot write is said before the command runs, not
+	 * after; the file beside it is made after the run, so that the
+	 * command (git add .) never sees it */
+	char where[PATH_MAX], tmp[PATH_MAX], found[PATH_MAX];
+	snprintf(where, sizeof where, "%s", policy);
+	char *slash = strrchr(where, '/');
+	if (slash)
+		*(slash == where ? slash + 1 : slash) = 0;
+	struct stat pst;
+	if (access(slash ? where : ".", W_OK) != 0) {
+		fprintf(stderr, "hijack: learn: %s: %s\n", policy, strerror(errno));
 		return free(pass), 2;
 	}
-	close(fd);
+	if (stat(policy, &pst) == 0 && S_ISDIR(pst.st_mode)) {
+		fprintf(stderr, "hijack: learn: %s: a directory\n", policy);
+		return free(pass), 2;
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp-%d", policy, (int)getpid());
+	/* a static program makes no call hijack can see: its policy would
+	 * be empty, and refuse the very command it was learned from */
+	const char *unseen = hj_which(argv[cmd], found, sizeof found) ? hj_unhookable(found) : NULL;
+	if (unseen) {
+		fprintf(stderr, "hijack: learn: %s %s: hijack cannot see its calls, so no policy can be learned\n",
+			argv[cmd], unseen);
+		return free(pass), 2;
+	}
 	char dir[] = "/tmp/hijack-learn-XXXXXX";
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "hijack: learn: cannot make a directory for the notes: %s\n", strerror(errno));
-		unlink(tmp);
 		return free(pass), 2;
 	}
 	char notes[PATH_MAX], log[PATH_MAX], code[PATH_MAX + 64];
@@ -273,10 +290,14 @@ int hj_cmd_learn(int argc, char **argv, int (*run)(int, char **))
 	struct stat st;
 	bool noted = stat(notes, &st) == 0;
 	int result = status;
+	int fd = -1;
 	if (!noted && (status == 2 || status == 126 || status == 127)) {
 		/* the command never ran under us: no policy of it */
-		unlink(tmp);
+	} else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+		fprintf(stderr, "hijack: learn: %s: %s\n", tmp, strerror(errno));
+		result = 2;
 	} else {
+		close(fd);
 		char words[2048], header[2200], prog[PATH_MAX], abs[2 * PATH_MAX + 2] = "";
 		shell_words(words, sizeof words, argv + cmd);
 		time_t now = time(NULL);

@@ -956,16 +956,18 @@ static int cmd_run(int argc, char **argv)
 		close(refusal[1]);
 		if (supervisor[1] >= 0)
 			close(supervisor[1]);
-		/* the supervisor first: the child's exec waits for it */
-		if (supervisor[0] >= 0)
-			hj_enforce_supervise(supervisor[0], pid);
-		char why[1024];
+		/* the supervisor first: the child's exec waits for it (and is
+		 * killed when there is none: its exec would wait for ever) */
+		bool unsupervised = supervisor[0] >= 0 && !hj_enforce_supervise(supervisor[0], pid);
+		if (unsupervised)
+			kill(pid, SIGKILL);
+		char why[1024] = "cannot start the exec supervisor";
 		ssize_t r;
 		while ((r = read(refusal[0], why, sizeof why - 1)) < 0 && errno == EINTR)
 			;
 		close(refusal[0]);
-		if (r > 0) {
-			why[r] = 0;
+		if (r > 0 || unsupervised) {
+			why[r > 0 ? r : (ssize_t)strlen(why)] = 0;
 			fprintf(stderr, "hijack: --enforce: %s\n", why);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 				;

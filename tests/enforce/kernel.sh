@@ -23,6 +23,9 @@ test_deny_network() {
 		"statically linked.*the kernel's rules hold all the same" "$out"
 	check_has "AF_INET6 refused" "^socket EACCES$" "$(enforced --deny network -- "$KP" socket 10)"
 	check_has "AF_UNIX still made" "^socket ok$" "$(enforced --deny network -- "$KP" socket 1)"
+	check_has "AF_VSOCK refused (every family but the local ones)" "^socket EACCES$" \
+		"$(enforced --deny network -- "$KP" socket 40)"
+	check_lacks "AF_NETLINK not refused" "EACCES" "$(enforced --deny network -- "$KP" socket 16)"
 	check_has "no_new_privs, and a filter" "NoNewPrivs:.1" "$(enforced --deny network -- "$KP" status)"
 	check_has "a dynamic program: EACCES from the in-process rule" "PermissionError 13" \
 		"$(enforced --deny network -- /usr/bin/python3 -c '
@@ -46,6 +49,8 @@ test_deny_call() {
 	check_has "mkdirat under --deny mkdir: a name holds its *at twin at the kernel" "^mkdir EACCES$" \
 		"$(enforced --deny mkdir -- "$KP" mkdir d)"
 	check_eq "no directory made" "" "$(ls)"
+	check_has "statx under --deny stat: the calls that do the same" "^statx EACCES$" \
+		"$(enforced --deny stat -- "$KP" statx /)"
 	local out status
 	out=$(enforced --deny fopen -- true)
 	status=$?
@@ -64,6 +69,29 @@ test_readonly() {
 	check_has "writes elsewhere go on" "^write ok$" "$(enforced --readonly "$PWD/ro" -- "$KP" write other)"
 	check_has "a dynamic program: EROFS" "Read-only file system" \
 		"$(enforced --readonly "$PWD/ro" -- /bin/bash -c 'echo x > ro/f')"
+	# what was opened before the mounts: the working directory, and
+	# descriptors handed down
+	check_has "from a working directory inside the path" "^write EROFS$" \
+		"$(cd ro && enforced --readonly "$PWD" -- "$KP" write g)"
+	check_has "through an inherited descriptor of /" "^write EROFS$" \
+		"$(enforced --readonly "$PWD/ro" -- "$KP" write "/proc/self/fd/3$PWD/ro/f" 3</)"
+	check_has "a read-only descriptor of a file in it, reopened for writing" "^write-fd EROFS$" \
+		"$(enforced --readonly "$PWD/ro" -- "$KP" write-fd 0 <ro/f)"
+	check_eq "still as it was" "before" "$(cat ro/f)"
+	check_eq "nothing made from there" "f" "$(ls ro)"
+	check_has "--readonly / leaves /proc and /dev to the processes" "^hi$" \
+		"$(enforced --readonly / -- /bin/sh -c 'echo hi; echo x >/dev/null')"
+}
+
+test_root_keeps_a_containers_capabilities() {
+	[ "$(id -u)" = 0 ] || { echo "SKIP root: not root"; pass; return; }
+	local out
+	out=$(enforced --deny network -- /bin/sh -c 'grep CapBnd /proc/self/status')
+	check_has "the bounding set: Docker's default, less MKNOD and NET_RAW" "CapBnd:.00000000a00405fb" "$out"
+	check_has "a kernel setting (core_pattern runs a program as root) is read-only" "^sysctl EROFS$" \
+		"$(enforced --deny network -- "$KP" sysctl)"
+	check_has "no signal to a process outside" "Operation not permitted" \
+		"$(enforced --deny network -- /bin/sh -c 'kill -0 1' 2>&1)"
 }
 
 test_readonly_keeps_hijacks_own() {
@@ -160,12 +188,18 @@ test_refusals() {
 	check_eq "the output file untouched" keep "$(cat out.txt)"
 	out=$(timeout 30 "$HIJACK" run --enforce --readonly "$PWD/none" -- true 2>&1)
 	check_has "a read-only path that does not exist" "--readonly $PWD/none: No such file or directory" "$out"
-	out=$(timeout 30 "$HIJACK" run --enforce --hide /tmp -- true 2>&1)
+	out=$(cd / && timeout 30 "$HIJACK" run --enforce --hide /tmp -- true 2>&1)
 	check_has "a hide that covers hijack's own" "--hide /tmp: it would hide hijack's own run directory" "$out"
 	out=$(timeout 30 "$HIJACK" run --enforce -e 'Hijack::Sandbox.allow(connect: ["localhost"])' -- true 2>&1)
 	check_has "a connect rule without a port" "-e:1: allow connect: \"localhost\" is not" "$out"
 	out=$(timeout 30 "$HIJACK" run --enforce -e 'Hijack::Sandbox.allow(read: ["/usr/*/x*"], exec: ["/usr/bin/true"])' -- /usr/bin/true 2>&1)
 	check_has "a glob held wider is said" "read /usr/\*/x\*: the kernel holds /usr \(all under it\)" "$out"
+	out=$(timeout 30 "$HIJACK" run --enforce --deny network -ff -o "$PWD/t" -- true 2>&1)
+	check_has "-ff, whose files would need their directory open" "-ff writes a file per process beside" "$out"
+	mkdir h && out=$(cd h && timeout 30 "$HIJACK" run --enforce --hide "$PWD" -- true 2>&1)
+	check_lacks "hiding the working directory itself is fine" "working directory" "$out"
+	out=$(timeout 30 "$HIJACK" run --enforce --hide "$(dirname "$PWD")" -- true 2>&1)
+	check_has "hiding what holds the working directory" "it holds the working directory" "$out"
 	check_lacks "left no run directory" . "$(ls -d /tmp/hijack-?????? 2>/dev/null | while read -r d; do [ -O "$d" ] && find "$d" -newer out.txt -maxdepth 0; done)"
 }
 
@@ -189,7 +223,8 @@ test_not_root() {
 	check_eq "unchanged" before "$(cat ro/f)"
 }
 
-run_tests test_deny_network test_deny_exec test_deny_call test_readonly test_readonly_keeps_hijacks_own \
+run_tests test_deny_network test_deny_exec test_deny_call test_readonly test_root_keeps_a_containers_capabilities \
+	test_readonly_keeps_hijacks_own \
 	test_hide test_allow_lists test_allow_connect test_allow_calls test_enforce_from_script test_refusals \
 	test_not_root
 summary kernel

@@ -2,7 +2,8 @@
  * libc wrapper, so no in-process rule answers first); built static by
  * kernel.sh. Each action prints "ok" or the errno's name.
  *   kprobe socket FAMILY | write PATH | read PATH | mkdir PATH | exec PATH
- *          | connect PORT | getpid | status | fork-write PATH */
+ *          | connect PORT | getpid | status | fork-write PATH | statx PATH
+ *          | write-fd N (a reopen of /proc/self/fd/N for writing) | sysctl */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +77,17 @@ int main(int argc, char **argv)
 					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		long fd = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 		r = fd < 0 ? fd : syscall(SYS_connect, fd, &sa, sizeof sa);
+	} else if (!strcmp(a, "statx")) {
+		char buf[256];
+		r = syscall(SYS_statx, AT_FDCWD, arg, 0, 0x7ff, buf);
+	} else if (!strcmp(a, "write-fd")) {	/* a descriptor handed down, made writable */
+		char p[64];
+		snprintf(p, sizeof p, "/proc/self/fd/%s", arg);
+		r = syscall(SYS_openat, AT_FDCWD, p, O_WRONLY | O_APPEND);
+		if (r >= 0)
+			syscall(SYS_write, r, "written\n", 8);
+	} else if (!strcmp(a, "sysctl")) {	/* root's way out: a kernel setting */
+		r = syscall(SYS_openat, AT_FDCWD, "/proc/sys/kernel/core_pattern", O_WRONLY);
 	} else if (!strcmp(a, "getpid")) {
 		r = syscall(SYS_getpid);
 	} else if (!strcmp(a, "status")) {	/* what /proc says of the process */
