@@ -2,9 +2,11 @@
 # EACCES, so the program says what it says when the system refuses it.
 module Hijack
   module Sandbox
-    # Internet and raw sockets; a unix socket (syslog, nscd, D-Bus) is
-    # local, and denying it would break more than it protects.
-    NET_FAMILIES = [2, 10, 17] # AF_INET, AF_INET6, AF_PACKET
+    # Every socket family but the local ones: a unix socket (syslog,
+    # nscd, D-Bus) or netlink (the kernel's own) is local, and denying it
+    # would break more than it protects; the rest (inet, packet, vsock,
+    # tipc...) reach other machines. The same as --enforce's seccomp rule.
+    LOCAL_FAMILIES = [1, 16] # AF_UNIX, AF_NETLINK
     # and sockets the program had before: by the address it gives
     NET_ADDRESSED = [:connect, :bind, :sendto]
     EXEC = [:execve, :execv, :execvp, :execvpe, :execl, :execlp, :execle,
@@ -24,7 +26,7 @@ module Hijack
         @kernel << "deny #{w}"
         case w
         when :network
-          Hijack.on(:socket) { |c| c.fail(:EACCES) if NET_FAMILIES.include?(c.domain) }
+          Hijack.on(:socket) { |c| c.fail(:EACCES) unless LOCAL_FAMILIES.include?(c.domain) }
           Hijack.on(*NET_ADDRESSED) { |c| c.fail(:EACCES) if Sandbox.inet?(c.addr) }
         when :exec
           Hijack.on(*EXEC) { |c| c.fail(:EACCES) }
