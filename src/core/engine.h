@@ -218,9 +218,10 @@ static inline bool hj_has_rules(int id, int phase)
 struct hj_rule *hj_rule_get(int index);
 int hj_rule_count(void);
 bool hj_path_match(char *const *globs, int n, struct hj_call *c);
-/* The same, on the path arguments made absolute ("." and ".." folded) only:
- * what a negated filter needs, which must never skip a path it does not
- * name ("/allowed/../secret" is not under /allowed). */
+/* Whether every path the call names, made absolute ("." and ".."
+ * folded), matches: what a negated filter needs, which must never skip a
+ * path it does not name ("/allowed/../secret" is not under /allowed; a
+ * rename from an allowed place to another). */
 bool hj_path_match_abs(char *const *globs, int n, struct hj_call *c);
 /* path: patterns, the same for Hijack.on, --inject and the recipes: one
  * without wildcards names a file or directory and all under it; one with

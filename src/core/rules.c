@@ -340,20 +340,28 @@ static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
 
 bool hj_path_match_abs(char *const *globs, int n, struct hj_call *c)
 {
+	/* every path the call names must match: a rename from an allowed
+	 * place to another is not allowed for its first path */
 	const struct hj_call_info *ci = &hj_calls[c->id];
 	char abs[4096];
+	int named = 0;
 	for (int i = 0; i < ci->nargs; i++) {
 		if (ci->args[i].kind != K_PATH)
 			continue;
 		const char *path = path_arg(c, i);
 		/* "" (AT_EMPTY_PATH) is the descriptor itself: not a path named */
-		if (!path || !*path || !hj_abspath(c, i, abs, sizeof abs))
+		if (!path || !*path)
 			continue;
-		for (int k = 0; k < n; k++)
-			if (glob_match(globs[k], abs))
-				return true;
+		if (!hj_abspath(c, i, abs, sizeof abs))
+			return false;
+		bool matched = false;
+		for (int k = 0; k < n && !matched; k++)
+			matched = glob_match(globs[k], abs);
+		if (!matched)
+			return false;
+		named++;
 	}
-	return false;
+	return named > 0;
 }
 
 /* The fd behind a DIR * the program gave, or -1 when it is not one we can

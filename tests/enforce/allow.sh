@@ -244,6 +244,15 @@ test_c_filter_exact() {
 	check_has "and only it" "would refuse openat \"$PWD/data/a\"" "$out"
 }
 
-run_tests test_c_filter_exact test_write_implies_read test_read_advisory test_read_missing_is_the_kernels test_read_enforced test_write_kinds test_exec \
+test_rename_out_of_the_tree() {
+	mkdir -p ok no
+	echo x >ok/f
+	local out
+	out=$(run_policy "Hijack::Sandbox.allow(write: [\"$PWD/ok/**\"])" -- mv "$PWD/ok/f" "$PWD/no/f")
+	check_has "a rename from an allowed tree to another is checked for both names" \
+		"would refuse renameat2? \"$PWD/no/f\"" "$out"
+}
+
+run_tests test_rename_out_of_the_tree test_c_filter_exact test_write_implies_read test_read_advisory test_read_missing_is_the_kernels test_read_enforced test_write_kinds test_exec \
 	test_connect test_globs test_relative_paths test_allow_with_deny test_calls test_unnamed_kinds_free
 summary allow
