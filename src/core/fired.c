@@ -222,6 +222,9 @@ void hj_fired_report(int out, bool json)
 		struct slot *s = &table[i];
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != READY || s->fired)
 			continue;
+		/* the table is the processes': one of them may have written
+		 * anything there (a program under --enforce attacks us too) */
+		s->key[KEY - 1] = 0;
 		char reason[1024], names[256];
 		int count, seen_any = 0, taken = 0;
 		for (int w = 0; w < WORDS; w++)

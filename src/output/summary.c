@@ -160,7 +160,8 @@ static void stat_add(struct hj_stat *dst, const struct hj_stat *src)
 bool hj_summary_read(const char *path, struct hj_stat *sum)
 {
 	static struct counts_file f;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);	/* never a link the program put there */
+	/* never a link the program put there, nor a FIFO left to hang us */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	ssize_t got = read(fd, &f, sizeof f);
