@@ -32,16 +32,17 @@ en_measure() {
 	"$HIJACK" run --quiet --enforce "${EN_RULES[@]}" -- "$BIN/fileround_static" "$ROOT" 1 >/dev/null 2>&1 &&
 		die "enforce: the static loop wrote under the read-only $ROOT"
 	echo "bench: [${SECONDS}s] --enforce, the file loop, static and dynamic x $REPS runs..." >&2
-	: >"$WORK/sc.fileround_static"
-	: >"$WORK/sc.fileround"
-	sc_run fileround_static bare
-	sc_run fileround bare
+	# workloads of their own: section 5's files stay its own
+	: >"$WORK/sc.enforce_static"
+	: >"$WORK/sc.enforce_dynamic"
+	sc_run enforce_static bare
+	sc_run enforce_dynamic bare
 	for ((r = 0; r < REPS; r++)); do
-		sc_run fileround_static enforced
-		sc_run fileround_static bare
+		sc_run enforce_static enforced
+		sc_run enforce_static bare
 		for c in advisory enforced; do
-			sc_run fileround "$c"
-			sc_run fileround bare
+			sc_run enforce_dynamic "$c"
+			sc_run enforce_dynamic bare
 		done
 	done
 }
@@ -66,11 +67,11 @@ en_table() {
 			printf '  <= 1.05x: %s' "$V"
 		fi
 		echo
-	done < <(sc_stats fileround_static 7)
+	done < <(sc_stats enforce_static 7)
 	while read -r cfg tm r ad sp; do
 		T[$cfg]=$tm R[$cfg]=$r
 		printf '  %-46s %10.0f ns %7.2fx %7s\n' "dynamic loop, $cfg" "$tm" "$r" "$sp"
-	done < <(sc_stats fileround 7)
+	done < <(sc_stats enforce_dynamic 7)
 	r=$(awk -v e="${T[enforced]}" -v a="${T[advisory]}" 'BEGIN { printf "%.3f", e / a }')
 	verdict "$r" 1.05
 	printf '  %-46s %13s %7.2fx %7s  <= 1.05x: %s\n' "dynamic, enforced over advisory" "" "$r" "" "$V"

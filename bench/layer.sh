@@ -39,8 +39,8 @@ SC_OFF=""	# why the layer rows are left out, if they are
 sc_cmd() {
 	local -a prog pre=()
 	case $1 in
-	fileround) prog=("$BIN/fileround" "$WORK" "$3" "$SC_FILE_BATCH") ;;
-	fileround_static) prog=("$BIN/fileround_static" "$WORK" "$3" "$SC_FILE_BATCH") ;;
+	fileround | enforce_dynamic) prog=("$BIN/fileround" "$WORK" "$3" "$SC_FILE_BATCH") ;;
+	enforce_static) prog=("$BIN/fileround_static" "$WORK" "$3" "$SC_FILE_BATCH") ;;
 	getppid) prog=("$BIN/getppid" "$3" "$SC_BATCH") ;;
 	esac
 	case $2 in
@@ -70,7 +70,7 @@ sc_cmd() {
 # on a loaded machine each fork costs as much as a short run
 sc_run() {
 	local n=$SC_CALLS out ns
-	[[ $1 == fileround* ]] && n=$SC_ROUNDS
+	[[ $1 == fileround || $1 == enforce_* ]] && n=$SC_ROUNDS
 	[ "$2" = strace ] && n=$(( n / SC_SLOW > 0 ? n / SC_SLOW : 1 ))
 	sc_cmd "$1" "$2" "$n"
 	out=$("${SC_CMD[@]}" 2>"$WORK/sc.err") || die "$1 failed under '$2': $(<"$WORK/sc.err")"
