@@ -328,6 +328,9 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 {
 	if (hj_unlikely(!hj_started))
 		return hj_dispatch_early(id, a, invoke);
+	long result;
+	if (hj_clock_fast[id] && hj_clock_call(id, a, invoke, &result))
+		return result;
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	if (hj_likely(sp >= stack_lo + STACK_NEEDED && sp < stack_hi))
 		return dispatch(id, a, invoke);

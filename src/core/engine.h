@@ -207,6 +207,7 @@ struct hj_rule {
 	int fired_slot;			/* its rule's slot in fired.c's table, or -1 */
 	bool fired_here;		/* this process has marked it fired */
 	uint64_t seen_here[(HJ_NCALLS + 63) / 64];	/* ... and seen, per call */
+	bool clock_reading;		/* Hijack::Clock's reading hook: clockfast.c may stand in */
 };
 int hj_rule_add(const struct hj_rule *r, const int *ids, int nids);
 int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c);
@@ -237,6 +238,26 @@ bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n);
 void hj_fd_track(struct hj_call *c);
 /* Marks the calls the fd cache must watch as wanted. */
 void hj_fd_cache_enable(void);
+
+/* ---- clockfast.c: Hijack::Clock's readings made in C ---- */
+/* Nonzero for the calls the Clock reads the time on (its hook registered) */
+extern unsigned char hj_clock_fast[HJ_NCALLS];
+void hj_clock_rule(int id, struct hj_rule *r);
+/* From Hijack.__clock_set: the parameters clock.rb's hooks read */
+void hj_clock_set(bool wall, double base, double wf, double f);
+/* Makes the call and fakes its reading, when the Clock's hook is all that
+ * wants it (true, *result set); false: dispatch it the Ruby way. */
+bool hj_clock_call(int id, long *a, hj_invoke_fn invoke, long *result);
+/* hj_dispatch for the clock calls' wrappers: the readings go to
+ * clockfast.c without dispatch's frame (hj_dispatch looks too, for the
+ * vDSO's and the system-call layer's) */
+static inline long hj_dispatch_clock(int id, long *a, hj_invoke_fn invoke)
+{
+	long result;
+	if (hj_clock_fast[id] && hj_started && hj_clock_call(id, a, invoke, &result))
+		return result;
+	return hj_dispatch(id, a, invoke);
+}
 
 /* ---- fired.c: rules that never fired, told across the run ---- */
 enum { HJ_FILTER_PATH = 1, HJ_FILTER_FD = 2 };

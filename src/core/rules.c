@@ -40,6 +40,8 @@ int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 		lists[id][r->phase][*count] = (uint16_t)index;
 		__atomic_store_n(count, *count + 1, __ATOMIC_RELEASE);
 		hj_want(id);
+		if (r->clock_reading)
+			hj_clock_rule(id, copy);
 	}
 	if (r->nglobs)
 		hj_fd_cache_enable();

@@ -80,7 +80,7 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 		if (FAST(HJ_##name)) \
 			return REAL(name)(HJ_MAP(NAME, ##__VA_ARGS__)); \
 		long a[HJ_MAXARGS] = { HJ_MAP(TOLONG, ##__VA_ARGS__) }; \
-		return (rtype)hj_dispatch(HJ_##name, a, invoke_##name); \
+		return (rtype)((groups) & G_CLOCK ? hj_dispatch_clock : hj_dispatch)(HJ_##name, a, invoke_##name); \
 	}
 #define HAND(...)
 #define VARIANT(sym, name)

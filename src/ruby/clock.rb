@@ -196,6 +196,7 @@ module Hijack
           wf = x
           f = y
           scaled = y != 1.0
+          Hijack.__clock_set(w, b, x, y)   # the same, for the readings made in C
         end
 
         # Relative waits, shortened by the speed: hooked only once a speed
@@ -277,7 +278,7 @@ module Hijack
         # MONOTONIC_RAW 4, REALTIME_COARSE 5, MONOTONIC_COARSE 6, BOOTTIME 7,
         # REALTIME_ALARM 8, BOOTTIME_ALARM 9, TAI 11; CPU clocks of other
         # processes and threads are negative
-        Hijack.after(:clock_gettime) do |c|
+        Hijack.after(:clock_gettime, clock_reading: true) do |c|
           id = c.clockid
           if id == 0 || id == 5 || id == 8
             if wall && (t = c.tp)
@@ -293,13 +294,13 @@ module Hijack
           end
         end
 
-        Hijack.after(:gettimeofday) do |c|
+        Hijack.after(:gettimeofday, clock_reading: true) do |c|
           if wall && (t = c.tv)
             c.tv = base + (t - er) * wf
           end
         end
 
-        Hijack.after(:time) do |c|
+        Hijack.after(:time, clock_reading: true) do |c|
           if wall && c.result != -1
             c.result = (base + (Time.now.to_f - er) * wf).floor
           end
@@ -405,13 +406,13 @@ module Hijack
 
         # glibc reads the clock inside these through its own internal
         # calls, which no hook sees: the result is made fake here
-        Hijack.after(:ftime) do |c|
+        Hijack.after(:ftime, clock_reading: true) do |c|
           if wall && c.result == 0 && c.tp
             c.tp = base + (Time.now.to_f - er) * wf
           end
         end
 
-        Hijack.after(:timespec_get) do |c|
+        Hijack.after(:timespec_get, clock_reading: true) do |c|
           if wall && c.base == 1 && c.result == 1   # TIME_UTC
             c.ts = base + (Time.now.to_f - er) * wf
           end

@@ -94,7 +94,7 @@ static int hooked_clock_gettime(clockid_t clock, struct timespec *tp)
 		return vdso_clock_gettime(clock, tp);
 	int saved_errno = errno;
 	long a[HJ_MAXARGS] = { (long)clock, (long)tp };
-	return (int)as_vdso(hj_dispatch(HJ_clock_gettime, a, invoke_clock_gettime), saved_errno);
+	return (int)as_vdso(hj_dispatch_clock(HJ_clock_gettime, a, invoke_clock_gettime), saved_errno);
 }
 
 static int hooked_gettimeofday(struct timeval *tv, void *tz)
@@ -103,7 +103,7 @@ static int hooked_gettimeofday(struct timeval *tv, void *tz)
 		return vdso_gettimeofday(tv, tz);
 	int saved_errno = errno;
 	long a[HJ_MAXARGS] = { (long)tv, (long)tz };
-	return (int)as_vdso(hj_dispatch(HJ_gettimeofday, a, invoke_gettimeofday), saved_errno);
+	return (int)as_vdso(hj_dispatch_clock(HJ_gettimeofday, a, invoke_gettimeofday), saved_errno);
 }
 
 /* time cannot fail (a bad pointer faults in the vDSO): its -1 is a time */
@@ -113,7 +113,7 @@ static time_t hooked_time(time_t *tloc)
 		return vdso_time(tloc);
 	int saved_errno = errno;
 	long a[HJ_MAXARGS] = { (long)tloc };
-	time_t r = (time_t)hj_dispatch(HJ_time, a, invoke_time);
+	time_t r = (time_t)hj_dispatch_clock(HJ_time, a, invoke_time);
 	errno = saved_errno;
 	return r;
 }

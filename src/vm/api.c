@@ -956,6 +956,10 @@ static mrb_value hook(mrb_state *mrb, int phase)
 				r.flags_any = (long)mrb_as_int(mrb, val);
 			else if (!strcmp(name, "flags_none"))
 				r.flags_none = (long)mrb_as_int(mrb, val);
+			/* Hijack::Clock's readings: clockfast.c answers them in C
+			 * while this hook is the only one on the call */
+			else if (!strcmp(name, "clock_reading"))
+				r.clock_reading = mrb_test(val);
 			else
 				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:; and report: false)", key);
 		}
@@ -1096,6 +1100,18 @@ static mrb_value hijack_monotonic(mrb_state *mrb, mrb_value self)
 	return mrb_float_value(mrb, (double)ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
+/* Hijack.__clock_set(wall, base, wf, f): Hijack::Clock's parameters, as
+ * its hooks read them, for the readings clockfast.c makes in C. */
+static mrb_value hijack_clock_set(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_bool wall;
+	mrb_float base, wf, f;
+	mrb_get_args(mrb, "bfff", &wall, &base, &wf, &f);
+	hj_clock_set(wall, base, wf, f);
+	return mrb_nil_value();
+}
+
 /* True where the kernel holds the sandbox's rules: a process of
  * `hijack run --enforce`, or the launcher reading the rules for it. */
 static mrb_value hijack_enforcing(mrb_state *mrb, mrb_value self)
@@ -1160,6 +1176,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_module_function(mrb, mod, "run_dir", hijack_run_dir, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "monotonic", hijack_monotonic, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "enforcing?", hijack_enforcing, MRB_ARGS_NONE());
+	mrb_define_module_function(mrb, mod, "__clock_set", hijack_clock_set, MRB_ARGS_REQ(4));
 	mrb_define_singleton_method(mrb, (struct RObject *)mod, "const_missing", hj_recipe_load, MRB_ARGS_REQ(1));
 
 	struct RClass *cls = mrb_define_class_under(mrb, mod, "Call", mrb->object_class);
