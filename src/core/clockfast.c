@@ -70,7 +70,7 @@ void hj_clock_rule(int id, struct hj_rule *r)
 
 void hj_clock_set(bool wall, double base, double wf, double f)
 {
-	unsigned s = params.seq;
+	unsigned s = params.seq & ~1u;	/* even, whatever a fork left */
 	__atomic_store_n(&params.seq, s + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&params.wall, wall, __ATOMIC_RELAXED);

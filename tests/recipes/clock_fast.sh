@@ -35,6 +35,14 @@ t_frozen() {
 	r=$(timeout 60 "$HIJACK" run -e 'Hijack::Clock.offset(-86400); Hijack::Clock.freeze(1e9 + 0.25)' -e "$RUBY_WAY" -- ./reads wall)
 	check_eq "frozen at .25, C and Ruby" "$r" "$c"
 	check_has "frozen at .25" "^realtime 1000000000.250000000 .* tv=1000000000.250000 time=1000000000,1000000000 ftime=1000000000.250 timespec_get=1000000000.250000000$" "$c"
+	# the system calls made directly, which the system-call layer sees
+	# (where there is one: without Syscall User Dispatch both ways read real)
+	c=$(run '2001-02-03 04:05:06' ./reads raw)
+	r=$(ruby '2001-02-03 04:05:06' ./reads raw)
+	if [[ $r == "raw $T0."* ]]; then
+		check_eq "frozen, raw system calls, C and Ruby" "$r" "$c"
+		check_eq "frozen, raw system calls" "raw $T0.000000000 tv=$T0.000000 time=$T0,$T0" "$c"
+	fi
 	# frozen and scaled: the wall clock stays, the monotonic runs x10
 	c=$(run '2001-02-03 04:05:06 x10' ./reads wall)
 	check_eq "frozen x10" "realtime $T0.000000000" "$(cut -d' ' -f1-2 <<<"$c")"

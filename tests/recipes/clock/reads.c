@@ -4,6 +4,8 @@
  *   reads wall       the realtime family, one line: clock_gettime of
  *                    REALTIME, REALTIME_COARSE, REALTIME_ALARM and TAI,
  *                    gettimeofday, time (and *tloc), ftime, timespec_get
+ *   reads raw        the clock_gettime, gettimeofday and time system calls
+ *                    made directly (the system-call layer fakes them)
  *   reads mono       MONOTONIC, MONOTONIC_RAW, MONOTONIC_COARSE, BOOTTIME
  *   reads cpu        PROCESS_CPUTIME after a busy 0.2 s (monotonic)
  *   reads around     REALTIME, a write to stdout, REALTIME (a hook on the
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timeb.h>
 #include <sys/wait.h>
@@ -106,6 +109,15 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "wall";
 	if (!strcmp(mode, "wall")) {
 		wall();
+	} else if (!strcmp(mode, "raw")) {
+		struct timespec t;
+		struct timeval tv;
+		time_t tl = 0;
+		syscall(SYS_clock_gettime, CLOCK_REALTIME, &t);
+		syscall(SYS_gettimeofday, &tv, NULL);
+		long r = syscall(SYS_time, &tl);
+		printf("raw %lld.%09ld tv=%lld.%06ld time=%ld,%lld\n", (long long)t.tv_sec, t.tv_nsec, (long long)tv.tv_sec,
+		       (long)tv.tv_usec, r, (long long)tl);
 	} else if (!strcmp(mode, "mono")) {
 		printf("mono");
 		ts(CLOCK_MONOTONIC);
@@ -161,7 +173,7 @@ int main(int argc, char **argv)
 		}
 		printf("%.1f\n", best);
 	} else {
-		fprintf(stderr, "usage: reads wall|mono|cpu|around|fork|exec ARG|threads N|loop N\n");
+		fprintf(stderr, "usage: reads wall|raw|mono|cpu|around|fork|exec ARG|threads N|loop N\n");
 		return 2;
 	}
 	return 0;
