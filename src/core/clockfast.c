@@ -68,6 +68,12 @@ void hj_clock_rule(int id, struct hj_rule *r)
 	__atomic_store_n(&hj_clock_fast[id], !watched, __ATOMIC_RELEASE);
 }
 
+void hj_clock_stop(void)
+{
+	for (int id = 0; id < HJ_NCALLS; id++)
+		__atomic_store_n(&hj_clock_fast[id], 0, __ATOMIC_RELAXED);
+}
+
 void hj_clock_set(bool wall, double base, double wf, double f)
 {
 	unsigned s = params.seq & ~1u;	/* even, whatever a fork left */

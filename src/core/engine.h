@@ -243,6 +243,8 @@ void hj_fd_cache_enable(void);
 /* Nonzero for the calls the Clock reads the time on (its hook registered) */
 extern unsigned char hj_clock_fast[HJ_NCALLS];
 void hj_clock_rule(int id, struct hj_rule *r);
+/* The VM's hooks will not run again in this process: nor the Clock's in C */
+void hj_clock_stop(void);
 /* From Hijack.__clock_set: the parameters clock.rb's hooks read */
 void hj_clock_set(bool wall, double base, double wf, double f);
 /* Makes the call and fakes its reading, when the Clock's hook is all that

@@ -64,7 +64,12 @@
 #
 # The hooks read the state from local variables they share with @set (an
 # upvar costs one VM instruction, an instance variable more): clock_gettime
-# is the hottest call there is.
+# is the hottest call there is. @set hands the same state to C
+# (Hijack.__clock_set), and the readings' hooks are marked clock_reading:
+# while one of them is the only hook on its call and nothing traces,
+# counts or injects it, src/core/clockfast.c makes the reading in C with
+# the same arithmetic and the VM is not entered; a user's hook on the call
+# sends it here again.
 module Hijack
   module Clock
     # the kernel stamps files from its coarse clock, up to a tick behind

@@ -396,6 +396,7 @@ static void undo(struct hj_call *c, const struct hj_call *saved, const long *sav
 static void stopped(struct hj_call *c, const struct hj_call *saved, const long *saved_a, struct hj_rule *r)
 {
 	vm_off = true;
+	hj_clock_stop();	/* the Clock's readings made in C are its hooks too */
 	undo(c, saved, saved_a);
 	char line[400];
 	int n = snprintf(line, sizeof line, "hijack: hook at %s ran past %g s and was stopped; the VM is off in "
@@ -463,6 +464,7 @@ void hj_vm_at_exit(void)
 			hj_busy = busy;
 			hj_watch_end();
 			vm_off = true;
+			hj_clock_stop();
 			char line[200];
 			int n = snprintf(line, sizeof line, "hijack: an at_exit block ran past %g s and was stopped\n",
 					 (double)hj_cfg.hook_timeout_ns / 1e9);
@@ -501,8 +503,10 @@ void hj_vm_after_fork_parent(void)
 }
 void hj_vm_after_fork(void)
 {
-	if (!fork_took && vm_owner)
+	if (!fork_took && vm_owner) {
 		vm_torn = true;
+		hj_clock_stop();
+	}
 	vm_owner = 0;
 	atomic_store(&vm_lock.state, 0);
 	hj_watch_forked();

@@ -149,6 +149,18 @@ t_user_hook() {
 	check_has "traced reading" "^clock_gettime\(CLOCK_REALTIME, \{tv_sec=$T0, tv_nsec=0\}\) = 0" "$(cat trace)"
 }
 
+# A hook stopped by --hook-timeout turns the VM off in its process, the
+# Clock's hooks with it: the clock is the real one from there, both ways.
+t_vm_off() {
+	build || return
+	local out real
+	real=$(date +%s)
+	out=$(timeout 60 "$HIJACK" run --quiet --hook-timeout 300ms --time '2001-02-03 04:05:06' \
+		-e 'Hijack.on(:getppid) { loop {} }' -- ./reads getppid 2>/dev/null)
+	check_eq "frozen before the stop" $T0 "$(field 1 "$out")"
+	within "real after it" "$real" $((real + 60)) "$(field 2 "$out")"
+}
+
 # The C way is the cheap one: a fraction of the Ruby way's cost a call
 # (about 50 ns against 2 µs; loose, for a loaded machine).
 t_cost() {
@@ -161,5 +173,5 @@ t_cost() {
 	within "C way at most a third of the Ruby way's cost" 0 "$(awk -v r="$r" 'BEGIN { print r / 3 }')" "$c"
 }
 
-run_tests t_frozen t_travel_offset t_scale t_fork_exec t_threads t_user_hook t_cost
+run_tests t_frozen t_travel_offset t_scale t_fork_exec t_threads t_user_hook t_vm_off t_cost
 summary clock_fast

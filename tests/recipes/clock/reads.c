@@ -10,6 +10,8 @@
  *   reads cpu        PROCESS_CPUTIME after a busy 0.2 s (monotonic)
  *   reads around     REALTIME, a write to stdout, REALTIME (a hook on the
  *                    write reads the Ruby side in between)
+ *   reads getppid    REALTIME's seconds, getppid (a hook may stop the VM
+ *                    there), REALTIME's seconds
  *   reads fork       REALTIME in the parent, a forked child, the parent
  *   reads exec ARG   execs itself with ARG
  *   reads threads N  N threads reading REALTIME while another calls
@@ -135,6 +137,10 @@ int main(int argc, char **argv)
 		printf("between\n");
 		fflush(stdout);
 		printf("before %.6f after %.6f\n", a, now(CLOCK_REALTIME));
+	} else if (!strcmp(mode, "getppid")) {
+		long a = (long)now(CLOCK_REALTIME);
+		getppid();
+		printf("%ld %ld\n", a, (long)now(CLOCK_REALTIME));
 	} else if (!strcmp(mode, "fork")) {
 		double p1 = now(CLOCK_REALTIME);
 		fflush(stdout);
@@ -173,7 +179,7 @@ int main(int argc, char **argv)
 		}
 		printf("%.1f\n", best);
 	} else {
-		fprintf(stderr, "usage: reads wall|raw|mono|cpu|around|fork|exec ARG|threads N|loop N\n");
+		fprintf(stderr, "usage: reads wall|raw|mono|cpu|around|getppid|fork|exec ARG|threads N|loop N\n");
 		return 2;
 	}
 	return 0;
