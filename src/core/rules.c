@@ -360,18 +360,22 @@ char *hj_path_pattern(const char *pattern)
  * the form a glob names, so it is matched folded too. */
 static bool unclean(const char *p)
 {
-	/* one pass: every '/' is looked at with what follows it */
-	for (const char *s = p; *s; s++) {
+	/* one pass: every '/' is looked at with what follows it; letters and
+	 * digits sort above '/' and '.', and cost one comparison */
+	for (const unsigned char *s = (const unsigned char *)p;; s++) {
+		while (*s > '/')
+			s++;
+		if (!*s)
+			return false;
 		if (*s != '/')
 			continue;
 		if (s[1] == '/')
 			return true;
 		if (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3]))))
 			return true;
-		if (!s[1] && s > p)
-			return true;	/* a trailing '/' (but "/" itself) */
+		if (!s[1])
+			return s != (const unsigned char *)p;	/* a trailing '/' (but "/" itself) */
 	}
-	return false;
 }
 
 /* An fd's path, as the cache keeps it (fd_opened folds what an open was
@@ -386,7 +390,22 @@ static bool fd_globs_match(char *const *globs, int n, const char *path)
 	return false;
 }
 
-static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
+/* Whether path, one of c's (c may be NULL), needs folding before an
+ * absolute glob sees it; asked once per call: an open's path is looked at
+ * before the call by its filters and after it by the fd cache. Kept by
+ * address: a path a hook rewrites is a copy elsewhere, asked again. */
+static bool needs_folding(struct hj_call *c, const char *path)
+{
+	if (c && c->clean_path == path)
+		return false;
+	if (path[0] != '/' || unclean(path))
+		return true;
+	if (c)
+		c->clean_path = path;
+	return false;
+}
+
+static bool globs_match(char *const *globs, int n, const char *path, int dirfd, struct hj_call *c)
 {
 	char abs[4096];
 	bool have_abs = false;
@@ -395,7 +414,7 @@ static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
 		if (glob_match(globs[k], path))
 			return true;
 		if (globs[k][0] == '/' && folded < 0)
-			folded = path[0] != '/' || unclean(path);
+			folded = needs_folding(c, path);
 		if (globs[k][0] == '/' && folded) {
 			if (!have_abs && !absolute(dirfd, path, abs, sizeof abs))
 				continue;
@@ -454,7 +473,7 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 		has_path = true;
 		const char *path = path_arg(c, i);
 		int dirfd = i > 0 && ci->args[i - 1].kind == K_DIRFD ? (int)c->a[i - 1] : AT_FDCWD;
-		if (path && globs_match(globs, n, path, dirfd))
+		if (path && globs_match(globs, n, path, dirfd, c))
 			return true;
 	}
 	if (has_path)
@@ -694,13 +713,13 @@ static bool current_dir(char *out, size_t n)
 
 /* Remembers what an open gave: the path it was given, made absolute,
  * so that the fd's first read costs no readlink. */
-static void fd_opened(int fd, int dirfd, const char *path)
+static void fd_opened(int fd, int dirfd, const char *path, struct hj_call *c)
 {
 	char abs[4096];
 	const char *base = NULL;
 	if (!path)
 		return fd_forget(fd);
-	if (path[0] == '/' && !unclean(path))
+	if (!needs_folding(c, path))
 		return fd_store(fd, path);	/* already absolute and clean */
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD)
@@ -746,7 +765,7 @@ void hj_fd_track(struct hj_call *c)
 		const char *path = p >= 0 ? path_arg(c, p) : NULL;
 		if (path)
 			fd_opened((int)c->ret, p > 0 && ci->args[p - 1].kind == K_DIRFD ? (int)c->a[p - 1] : AT_FDCWD,
-				  path);
+				  path, c);
 		else
 			fd_forget((int)c->ret);
 	}
@@ -778,11 +797,11 @@ void hj_fd_track(struct hj_call *c)
 	/* what libc returned, unless a hook made it up */
 	case HJ_fopen: case HJ_freopen:
 		if (c->ret && c->ran_ok && hj_readable((void *)c->ret, sizeof(FILE)))
-			fd_opened(fileno((FILE *)c->ret), AT_FDCWD, (const char *)c->a[0]);
+			fd_opened(fileno((FILE *)c->ret), AT_FDCWD, (const char *)c->a[0], NULL);
 		break;
 	case HJ_opendir:
 		if (c->ret && c->ran_ok)
-			fd_opened(dir_fd((DIR *)c->ret), AT_FDCWD, (const char *)c->a[0]);
+			fd_opened(dir_fd((DIR *)c->ret), AT_FDCWD, (const char *)c->a[0], NULL);
 		break;
 	}
 }
