@@ -54,5 +54,13 @@ t_pipe_not_under_cwd() {
 	check_eq "a pipe read" "hi" "$out"
 }
 
-run_tests t_rule_after_open t_inherited_fd t_many_rules t_pipe_not_under_cwd
+t_threads_reuse_fds() {
+	build fdverdict_race
+	echo g > good; echo b > bad
+	local out
+	out=$(timeout 120 "$HIJACK" run --quiet -e 'Hijack.on(:read, path: "*/bad") { |c| c.fail(:EIO) }' -- ./fdverdict_race good bad 3000 2>&1)
+	check_eq "no read takes another fd's verdict" "wrong=0" "$out"
+}
+
+run_tests t_threads_reuse_fds t_rule_after_open t_inherited_fd t_many_rules t_pipe_not_under_cwd
 summary fdverdict
