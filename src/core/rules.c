@@ -608,17 +608,9 @@ static void fd_verdict_refresh(int fd, const char *path, unsigned seen)
 	}
 }
 
-/* The rule's path: filter for a call that names no path but an fd (or a
- * DIR): the fd's verdict when it has one, else its path matched. */
-static bool fd_rule_match(const struct hj_rule *r, int bit, struct hj_call *c)
+/* Out of line: its buffer is no cost to the fast path's frame. */
+__attribute__((noinline)) static bool fd_rule_match_slow(const struct hj_rule *r, int fd)
 {
-	int i = call_fd_arg[c->id];
-	int fd = i >= 0 ? (int)c->a[i] : c->id == HJ_readdir ? dir_fd((DIR *)c->a[0]) : -1;
-	if (fd < 0)
-		return false;
-	int known = fd_verdict(fd, bit);
-	if (known >= 0)
-		return known;
 	char buf[4096];
 	unsigned seen = fd < FD_CACHE ? __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE) : 1;
 	if (!hj_fd_path(fd, buf, sizeof buf))
@@ -628,6 +620,18 @@ static bool fd_rule_match(const struct hj_rule *r, int bit, struct hj_call *c)
 	 * gets its bit here, once */
 	fd_verdict_refresh(fd, buf, seen);
 	return fd_globs_match(r->globs, r->nglobs, buf);
+}
+
+/* The rule's path: filter for a call that names no path but an fd (or a
+ * DIR): the fd's verdict when it has one, else its path matched. */
+static bool fd_rule_match(const struct hj_rule *r, int bit, struct hj_call *c)
+{
+	int i = call_fd_arg[c->id];
+	int fd = i >= 0 ? (int)c->a[i] : c->id == HJ_readdir ? dir_fd((DIR *)c->a[0]) : -1;
+	if (fd < 0)
+		return false;
+	int known = fd_verdict(fd, bit);
+	return known >= 0 ? known : fd_rule_match_slow(r, fd);
 }
 
 bool hj_fd_path(int fd, char *out, size_t n)
