@@ -73,6 +73,7 @@ struct hj_call {
 	bool chance;			/* a hook asked Hijack.rand: in replay, its fault is dropped */
 	bool ran_ok;			/* the real call ran and succeeded: it read its input paths */
 	uint8_t paths_ok;		/* bit i: path argument i was found readable (peek.c) */
+	const char *clean_path;		/* a path argument found absolute and folded (rules.c) */
 	long asked;			/* count the program gave, before buf= (or -1) */
 	uint64_t delay_ns;
 	uint64_t dur_ns;

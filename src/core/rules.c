@@ -17,6 +17,15 @@
 
 static struct hj_rule *rules[MAX_RULES];
 static int nrules;
+/* Per-fd verdicts: the first 64 rules with path: globs each have a bit,
+ * and an fd's cache entry keeps, beside its path, which of them match it
+ * (computed once, when the path is stored): a read or a write tests a
+ * bit instead of matching globs. Rules past 64 match as before. */
+#define VERDICT_BITS 64
+static struct hj_rule *glob_rules[VERDICT_BITS];
+static int nglob_rules;
+static signed char rule_bit[MAX_RULES];	/* -1: no bit */
+static void call_tables_init(void);
 static uint16_t lists[HJ_NCALLS][2][MAX_PER_CALL];
 int hj_rule_counts[HJ_NCALLS][2];
 #define counts hj_rule_counts
@@ -34,6 +43,14 @@ int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 	*copy = *r;
 	int index = nrules;
 	rules[index] = copy;
+	rule_bit[index] = -1;
+	if (r->nglobs && nglob_rules < VERDICT_BITS) {
+		/* the rule is whole before its bit is counted: a verdict
+		 * computed meanwhile covers the bits below the count it read */
+		rule_bit[index] = (signed char)nglob_rules;
+		glob_rules[nglob_rules] = copy;
+		__atomic_store_n(&nglob_rules, nglob_rules + 1, __ATOMIC_RELEASE);
+	}
 	__atomic_store_n(&nrules, index + 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < nids; i++) {
 		int id = ids[i], *count = &counts[id][r->phase];
@@ -45,6 +62,7 @@ int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 	}
 	if (r->nglobs)
 		hj_fd_cache_enable();
+	call_tables_init();
 	return index;
 }
 
@@ -59,6 +77,27 @@ static int first_arg(int id, enum hj_kind kind)
 			return i;
 	return -1;
 }
+
+/* Per call, what a path filter looks at, so that it is not searched for
+ * on every call: whether the call names a path, and its fd argument. */
+static bool call_has_path[HJ_NCALLS];
+static signed char call_fd_arg[HJ_NCALLS];
+static bool call_tables_ready;
+
+static void call_tables_init(void)
+{
+	if (__atomic_load_n(&call_tables_ready, __ATOMIC_ACQUIRE))
+		return;
+	/* idempotent: two threads that meet here write the same bytes */
+	for (int id = 0; id < HJ_NCALLS; id++) {
+		call_has_path[id] = first_arg(id, K_PATH) >= 0;
+		call_fd_arg[id] = (signed char)first_arg(id, K_FD);
+	}
+	__atomic_store_n(&call_tables_ready, true, __ATOMIC_RELEASE);
+}
+
+static int fd_verdict(int fd, int bit);
+static bool fd_rule_match(const struct hj_rule *r, int bit, struct hj_call *c);
 
 static bool fd_match(const struct hj_rule *r, struct hj_call *c)
 {
@@ -91,8 +130,11 @@ int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_cal
 		hj_fired_note_seen(r->fired_slot, r->seen_here, id);
 		if (r->nfds && !fd_match(r, c))
 			continue;
-		if (r->nglobs && !hj_path_match(r->globs, r->nglobs, c))
-			continue;
+		if (r->nglobs) {
+			int bit = rule_bit[lists[id][phase][k]];
+			if (bit >= 0 && !call_has_path[id] ? !fd_rule_match(r, bit, c) : !hj_path_match(r->globs, r->nglobs, c))
+				continue;
+		}
 		if (hj_unlikely(r->nexcept | r->flags_any | r->flags_none) && !recipe_filters(r, c))
 			continue;
 		hj_fired_note_hit(r->fired_slot, &r->fired_here);
@@ -278,9 +320,12 @@ static bool bytes_match(const char *g, const char *s)
  * filter sees differ from it in the first bytes. */
 static bool glob_match(const char *glob, const char *path)
 {
-	size_t head = strcspn(glob, "*?[\\");
-	if (strncmp(glob, path, head))
-		return false;
+	/* the head compared as it is measured: most paths part from it
+	 * within a few bytes */
+	size_t head = 0;
+	for (char g; (g = glob[head]) && g != '*' && g != '?' && g != '[' && g != '\\'; head++)
+		if (g != path[head])
+			return false;
 	if (!glob[head])
 		return !path[head] || path[head] == '/' || (head && glob[head - 1] == '/');
 	if (glob[head] == '\\' && !has_wildcard(glob + head))
@@ -317,19 +362,62 @@ char *hj_path_pattern(const char *pattern)
  * the form a glob names, so it is matched folded too. */
 static bool unclean(const char *p)
 {
-	size_t len = strlen(p);
-	return strstr(p, "//") || strstr(p, "/./") || strstr(p, "/../") || (len > 1 && p[len - 1] == '/') ||
-	       (len >= 2 && !strcmp(p + len - 2, "/.")) || (len >= 3 && !strcmp(p + len - 3, "/.."));
+	/* one pass: every '/' is looked at with what follows it; letters and
+	 * digits sort above '/' and '.', and cost one comparison */
+	for (const unsigned char *s = (const unsigned char *)p;; s++) {
+		while (*s > '/')
+			s++;
+		if (!*s)
+			return false;
+		if (*s != '/')
+			continue;
+		if (s[1] == '/')
+			return true;
+		if (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3]))))
+			return true;
+		if (!s[1])
+			return s != (const unsigned char *)p;	/* a trailing '/' (but "/" itself) */
+	}
 }
 
-static bool globs_match(char *const *globs, int n, const char *path, int dirfd)
+/* An fd's path, as the cache keeps it (fd_opened folds what an open was
+ * given) or the kernel tells it, is absolute and folded already; a pipe's
+ * or a socket's ("pipe:[123]") has no place in the tree, and is matched
+ * as it reads. */
+static bool fd_globs_match(char *const *globs, int n, const char *path)
+{
+	for (int k = 0; k < n; k++)
+		if (glob_match(globs[k], path))
+			return true;
+	return false;
+}
+
+/* Whether path, one of c's (c may be NULL), needs folding before an
+ * absolute glob sees it; asked once per call: an open's path is looked at
+ * before the call by its filters and after it by the fd cache. Kept by
+ * address: a path a hook rewrites is a copy elsewhere, asked again. */
+static bool needs_folding(struct hj_call *c, const char *path)
+{
+	if (c && c->clean_path == path)
+		return false;
+	if (path[0] != '/' || unclean(path))
+		return true;
+	if (c)
+		c->clean_path = path;
+	return false;
+}
+
+static bool globs_match(char *const *globs, int n, const char *path, int dirfd, struct hj_call *c)
 {
 	char abs[4096];
 	bool have_abs = false;
+	int folded = -1;	/* whether path needs folding: asked once, when first needed */
 	for (int k = 0; k < n; k++) {
 		if (glob_match(globs[k], path))
 			return true;
-		if (globs[k][0] == '/' && (path[0] != '/' || unclean(path))) {
+		if (globs[k][0] == '/' && folded < 0)
+			folded = needs_folding(c, path);
+		if (globs[k][0] == '/' && folded) {
 			if (!have_abs && !absolute(dirfd, path, abs, sizeof abs))
 				continue;
 			have_abs = true;
@@ -387,7 +475,7 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 		has_path = true;
 		const char *path = path_arg(c, i);
 		int dirfd = i > 0 && ci->args[i - 1].kind == K_DIRFD ? (int)c->a[i - 1] : AT_FDCWD;
-		if (path && globs_match(globs, n, path, dirfd))
+		if (path && globs_match(globs, n, path, dirfd, c))
 			return true;
 	}
 	if (has_path)
@@ -395,7 +483,7 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
 	int i = first_arg(c->id, K_FD);
 	int fd = i >= 0 ? (int)c->a[i] : c->id == HJ_readdir ? dir_fd((DIR *)c->a[0]) : -1;
 	char buf[4096];
-	return fd >= 0 && hj_fd_path(fd, buf, sizeof buf) && globs_match(globs, n, buf, AT_FDCWD);
+	return fd >= 0 && hj_fd_path(fd, buf, sizeof buf) && fd_globs_match(globs, n, buf);
 }
 
 /* ---- the path behind each fd ----
@@ -412,7 +500,27 @@ bool hj_path_match(char *const *globs, int n, struct hj_call *c)
  * wait on each other (a signal handler's close may interrupt a store of
  * the same fd): where two meet, the entry ends up empty, and the next
  * reader asks the kernel. Empty is always right; a stale path never is. */
-static struct { unsigned seq; char path[FD_PATH]; } fd_cache[FD_CACHE];
+static struct {
+	unsigned seq;
+	unsigned upto;		/* the verdict covers the rules of bits below this */
+	uint64_t verdict;	/* bit b: glob_rules[b] matches path */
+	char path[FD_PATH];
+} fd_cache[FD_CACHE];
+
+static bool fd_globs_match(char *const *globs, int n, const char *path);
+
+/* Which rules with a bit match path, as an fd's path: the rules counted
+ * before the matching began (a rule counted after asks again). */
+static uint64_t verdict_of(const char *path, unsigned *upto)
+{
+	unsigned n = __atomic_load_n(&nglob_rules, __ATOMIC_ACQUIRE);
+	uint64_t v = 0;
+	for (unsigned b = 0; b < n; b++)
+		if (fd_globs_match(glob_rules[b]->globs, glob_rules[b]->nglobs, path))
+			v |= 1ull << b;
+	*upto = n;
+	return v;
+}
 
 /* Empties the entry. A close's forget may come late, after another thread
  * opened the same number and stored its path: that costs the new owner a
@@ -440,6 +548,10 @@ static bool fd_store_if(int fd, const char *path, unsigned seen)
 	if (!__atomic_compare_exchange_n(seq, &seen, seen + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return false;
 	memcpy(fd_cache[fd].path, path, len + 1);
+	unsigned upto;
+	uint64_t verdict = verdict_of(path, &upto);
+	__atomic_store_n(&fd_cache[fd].verdict, verdict, __ATOMIC_RELAXED);
+	__atomic_store_n(&fd_cache[fd].upto, upto, __ATOMIC_RELAXED);
 	unsigned held = seen + 1;
 	if (!__atomic_compare_exchange_n(seq, &held, seen + 2, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 		/* forgotten meanwhile: the forget stands */
@@ -457,6 +569,71 @@ static void fd_store(int fd, const char *path)
 		return;
 	if (!fd_store_if(fd, path, __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE)))
 		fd_forget(fd);
+}
+
+/* The verdict kept with fd for the rule of bit: 1 it matches, 0 not,
+ * -1 unknown (no path kept, a rule newer than the verdict, a writer
+ * under way): then the path is matched. */
+static int fd_verdict(int fd, int bit)
+{
+	if (fd < 0 || fd >= FD_CACHE)
+		return -1;
+	unsigned seen = __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE);
+	/* a forget empties path[0] before its seq moves: an entry read
+	 * non-empty under an unmoved even seq was whole */
+	char first = __atomic_load_n(&fd_cache[fd].path[0], __ATOMIC_RELAXED);
+	unsigned upto = __atomic_load_n(&fd_cache[fd].upto, __ATOMIC_RELAXED);
+	uint64_t verdict = __atomic_load_n(&fd_cache[fd].verdict, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if ((seen & 1) || !first || (unsigned)bit >= upto || seen != __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_RELAXED))
+		return -1;
+	return (int)(verdict >> bit & 1);
+}
+
+/* A verdict for rules newer than fd's: made again from path, which the
+ * entry held under seq `seen`, and kept if the entry is still that. */
+static void fd_verdict_refresh(int fd, const char *path, unsigned seen)
+{
+	if (fd < 0 || fd >= FD_CACHE || (seen & 1))
+		return;
+	unsigned *seq = &fd_cache[fd].seq;
+	if (!__atomic_compare_exchange_n(seq, &seen, seen + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	unsigned upto;
+	uint64_t verdict = verdict_of(path, &upto);
+	__atomic_store_n(&fd_cache[fd].verdict, verdict, __ATOMIC_RELAXED);
+	__atomic_store_n(&fd_cache[fd].upto, upto, __ATOMIC_RELAXED);
+	unsigned held = seen + 1;
+	if (!__atomic_compare_exchange_n(seq, &held, seen + 2, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&fd_cache[fd].path[0], 0, __ATOMIC_RELEASE);
+		__atomic_add_fetch(seq, 1, __ATOMIC_ACQ_REL);
+	}
+}
+
+/* Out of line: its buffer is no cost to the fast path's frame. */
+__attribute__((noinline)) static bool fd_rule_match_slow(const struct hj_rule *r, int fd)
+{
+	char buf[4096];
+	unsigned seen = fd < FD_CACHE ? __atomic_load_n(&fd_cache[fd].seq, __ATOMIC_ACQUIRE) : 1;
+	if (!hj_fd_path(fd, buf, sizeof buf))
+		return false;
+	/* the path came from the entry under seen (or the kernel, and then
+	 * the store moved the seq): a rule added since the fd was opened
+	 * gets its bit here, once */
+	fd_verdict_refresh(fd, buf, seen);
+	return fd_globs_match(r->globs, r->nglobs, buf);
+}
+
+/* The rule's path: filter for a call that names no path but an fd (or a
+ * DIR): the fd's verdict when it has one, else its path matched. */
+static bool fd_rule_match(const struct hj_rule *r, int bit, struct hj_call *c)
+{
+	int i = call_fd_arg[c->id];
+	int fd = i >= 0 ? (int)c->a[i] : c->id == HJ_readdir ? dir_fd((DIR *)c->a[0]) : -1;
+	if (fd < 0)
+		return false;
+	int known = fd_verdict(fd, bit);
+	return known >= 0 ? known : fd_rule_match_slow(r, fd);
 }
 
 bool hj_fd_path(int fd, char *out, size_t n)
@@ -542,13 +719,13 @@ static bool current_dir(char *out, size_t n)
 
 /* Remembers what an open gave: the path it was given, made absolute,
  * so that the fd's first read costs no readlink. */
-static void fd_opened(int fd, int dirfd, const char *path)
+static void fd_opened(int fd, int dirfd, const char *path, struct hj_call *c)
 {
 	char abs[4096];
 	const char *base = NULL;
 	if (!path)
 		return fd_forget(fd);
-	if (path[0] == '/' && !unclean(path))
+	if (!needs_folding(c, path))
 		return fd_store(fd, path);	/* already absolute and clean */
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD)
@@ -570,7 +747,7 @@ void hj_fd_cache_enable(void)
 {
 	static const int watched[] = {
 		HJ_close, HJ_dup, HJ_dup2, HJ_dup3, HJ_pipe, HJ_pipe2, HJ_socketpair,
-		HJ_fopen, HJ_freopen, HJ_opendir, HJ_chdir, HJ_fchdir,
+		HJ_fopen, HJ_freopen, HJ_opendir, HJ_chdir, HJ_fchdir, HJ_close_range,
 	};
 	fd_cache_on = true;
 	for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++)
@@ -594,7 +771,7 @@ void hj_fd_track(struct hj_call *c)
 		const char *path = p >= 0 ? path_arg(c, p) : NULL;
 		if (path)
 			fd_opened((int)c->ret, p > 0 && ci->args[p - 1].kind == K_DIRFD ? (int)c->a[p - 1] : AT_FDCWD,
-				  path);
+				  path, c);
 		else
 			fd_forget((int)c->ret);
 	}
@@ -605,6 +782,16 @@ void hj_fd_track(struct hj_call *c)
 		break;
 	case HJ_close: fd_forget((int)c->a[0]); break;
 	case HJ_dup2: case HJ_dup3: fd_forget((int)c->a[1]); break;
+	case HJ_close_range:
+		/* CLOSE_RANGE_CLOEXEC closes nothing now */
+		if (c->ret == 0 && !(c->a[2] & 4))
+			for (unsigned long fd = (unsigned)c->a[0]; fd <= (unsigned)c->a[1] && fd < FD_CACHE; fd++)
+				fd_forget((int)fd);
+		break;
+	case HJ_fcntl:	/* when it is watched for another reason */
+		if ((c->a[1] == F_DUPFD || c->a[1] == F_DUPFD_CLOEXEC) && c->ret >= 0)
+			fd_forget((int)c->ret);
+		break;
 	case HJ_pipe: case HJ_pipe2: case HJ_socketpair: {
 		int fds[2];
 		if (c->ret == 0 && hj_peek(fds, (void *)c->a[c->id == HJ_socketpair ? 3 : 0], sizeof fds)) {
@@ -616,11 +803,11 @@ void hj_fd_track(struct hj_call *c)
 	/* what libc returned, unless a hook made it up */
 	case HJ_fopen: case HJ_freopen:
 		if (c->ret && c->ran_ok && hj_readable((void *)c->ret, sizeof(FILE)))
-			fd_opened(fileno((FILE *)c->ret), AT_FDCWD, (const char *)c->a[0]);
+			fd_opened(fileno((FILE *)c->ret), AT_FDCWD, (const char *)c->a[0], NULL);
 		break;
 	case HJ_opendir:
 		if (c->ret && c->ran_ok)
-			fd_opened(dir_fd((DIR *)c->ret), AT_FDCWD, (const char *)c->a[0]);
+			fd_opened(dir_fd((DIR *)c->ret), AT_FDCWD, (const char *)c->a[0], NULL);
 		break;
 	}
 }
