@@ -292,7 +292,7 @@ static void on_stop_signal(int sig, siginfo_t *si, void *uc)
 	if (pc >= exec_lo && pc < exec_hi) {
 		atomic_store(&stop_tid, 0);
 		atomic_store(&stop_acked, 1);
-		siglongjmp(hj_stop_point, 1);
+		siglongjmp(hj_stop_point, HJ_JUMP_STOPPED);
 	}
 	hj_hook_interrupted = true;
 	atomic_store(&stop_acked, 1);

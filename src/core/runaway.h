@@ -12,6 +12,11 @@ extern bool hj_hook_interrupted;	/* the watchdog interrupted the hook running no
 /* Where a stopped hook lands: set in hj_vm_run before each hook, by the
  * thread holding the VM lock. */
 extern sigjmp_buf hj_stop_point;
+/* How a jump reaches hj_stop_point: hj_vm_run hands the same buffer to
+ * mruby as its error jump (mruby jumps with 1), so one setjmp a hook
+ * serves both. */
+#define HJ_JUMP_RAISED 1
+#define HJ_JUMP_STOPPED 2
 void hj_watch_init(void);		/* at VM start */
 void hj_watch_forked(void);		/* in a forked child */
 void hj_watch_begin(const char *where);	/* a hook starts */

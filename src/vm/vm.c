@@ -20,6 +20,7 @@
 #include <mruby/irep.h>
 #include <mruby/proc.h>
 #include <mruby/string.h>
+#include <mruby/throw.h>
 #include <mruby/variable.h>
 
 #include "core/engine.h"
@@ -405,6 +406,36 @@ static void stopped(struct hj_call *c, const struct hj_call *saved, const long *
 	hj_log(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
+/* After a raise: the call frames the hook left, popped back to where it
+ * was called from, as mrb_protect_error does (mruby 3.1's cipop: a frame
+ * whose variables a closure captured gets them copied off the stack). */
+enum { CINFO_DIRECT_31 = 2 };
+_Static_assert(sizeof(struct mrb_jmpbuf) == sizeof(sigjmp_buf), "mruby's error jump is a jmp_buf");	/* mruby 3.1's CINFO_DIRECT: a frame a C function pushed */
+
+static void pop_frame(mrb_state *mrb, struct mrb_context *cx)
+{
+	struct REnv *env = mrb_vm_ci_env(cx->ci);
+	cx->ci--;
+	if (env)
+		mrb_env_unshare(mrb, env);
+}
+
+static void unwind_frames(mrb_state *mrb, struct mrb_context *cx, ptrdiff_t ci_index)
+{
+	if (mrb->c == cx) {
+		while (cx->ci - cx->cibase > ci_index)
+			pop_frame(mrb, cx);
+	} else {	/* a fiber switched contexts: drop the C-called frames it left */
+		cx = mrb->c;
+		while (cx->ci > cx->cibase && cx->ci->cci == CINFO_DIRECT_31)
+			pop_frame(mrb, cx);
+	}
+}
+
+/* Each hook runs under one setjmp (not mrb_protect_error's and the
+ * watchdog's: a third of the per-call cost that is ours): hj_stop_point
+ * is also mruby's error jump while the hook runs, so a raise lands here
+ * (HJ_JUMP_RAISED) as a stop by the watchdog does (HJ_JUMP_STOPPED). */
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 {
 	if (vm_owner || vm_torn || vm_off)	/* a signal handler inside a hook, or a torn child */
@@ -418,26 +449,38 @@ void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 	int ai = mrb_gc_arena_save(mrb);
 	int busy = hj_busy;
 	mrb_value call = hj_api_call_begin(mrb, c);
+	struct mrb_jmpbuf *prev_jmp = mrb->jmp;
+	struct mrb_context *cx = mrb->c;
+	ptrdiff_t ci_index = cx->ci - cx->cibase;
 	for (int i = 0; i < n; i++) {
-		struct yield_args y = { mrb_ary_ref(mrb, blocks, rules[i]->proc), call };
+		mrb_value blk = RARRAY_PTR(blocks)[rules[i]->proc];
 		struct hj_call saved = *c;
 		long saved_a[HJ_MAXARGS];
 		memcpy(saved_a, c->a, sizeof saved_a);
-		mrb_bool failed = FALSE;
 		hj_vm_refused = false;
 		/* no mask saved (a system call a hook): the handler leaves the
 		 * mask alone (SA_NODEFER, empty sa_mask) */
-		if (sigsetjmp(hj_stop_point, 0)) {
+		int jumped = sigsetjmp(hj_stop_point, 0);
+		if (!jumped) {
+			hj_watch_begin(rules[i]->where);
+			mrb->jmp = (struct mrb_jmpbuf *)(void *)hj_stop_point;
+			mrb_yield_argv(mrb, blk, 1, &call);
+			mrb->jmp = prev_jmp;
+			hj_watch_end();
+		} else if (jumped == HJ_JUMP_STOPPED) {
+			mrb->jmp = prev_jmp;
 			hj_busy = busy;
 			hj_watch_end();
 			stopped(c, &saved, saved_a, rules[i]);
 			vm_lock_drop();
 			return;
-		}
-		hj_watch_begin(rules[i]->where);
-		mrb_value exc = mrb_protect_error(mrb, yield_body, &y, &failed);
-		hj_watch_end();
-		if (failed) {
+		} else {
+			hj_watch_end();
+			mrb->jmp = prev_jmp;
+			mrb_value exc = mrb_obj_value(mrb->exc);
+			mrb->exc = NULL;
+			unwind_frames(mrb, cx, ci_index);
+			mrb_gc_protect(mrb, exc);	/* through the report, until the arena is restored */
 			undo(c, &saved, saved_a);
 			report(rules[i], exc, hj_vm_refused, hj_hook_interrupted);
 		}
