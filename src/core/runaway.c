@@ -461,7 +461,11 @@ void hj_watch_begin(const char *where)
 		my_tid = (pid_t)syscall(SYS_gettid);
 	hj_hook_where = where;
 	hj_hook_interrupted = false;
-	atomic_store(&hook_tid, my_tid);
+	/* A sequentially consistent store is a locked xchg on x86: the
+	 * tid's needs none of its own, the full barrier of the generation's
+	 * bump (which the sleeping watchdog's wake-up needs) publishes it
+	 * with the generation, which the watchdog reads first. */
+	atomic_store_explicit(&hook_tid, my_tid, memory_order_relaxed);
 	atomic_fetch_add(&hook_gen, 1);
 	if (hj_unlikely(atomic_load(&watch_asleep))) {
 		atomic_store(&watch_asleep, 0);
@@ -471,6 +475,9 @@ void hj_watch_begin(const char *where)
 
 void hj_watch_end(void)
 {
+	/* no fence: a watchdog that still sees the tid a moment longer
+	 * signals a hook that has ended, and the handler, on this thread,
+	 * sees the 0 and declines */
 	if (hj_cfg.hook_timeout_ns)
-		atomic_store(&hook_tid, 0);
+		atomic_store_explicit(&hook_tid, 0, memory_order_release);
 }
