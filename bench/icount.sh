@@ -1,4 +1,4 @@
-# bench/run, section 7: instructions a call of the Ruby dispatch path,
+# bench/run, section 8: instructions a call of the Ruby dispatch path,
 # counted by callgrind (sourced by bench/run, which provides die, verdict,
 # WORK, BIN, ROOT and LIB). An instruction count does not move with the
 # machine's load as a time does: this is the stable figure of the table.
