@@ -1021,6 +1021,7 @@ static mrb_value hijack_after(mrb_state *mrb, mrb_value self) { (void)self; retu
 static mrb_value hijack_rand(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	mrb_value max = mrb_nil_value();
 	mrb_get_args(mrb, "|o", &max);
 	struct hj_call *c = DATA_PTR(call_obj);
@@ -1054,6 +1055,7 @@ static mrb_value hijack_at_exit(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	return mrb_int_value(mrb, getpid());
 }
 
@@ -1091,6 +1093,7 @@ static mrb_value hijack_epoch(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_monotonic(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return mrb_float_value(mrb, (double)ts.tv_sec + ts.tv_nsec / 1e9);
@@ -1108,6 +1111,7 @@ static mrb_value hijack_enforcing(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_argv(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	mrb_value ary = mrb_ary_new(mrb);
 	for (int i = 0; i < prog_argc && prog_argv && prog_argv[i]; i++)
 		mrb_ary_push(mrb, ary, mrb_str_new_cstr(mrb, prog_argv[i]));
