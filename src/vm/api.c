@@ -1064,6 +1064,7 @@ static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_run_dir(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	const char *d = hj_env("HIJACK_RUN_DIR");
 	struct stat st;
 	return d && *d && stat(d, &st) == 0 && S_ISDIR(st.st_mode) ? mrb_str_new_cstr(mrb, d) : mrb_nil_value();
@@ -1104,6 +1105,7 @@ static mrb_value hijack_monotonic(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_enforcing(mrb_state *mrb, mrb_value self)
 {
 	(void)mrb, (void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	const char *e = hj_env("HIJACK_ENFORCE");
 	return mrb_bool_value(e && *e);
 }

@@ -8,8 +8,9 @@
  * so descriptors are followed from the start), or "eager" when the load
  * did what only a load in the process itself can do: an at_exit block,
  * output or a write, a look at the process (Hijack.pid, argv, rand,
- * monotonic) that may decide which rules there are. A process given the
- * table wants those calls and starts the VM at the first of them. */
+ * monotonic, run_dir, enforcing?) that may decide which rules there
+ * are. A process given the table wants those calls and starts the VM at
+ * the first of them. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
