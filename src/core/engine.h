@@ -301,6 +301,7 @@ extern int hj_vm_deferred;
 extern bool hj_vm_peeked;
 bool hj_vm_defer(const char *table, const char *scripts, const char *evals, const char *bytecode, int argc, char **argv);
 void hj_vm_start_deferred(void);
+void hj_vm_start_before_fork(void);
 void hj_vm_defer_forked(void);
 char *hj_vm_defer_plan(const char *bytecode, int argc, char **argv);
 /* An exec is coming: the sealed scripts must be there for the child. */

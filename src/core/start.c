@@ -21,6 +21,10 @@
 static void before_fork(void)
 {
 	hj_enter();
+	/* once here, not in every child (vm/defer.c); not from inside our
+	 * own work (a handler's fork), whose locks this thread may hold */
+	if (hj_busy == 1)
+		hj_vm_start_before_fork();
 	hj_in_atfork = 1;
 	hj_proc_before_fork();
 	hj_vm_before_fork();

@@ -40,7 +40,7 @@ bool hj_vm_sealed_check(const char *spec);
 bool hj_vm_has_at_exit(void);
 void hj_tz_init(void);
 
-static struct { const char *scripts, *evals, *bytecode; int argc; char **argv; } later;
+static struct { const char *scripts, *evals, *bytecode; int argc; char **argv; bool any; } later;
 static int state;		/* 0 waiting, 1 starting, 2 started */
 
 bool hj_vm_defer(const char *table, const char *scripts, const char *evals, const char *bytecode, int argc, char **argv)
@@ -71,8 +71,10 @@ bool hj_vm_defer(const char *table, const char *scripts, const char *evals, cons
 	later.argv = argv;
 	memcpy(hj_vm_ruby_calls, ids, sizeof ids);
 	for (int id = 0; id < HJ_NCALLS; id++)
-		if (ids[id])
+		if (ids[id]) {
 			hj_want(id);
+			later.any = true;
+		}
 	if (table[0] == 'g')
 		hj_fd_cache_enable();
 	__atomic_store_n(&hj_vm_deferred, 1, __ATOMIC_RELEASE);
@@ -113,6 +115,17 @@ void hj_vm_start_deferred(void)
 	}
 	while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 1)
 		sched_yield();	/* ours: we are busy */
+}
+
+/* Before a fork or a spawn (from dispatch, or the fork's handler; busy):
+ * a child would start a VM of its own at its first hooked call, each
+ * child again (a shell's loop, make), and a vfork-style child shares our
+ * memory: the VM starts here, once, and the children inherit it. A
+ * table with no call (an empty script) leaves it waiting. */
+void hj_vm_start_before_fork(void)
+{
+	if (__atomic_load_n(&hj_vm_deferred, __ATOMIC_ACQUIRE) && later.any && hj_cfg.follow && !hj_no_ruby)
+		hj_vm_start_deferred();
 }
 
 /* After fork: a start another thread had under way is not the child's
