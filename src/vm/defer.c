@@ -196,19 +196,21 @@ static bool read_only(int answer_fd)
 	       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0;
 }
 
-/* One table, as a process with the layer on (or off) reads the rules;
- * NULL when the scripts cannot be read so. */
-static char *plan_one(bool layer, const char *bytecode, int argc, char **argv)
+/* One table, as a process with the layer on (or off) reads the rules:
+ * a child started (its pid, and the pipe its answer comes on), or pid -1. */
+struct plan { pid_t pid; int fd; };
+
+static struct plan plan_start(bool layer, const char *bytecode, int argc, char **argv)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
-		return NULL;
+		return (struct plan){ -1, -1 };
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		return NULL;
+		return (struct plan){ -1, -1 };
 	}
 	if (pid == 0) {
 		close(fds[0]);
@@ -240,13 +242,17 @@ static char *plan_one(bool layer, const char *bytecode, int argc, char **argv)
 		_exit(write(fds[1], out, len) == (ssize_t)len ? 0 : 2);
 	}
 	close(fds[1]);
-	char *text = malloc(HJ_NCALLS * 5 + 8);
-	if (!text) {
-		close(fds[0]);
+	return (struct plan){ pid, fds[0] };
+}
+
+/* Its answer; NULL when the scripts could not be read so. */
+static char *plan_finish(struct plan p)
+{
+	if (p.pid < 0)
 		return NULL;
-	}
+	char *text = malloc(HJ_NCALLS * 5 + 8);
 	size_t size = 0;
-	for (ssize_t r; size < HJ_NCALLS * 5 + 7 && (r = read(fds[0], text + size, HJ_NCALLS * 5 + 7 - size)) != 0;) {
+	for (ssize_t r; text && size < HJ_NCALLS * 5 + 7 && (r = read(p.fd, text + size, HJ_NCALLS * 5 + 7 - size)) != 0;) {
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -254,12 +260,13 @@ static char *plan_one(bool layer, const char *bytecode, int argc, char **argv)
 		}
 		size += (size_t)r;
 	}
-	close(fds[0]);
-	text[size] = 0;
+	close(p.fd);
+	if (text)
+		text[size] = 0;
 	int ws;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+	while (waitpid(p.pid, &ws, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0 || !size) {
+	if (!text || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0 || !size) {
 		free(text);
 		return NULL;
 	}
@@ -270,8 +277,13 @@ static char *plan_one(bool layer, const char *bytecode, int argc, char **argv)
  * starts its VM at start, as without it). The caller frees it. */
 char *hj_vm_defer_plan(const char *bytecode, int argc, char **argv)
 {
-	char *with = plan_one(true, bytecode, argc, argv);
-	char *without = with && strcmp(with, "eager") ? plan_one(false, bytecode, argc, argv) : NULL;
+	/* the two readings side by side: the run waits for the slower */
+	struct plan on = plan_start(true, bytecode, argc, argv), off = plan_start(false, bytecode, argc, argv);
+	char *with = plan_finish(on), *without = plan_finish(off);
+	if (with && !strcmp(with, "eager")) {
+		free(without);
+		without = NULL;
+	}
 	char *both = without && strcmp(without, "eager") ? malloc(strlen(with) + strlen(without) + 2) : NULL;
 	if (both)
 		sprintf(both, "%s|%s", with, without);
