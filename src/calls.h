@@ -87,15 +87,18 @@ enum hj_call_id {
 
 #define HJ_MAXARGS 6
 
+/* Names held in the rows, not pointed to: a table of pointers is one
+ * relocation each, written at every process's start (some 20 pages of
+ * copies for the loader to make); this one stays the file's, read-only. */
 struct hj_arg_info {
-	const char *type, *name;
+	char type[40], name[16];
 	enum hj_kind kind;
 };
 
 struct hj_call_info {
-	const char *name;
+	char name[32];
 	unsigned groups;
-	const char *ret_type;
+	char ret_type[20];
 	enum hj_ret ret;
 	int nargs;
 	struct hj_arg_info args[HJ_MAXARGS];

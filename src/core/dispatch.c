@@ -353,6 +353,13 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 	struct hj_rule *rules[64];
 	bool numbered = hj_cfg.record || hj_replaying;
 	unsigned long seq = numbered ? hj_call_seq(id) : 0;
+	if (hj_unlikely(hj_vm_deferred)) {
+		if (hj_vm_ruby_calls[id] && !hj_no_ruby)
+			hj_vm_start_deferred();
+		else if (id == HJ_posix_spawn || id == HJ_posix_spawnp || id == HJ_system || id == HJ_popen ||
+			 id == HJ_vfork)
+			hj_vm_start_before_fork();
+	}
 	int n = hj_has_rules(id, HJ_BEFORE) && !hj_no_ruby ? hj_rules_for(id, HJ_BEFORE, rules, 64, &c) : 0;
 	if (n)
 		hj_vm_run(&c, rules, n);

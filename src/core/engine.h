@@ -268,6 +268,7 @@ enum { HJ_FILTER_PATH = 1, HJ_FILTER_FD = 2 };
 bool hj_fired_create(const char *dir);
 /* No table in this process (hijack check): its hooks are not a run's. */
 void hj_fired_off(void);
+void hj_fired_planning(void);
 /* The slot of the rule named key, which hooks calls with filters; -1
  * when there is no table (no launcher, --quiet) or no room. */
 int hj_fired_slot(const char *key, const uint64_t *calls, unsigned filters);
@@ -318,6 +319,15 @@ double hj_rand(void);
 /* Loads scripts and inline code; returns false after printing an error. */
 bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, int argc, char **argv);
 bool hj_vm_active(void);
+/* defer.c: the VM started at the first call a Ruby rule takes */
+extern unsigned char hj_vm_ruby_calls[HJ_NCALLS];
+extern int hj_vm_deferred;
+extern bool hj_vm_peeked;
+bool hj_vm_defer(const char *table, const char *scripts, const char *evals, const char *bytecode, int argc, char **argv);
+void hj_vm_start_deferred(void);
+void hj_vm_start_before_fork(void);
+void hj_vm_defer_forked(void);
+char *hj_vm_defer_plan(const char *bytecode, int argc, char **argv);
 /* An exec is coming: the sealed scripts must be there for the child. */
 void hj_scripts_before_exec(void);
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n);

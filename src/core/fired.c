@@ -30,6 +30,7 @@ struct slot {
 	uint8_t fired;
 	uint8_t filters;		/* HJ_FILTER_*, of any of its hooks */
 	uint8_t layer_on;		/* a process had the system-call layer on */
+	uint8_t planned;		/* claimed by the launcher's reading of the scripts (vm/defer.c) */
 	uint64_t calls[WORDS];		/* the calls its hooks take */
 	uint64_t launcher_calls[WORDS];	/* as the launcher read the rule (no layer) */
 	uint64_t seen[WORDS];		/* of those, the ones some process made */
@@ -37,7 +38,7 @@ struct slot {
 };
 
 static struct slot *table;
-static bool tried, in_launcher;
+static bool tried, in_launcher, planning;
 
 static struct slot *map(int fd)
 {
@@ -58,6 +59,11 @@ bool hj_fired_create(const char *dir)
 	in_launcher = true;
 	return ok;
 }
+
+/* The launcher's child that reads which calls the scripts' rules take
+ * (vm/defer.c): its rules are claimed as the layer's, for the processes
+ * that never load them */
+void hj_fired_planning(void) { planning = true; }
 
 void hj_fired_off(void)
 {
@@ -124,6 +130,8 @@ int hj_fired_slot(const char *key, const uint64_t *calls, unsigned filters)
 				__atomic_fetch_or(&into[w], calls[w], __ATOMIC_RELAXED);
 		if (filters)
 			__atomic_fetch_or(&s->filters, (uint8_t)filters, __ATOMIC_RELAXED);
+		if (planning)
+			__atomic_store_n(&s->planned, 1, __ATOMIC_RELAXED);
 		/* the launcher writes the report, but only the program's
 		 * processes know whether they saw system calls or libc's */
 		if (hj_sud_on && !__atomic_load_n(&s->layer_on, __ATOMIC_RELAXED))
@@ -218,9 +226,25 @@ void hj_fired_report(int out, bool json)
 {
 	if (!table)
 		return;
+	/* a process without the layer names a rule's calls by libc's names,
+	 * another key than the launcher's reading (with the layer's): then
+	 * the launcher's slots that no process took are that reading only */
+	bool layer_off_seen = false;
+	for (int i = 0; i < SLOTS; i++) {
+		struct slot *s = &table[i];
+		bool taken = false;
+		for (int w = 0; w < WORDS; w++)
+			taken |= s->calls[w] != 0;
+		layer_off_seen |= __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == READY && taken && !s->layer_on;
+	}
 	for (int i = 0; i < SLOTS; i++) {
 		struct slot *s = &table[i];
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != READY || s->fired)
+			continue;
+		bool taken_here = false;
+		for (int w = 0; w < WORDS; w++)
+			taken_here |= s->calls[w] != 0;
+		if (s->planned && !taken_here && layer_off_seen)
 			continue;
 		/* the table is the processes': one of them may have written
 		 * anything there (a program under --enforce attacks us too) */

@@ -21,6 +21,10 @@
 static void before_fork(void)
 {
 	hj_enter();
+	/* once here, not in every child (vm/defer.c); not from inside our
+	 * own work (a handler's fork), whose locks this thread may hold */
+	if (hj_busy == 1)
+		hj_vm_start_before_fork();
 	hj_in_atfork = 1;
 	hj_proc_before_fork();
 	hj_vm_before_fork();
@@ -42,6 +46,7 @@ static void after_fork_child(void)
 	hj_alloc_forked();
 	hj_sud_forked();
 	hj_vm_after_fork();
+	hj_vm_defer_forked();
 	hj_note_fork();
 	hj_output_forked();
 	hj_proc_forked();
@@ -101,7 +106,10 @@ static void start(int argc, char **argv)
 	hj_output_start();
 	hj_sud_early_report();
 	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
+	/* with the launcher's table of the calls Ruby rules take, the VM
+	 * waits for the first of them (vm/defer.c) */
 	if (((scripts && *scripts) || (evals && *evals)) &&
+	    !hj_vm_defer(hj_env("HIJACK_RUBY_CALLS"), scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv) &&
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
 		_exit(2);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);

@@ -802,6 +802,15 @@ static int cmd_run(int argc, char **argv)
 			return remove_dir(&rd), 2;
 		}
 	}
+	/* which calls the scripts' Ruby rules take, read once here: a
+	 * process starts its VM at the first of them (vm/defer.c); under
+	 * --enforce every process loads its rules at start */
+	char *ruby_calls = NULL;
+	if (scripts_fd >= 0 && !enforcing) {
+		char spec[96];
+		snprintf(spec, sizeof spec, "sealed:%d:%zu:%016llx", scripts_fd, scripts_size, (unsigned long long)scripts_hash);
+		ruby_calls = hj_vm_defer_plan(spec, argc - optind, argv + optind);
+	}
 	const char *why = hj_unhookable(prog);
 	if (why)
 		fprintf(stderr, "hijack: warning: %s %s; its calls cannot be hooked (%s)\n", argv[optind], why,
@@ -898,6 +907,10 @@ static int cmd_run(int argc, char **argv)
 		} else {
 			unsetenv("HIJACK_BYTECODE");
 		}
+		if (ruby_calls)
+			setenv("HIJACK_RUBY_CALLS", ruby_calls, 1);
+		else
+			unsetenv("HIJACK_RUBY_CALLS");
 		setenv("HIJACK_RUN_DIR", rd.path, 1);
 		if (record)
 			setenv("HIJACK_RECORD", record, 1);

@@ -1025,6 +1025,7 @@ static mrb_value hijack_after(mrb_state *mrb, mrb_value self) { (void)self; retu
 static mrb_value hijack_rand(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	mrb_value max = mrb_nil_value();
 	mrb_get_args(mrb, "|o", &max);
 	struct hj_call *c = DATA_PTR(call_obj);
@@ -1058,6 +1059,7 @@ static mrb_value hijack_at_exit(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	return mrb_int_value(mrb, getpid());
 }
 
@@ -1066,6 +1068,7 @@ static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_run_dir(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	const char *d = hj_env("HIJACK_RUN_DIR");
 	struct stat st;
 	return d && *d && stat(d, &st) == 0 && S_ISDIR(st.st_mode) ? mrb_str_new_cstr(mrb, d) : mrb_nil_value();
@@ -1095,6 +1098,7 @@ static mrb_value hijack_epoch(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_monotonic(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return mrb_float_value(mrb, (double)ts.tv_sec + ts.tv_nsec / 1e9);
@@ -1117,6 +1121,7 @@ static mrb_value hijack_clock_set(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_enforcing(mrb_state *mrb, mrb_value self)
 {
 	(void)mrb, (void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	const char *e = hj_env("HIJACK_ENFORCE");
 	return mrb_bool_value(e && *e);
 }
@@ -1124,6 +1129,7 @@ static mrb_value hijack_enforcing(mrb_state *mrb, mrb_value self)
 static mrb_value hijack_argv(mrb_state *mrb, mrb_value self)
 {
 	(void)self;
+	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	mrb_value ary = mrb_ary_new(mrb);
 	for (int i = 0; i < prog_argc && prog_argv && prog_argv[i]; i++)
 		mrb_ary_push(mrb, ary, mrb_str_new_cstr(mrb, prog_argv[i]));

@@ -202,6 +202,7 @@ static bool load_file(const char *path)
 }
 
 bool hj_vm_active(void) { return hj_mrb != NULL; }
+bool hj_vm_has_at_exit(void) { return hj_mrb && RARRAY_LEN(at_exits) > 0; }
 
 /* ---- the launcher's compiled scripts: a sealed memfd ----
  * HIJACK_BYTECODE is "sealed:FD:SIZE:HASH". The descriptor is taken
@@ -239,7 +240,8 @@ static bool sealed_match(int fd, void *arg)
 	return ok;
 }
 
-static bool load_sealed(const char *spec)
+/* Finds and checks the memfd and keeps its bytes (sealed.bytes). */
+static bool find_sealed(const char *spec)
 {
 	int fd;
 	unsigned long long size, hash;
@@ -263,6 +265,17 @@ static bool load_sealed(const char *spec)
 	if (!hj_cfg.follow)	/* children start without us: they need not see it */
 		syscall(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
 	hj_own_set(HJ_OWN_SCRIPTS, fd);
+	return true;
+}
+
+/* Checked at start even when the VM waits (hj_vm_defer): the process
+ * refuses to run without its rules, and hands the bytes on at exec. */
+bool hj_vm_sealed_check(const char *spec) { return sealed.bytes || find_sealed(spec); }
+
+static bool load_sealed(const char *spec)
+{
+	if (!hj_vm_sealed_check(spec))
+		return false;
 	bool ok = true;
 	for (size_t at = 0; ok && at < sealed.size;) {
 		const unsigned char *h = (const unsigned char *)sealed.bytes + at;
