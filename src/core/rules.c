@@ -590,26 +590,6 @@ static int fd_verdict(int fd, int bit)
 	return (int)(verdict >> bit & 1);
 }
 
-/* A verdict for rules newer than fd's: made again from path, which the
- * entry held under seq `seen`, and kept if the entry is still that. */
-static void fd_verdict_refresh(int fd, const char *path, unsigned seen)
-{
-	if (fd < 0 || fd >= FD_CACHE || (seen & 1))
-		return;
-	unsigned *seq = &fd_cache[fd].seq;
-	if (!__atomic_compare_exchange_n(seq, &seen, seen + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return;
-	unsigned upto;
-	uint64_t verdict = verdict_of(path, &upto);
-	__atomic_store_n(&fd_cache[fd].verdict, verdict, __ATOMIC_RELAXED);
-	__atomic_store_n(&fd_cache[fd].upto, upto, __ATOMIC_RELAXED);
-	unsigned held = seen + 1;
-	if (!__atomic_compare_exchange_n(seq, &held, seen + 2, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&fd_cache[fd].path[0], 0, __ATOMIC_RELEASE);
-		__atomic_add_fetch(seq, 1, __ATOMIC_ACQ_REL);
-	}
-}
-
 /* Out of line: its buffer is no cost to the fast path's frame. */
 __attribute__((noinline)) static bool fd_rule_match_slow(const struct hj_rule *r, int fd)
 {
@@ -619,8 +599,9 @@ __attribute__((noinline)) static bool fd_rule_match_slow(const struct hj_rule *r
 		return false;
 	/* the path came from the entry under seen (or the kernel, and then
 	 * the store moved the seq): a rule added since the fd was opened
-	 * gets its bit here, once */
-	fd_verdict_refresh(fd, buf, seen);
+	 * gets its bit here, once: the same path stored again under seen
+	 * (a no-op if the entry has moved) makes the verdict anew */
+	fd_store_if(fd, buf, seen);
 	return fd_globs_match(r->globs, r->nglobs, buf);
 }
 

@@ -31,11 +31,10 @@ struct hj_policy {
 	bool from_script;		/* Hijack::Sandbox.enforce! */
 	bool deny_network, deny_exec;
 	int *deny_nrs, ndeny;		/* system calls that fail with EACCES */
-	struct hj_list deny_names;	/* as the user named them, for messages */
 	struct hj_list readonly, hide;	/* real paths */
 	/* Sandbox.allow: globs as written, and what the kernel holds of
 	 * each (a file or a tree: see policy.c) */
-	struct hj_list read, write, exec, connect, calls;
+	struct hj_list read, write, exec, connect;
 	/* the kinds allow named (even with no entry): the rest are free */
 	bool allow_read, allow_write, allow_exec, allow_connect;
 	bool allow_calls;		/* calls: given, the rest fail */
@@ -91,8 +90,11 @@ bool hj_seccomp_install(const struct hj_policy *p, int sock, char *err, size_t n
 bool hj_mounts_install(const struct hj_policy *p, const struct hj_enforce_own *own, char *err, size_t n);
 bool hj_mounts_needed(const struct hj_policy *p);
 
+/* Whether path is under (or is) the directory under. */
+bool hj_path_inside(const char *path, const char *under);
 /* The part of a glob the kernel holds (policy.c): the path, and whether
- * it is a whole tree; wider than the glob when it has wildcards inside. */
-bool hj_glob_base(const char *glob, char *base, size_t n, bool *tree, bool *wider);
+ * it is a whole tree; wider than the glob when it has wildcards inside;
+ * the nearest directory that exists when the path does not (missing). */
+bool hj_glob_base(const char *glob, char *base, size_t n, bool *tree, bool *wider, bool *missing);
 
 #endif

@@ -103,15 +103,12 @@ static bool add_path(int ruleset, const char *path, uint64_t rights, int abi, ch
 static bool add_glob(int ruleset, const char *glob, uint64_t rights, int abi, char *err, size_t n)
 {
 	char base[PATH_MAX];
-	bool tree, wider;
-	if (!hj_glob_base(glob, base, sizeof base, &tree, &wider)) {
+	bool tree, wider, missing;
+	if (!hj_glob_base(glob, base, sizeof base, &tree, &wider, &missing)) {
 		snprintf(err, n, "Landlock: '%s' is not a path", glob);
 		return false;
 	}
-	struct stat st;
-	while (strlen(base) > 1 && stat(base, &st) != 0)
-		*strrchr(base, '/') = 0;
-	return add_path(ruleset, base[0] ? base : "/", rights, abi, err, n);
+	return add_path(ruleset, base, rights, abi, err, n);
 }
 
 /* The ELF interpreter a program names (PT_INTERP): the kernel opens it
@@ -193,10 +190,10 @@ bool hj_landlock_install(const struct hj_policy *p, const struct hj_enforce_own 
 			 * rule on it gives READ_DIR alone (to all under it:
 			 * Landlock holds no finer), not its files */
 			char base[PATH_MAX];
-			bool tree, wider;
+			bool tree, wider, missing;
 			struct stat st;
-			bool exact_dir = hj_glob_base(p->read.v[i], base, sizeof base, &tree, &wider) && !tree &&
-					 stat(base, &st) == 0 && S_ISDIR(st.st_mode);
+			bool exact_dir = hj_glob_base(p->read.v[i], base, sizeof base, &tree, &wider, &missing) && !tree &&
+					 !missing && stat(base, &st) == 0 && S_ISDIR(st.st_mode);
 			ok = add_glob(ruleset, p->read.v[i], exact_dir ? FS_READ_DIR : read, abi, err, n);
 		}
 		/* writing under a tree: every right but running programs */
@@ -204,10 +201,10 @@ bool hj_landlock_install(const struct hj_policy *p, const struct hj_enforce_own 
 			ok = add_glob(ruleset, p->write.v[i], read | write, abi, err, n);
 		for (int i = 0; ok && i < p->exec.n; i++) {
 			char base[PATH_MAX];
-			bool tree, wider;
-			ok = hj_glob_base(p->exec.v[i], base, sizeof base, &tree, &wider);
+			bool tree, wider, missing;
+			ok = hj_glob_base(p->exec.v[i], base, sizeof base, &tree, &wider, &missing);
 			struct stat st;
-			if (ok && !tree && stat(base, &st) == 0 && !S_ISDIR(st.st_mode))
+			if (ok && !tree && !missing && stat(base, &st) == 0 && !S_ISDIR(st.st_mode))
 				ok = add_program(ruleset, base, abi, err, n);
 			else if (ok)
 				ok = add_glob(ruleset, p->exec.v[i], FS_EXECUTE | read, abi, err, n);

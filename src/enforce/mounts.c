@@ -47,12 +47,6 @@ static bool set_attr(const char *path, unsigned recursive, uint64_t set, uint64_
 	return syscall(SYS_mount_setattr, AT_FDCWD, path, recursive, &a, sizeof a) == 0;
 }
 
-static bool inside(const char *path, const char *under)
-{
-	size_t n = strlen(under);
-	return !strncmp(path, under, n) && (path[n] == '/' || path[n] == 0 || (n == 1 && under[0] == '/'));
-}
-
 static bool fail(char *err, size_t n, const char *what, const char *path)
 {
 	snprintf(err, n, "%s %s: %s", what, path, strerror(errno));
@@ -132,7 +126,7 @@ static bool keep_writable(const struct hj_policy *p, const char *path, char *err
 	if (!path)
 		return true;
 	for (int i = 0; i < p->readonly.n; i++)
-		if (inside(path, p->readonly.v[i])) {
+		if (hj_path_inside(path, p->readonly.v[i])) {
 			if (mount(path, path, NULL, MS_BIND, NULL) != 0 || !set_attr(path, 0, 0, MOUNT_ATTR_RDONLY))
 				return fail(err, n, "--readonly: cannot keep hijack's own file writable:", path);
 			return true;
@@ -143,10 +137,10 @@ static bool keep_writable(const struct hj_policy *p, const char *path, char *err
 static bool under_rule(const struct hj_policy *p, const char *path)
 {
 	for (int i = 0; i < p->readonly.n; i++)
-		if (inside(path, p->readonly.v[i]))
+		if (hj_path_inside(path, p->readonly.v[i]))
 			return true;
 	for (int i = 0; i < p->hide.n; i++)
-		if (inside(path, p->hide.v[i]))
+		if (hj_path_inside(path, p->hide.v[i]))
 			return true;
 	return false;
 }
@@ -209,7 +203,7 @@ static bool keep_kernel_mounts(const struct hj_policy *p, char *err, size_t n)
 	static const char *const kernel[] = { "/proc", "/dev", "/dev/pts" };
 	for (size_t k = 0; k < sizeof kernel / sizeof kernel[0]; k++)
 		for (int i = 0; i < p->readonly.n; i++)
-			if (inside(kernel[k], p->readonly.v[i]) && strcmp(kernel[k], p->readonly.v[i]) &&
+			if (hj_path_inside(kernel[k], p->readonly.v[i]) && strcmp(kernel[k], p->readonly.v[i]) &&
 			    mount_point(kernel[k])) {
 				if (!set_attr(kernel[k], 0, 0, MOUNT_ATTR_RDONLY))
 					return fail(err, n, "--readonly: cannot leave writable", kernel[k]);

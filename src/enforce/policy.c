@@ -112,7 +112,6 @@ bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
 					    (k && hj_sys_row[nrs[0]] >= 0 && !strcmp(equivalents[e].name, hj_calls[hj_sys_row[nrs[0]]].name)))
 						for (int i = 0; i < 4 && equivalents[e].nrs[i]; i++)
 							push_nr(&p->deny_nrs, &p->ndeny, equivalents[e].nrs[i]);
-				push(&p->deny_names, arg);
 			}
 		} else if (!strcmp(line, "readonly") || !strcmp(line, "hide")) {
 			struct hj_list *l = line[0] == 'r' ? &p->readonly : &p->hide;
@@ -123,7 +122,6 @@ bool hj_policy_parse(const char *plan, struct hj_policy *p, char *err, size_t n)
 			if ((ok = (k = syscalls_of("calls:", arg, nrs, err, n)) > 0)) {
 				for (int i = 0; i < k; i++)
 					push_nr(&p->allow_nrs, &p->nallow, nrs[i]);
-				push(&p->calls, arg);
 			}
 		} else if (!strcmp(line, "read") || !strcmp(line, "write") || !strcmp(line, "exec") ||
 			   !strcmp(line, "connect")) {
@@ -161,7 +159,7 @@ bool hj_policy_any(const struct hj_policy *p)
 	       p->allow_write || p->allow_exec || p->allow_connect || p->allow_calls;
 }
 
-bool hj_glob_base(const char *glob, char *base, size_t n, bool *tree, bool *wider)
+bool hj_glob_base(const char *glob, char *base, size_t n, bool *tree, bool *wider, bool *missing)
 {
 	size_t len = strcspn(glob, "*?[");
 	*wider = false;
@@ -181,11 +179,18 @@ bool hj_glob_base(const char *glob, char *base, size_t n, bool *tree, bool *wide
 		return false;
 	memcpy(base, glob, len);
 	base[len] = 0;
+	/* the nearest directory that exists holds a path not there yet (a
+	 * tree the program makes, a build directory say) */
+	struct stat st;
+	*missing = stat(base, &st) != 0;
+	while (strlen(base) > 1 && stat(base, &st) != 0)
+		*strrchr(base, '/') = 0;
+	if (!base[0])
+		strcpy(base, "/");
 	return true;
 }
 
-/* "under" is path or inside it. */
-static bool inside(const char *path, const char *under)
+bool hj_path_inside(const char *path, const char *under)
 {
 	size_t n = strlen(under);
 	return !strncmp(path, under, n) && (path[n] == '/' || path[n] == 0 || (n == 1 && under[0] == '/'));
@@ -195,19 +200,12 @@ static bool check_paths(const struct hj_list *l, const char *what, bool quiet, c
 {
 	for (int i = 0; i < l->n; i++) {
 		char base[PATH_MAX];
-		bool tree, wider;
-		if (!hj_glob_base(l->v[i], base, sizeof base, &tree, &wider)) {
+		bool tree, wider, missing;
+		if (!hj_glob_base(l->v[i], base, sizeof base, &tree, &wider, &missing)) {
 			snprintf(err, n, "allow %s: '%s' is not a path the kernel can hold", what, l->v[i]);
 			return false;
 		}
-		struct stat st;
-		if (stat(base, &st) != 0) {
-			/* the nearest directory that exists holds it (a tree
-			 * the program makes, a build directory say) */
-			while (strlen(base) > 1 && stat(base, &st) != 0)
-				*strrchr(base, '/') = 0;
-			if (!base[0])
-				strcpy(base, "/");
+		if (missing) {
 			if (!quiet)
 				fprintf(stderr, "hijack: --enforce: %s %s: does not exist yet; the kernel holds it as %s "
 					"(all under it)\n", what, l->v[i], base);
@@ -260,14 +258,14 @@ bool hj_enforce_check(const struct hj_policy *p, const struct hj_enforce_own *ow
 				return false;
 			}
 			char cwd[PATH_MAX];
-			if (k && getcwd(cwd, sizeof cwd) && inside(cwd, path) && strcmp(cwd, path)) {
+			if (k && getcwd(cwd, sizeof cwd) && hj_path_inside(cwd, path) && strcmp(cwd, path)) {
 				snprintf(err, n, "--hide %s: it holds the working directory (%s)", path, cwd);
 				return false;
 			}
-			if (k && (inside(own->run_dir, path) || (own->output && inside(own->output, path)))) {
+			if (k && (hj_path_inside(own->run_dir, path) || (own->output && hj_path_inside(own->output, path)))) {
 				snprintf(err, n, "--hide %s: it would hide hijack's own %s (%s)", path,
-					 inside(own->run_dir, path) ? "run directory" : "output",
-					 inside(own->run_dir, path) ? own->run_dir : own->output);
+					 hj_path_inside(own->run_dir, path) ? "run directory" : "output",
+					 hj_path_inside(own->run_dir, path) ? own->run_dir : own->output);
 				return false;
 			}
 		}

@@ -26,7 +26,9 @@ test_deny_network() {
 	check_has "AF_VSOCK refused (every family but the local ones)" "^socket EACCES$" \
 		"$(enforced --deny network -- "$KP" socket 40)"
 	check_lacks "AF_NETLINK not refused" "EACCES" "$(enforced --deny network -- "$KP" socket 16)"
-	check_has "no_new_privs, and a filter" "NoNewPrivs:.1" "$(enforced --deny network -- "$KP" status)"
+	out=$(enforced --deny network -- "$KP" status)
+	check_has "no_new_privs" "NoNewPrivs:.1" "$out"
+	check_has "and a seccomp filter" "Seccomp:.2" "$out"
 	check_has "a dynamic program: EACCES from the in-process rule" "PermissionError 13" \
 		"$(enforced --deny network -- /usr/bin/python3 -c '
 import socket

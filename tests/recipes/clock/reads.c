@@ -17,7 +17,7 @@
  *   reads threads N  N threads reading REALTIME while another calls
  *                    getppid 400 times (a hook may re-configure the clock
  *                    there): the readings, by kind
- *   reads loop N     ns per clock_gettime(REALTIME), fastest of 1000 */
+ */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -165,21 +165,8 @@ int main(int argc, char **argv)
 		for (long i = 0; i < nthreads && i < 64; i++)
 			pthread_join(r[i], NULL);
 		printf("frozen %ld moving %ld other %ld\n", frozen_1e9, moving_2e9, other);
-	} else if (!strcmp(mode, "loop") && argc > 2) {
-		long n = atol(argv[2]);
-		double best = -1;
-		struct timespec t;
-		for (long i = 0; i < n; i += 1000) {
-			double t0 = now(CLOCK_MONOTONIC);
-			for (int k = 0; k < 1000; k++)
-				clock_gettime(CLOCK_REALTIME, &t);
-			double d = (now(CLOCK_MONOTONIC) - t0) / 1000 * 1e9;
-			if (best < 0 || d < best)
-				best = d;
-		}
-		printf("%.1f\n", best);
 	} else {
-		fprintf(stderr, "usage: reads wall|raw|mono|cpu|around|getppid|fork|exec ARG|threads N|loop N\n");
+		fprintf(stderr, "usage: reads wall|raw|mono|cpu|around|getppid|fork|exec ARG|threads N\n");
 		return 2;
 	}
 	return 0;
