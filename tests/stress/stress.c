@@ -245,10 +245,12 @@ static void *slow_hooks(void *arg)
 	return NULL;
 }
 
+static atomic_int busy_stop;
+
 static void *busy_ppid(void *arg)
 {
 	(void)arg;
-	while (!atomic_load(&slow_done)) {
+	while (!atomic_load(&busy_stop)) {
 		check_ppid();
 		atomic_fetch_add(&loops, 1);
 	}
@@ -262,13 +264,16 @@ static int mode_sig_other(int argc, char **argv)
 	pthread_t a = start(slow_hooks, (void *)(long)n);
 	pthread_t b = start(busy_ppid, NULL);
 	long sent = 0;
-	while (!atomic_load(&slow_done)) {
+	/* on a loaded machine this thread may not run again before the slow
+	 * hooks end: the busy thread goes on until a signal has reached it */
+	while (!atomic_load(&slow_done) || (!atomic_load(&sigs) && sent < 5000)) {
 		pthread_kill(b, SIGUSR1);
 		sent++;
 		struct timespec ts = { 0, 200000 };
 		nanosleep(&ts, NULL);
 	}
 	pthread_join(a, NULL);
+	atomic_store(&busy_stop, 1);
 	pthread_join(b, NULL);
 	long s = atomic_load(&sigs);
 	after_calls(1000);
