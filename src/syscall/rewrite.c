@@ -65,14 +65,23 @@
  * hash table, so a refused site is looked at once. Of glibc 2.36's 436
  * such sites, 352 fit one aligned 16-byte block (318 one 8-byte word).
  *
- * Not rewritten, so trapping still: `xor %eax,%eax; syscall` (read) and
- * `mov %rdi,%rax ... syscall` (syscall()), whose jump would have to cover
- * the syscall instruction and the `cmp $-4096,%rax` after it. A thread
- * that trapped there returns to the byte after the syscall, which would
- * then be the middle of the jump; the handler could send the threads it
- * returns after the rewrite elsewhere, but not one it returned before
- * that has not yet run the cmp (preempted right there): nothing short of
- * stopping every thread makes that safe. */
+ * `xor %eax,%eax; syscall` (31 c0 0f 05: read, glibc's busiest call) has
+ * no room for a jump of 5 bytes before its syscall, and covering the
+ * syscall would strand a thread that trapped there before the rewrite
+ * (it returns to the byte after it). So only the xor's 2 bytes change,
+ * into a short jump (eb rel8) to a hop: 5 bytes of the function's own
+ * alignment padding within 127 bytes after the site, which hold
+ * `jmp stub`. The padding is found by decoding forward from the syscall
+ * (insn.c; forward from a known boundary is exact): no-ops that follow
+ * an instruction after which control never falls through (ret, jmp) and
+ * run to a 16-byte boundary. Nothing jumps into such padding: labels are
+ * aligned at its end. The hop is written first (nothing runs it yet),
+ * then the xor in one atomic store. Its stub starts with the same xor,
+ * so even the flags are as they were.
+ *
+ * Not rewritten, so trapping still: `mov %rdi,%rax ... syscall`
+ * (syscall()) and sites whose number comes from a register: their stub
+ * would need the number at run time. */
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <errno.h>
@@ -83,6 +92,7 @@
 #include <sys/syscall.h>
 
 #include "core/engine.h"
+#include "syscall/insn.h"
 #include "syscall/sud.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -274,6 +284,7 @@ static bool mapping_of(uintptr_t addr, struct mapping *out)
 #define CHUNK (16 * 1024)
 #define STUB_ROOM 80		/* a stub's bytes, rounded up to 16 */
 #define REACH ((intptr_t)1 << 31)
+#define HOP_REACH 136		/* a xor site's hop is at most this far past it */
 struct chunk {
 	char *rx, *rw;		/* the same memory, twice */
 	size_t used;
@@ -302,7 +313,7 @@ static char *map_near(long fd, uintptr_t site)
 				     fd, 0);
 			if (p < 0 && p >= -4095)
 				continue;
-			if (near((uintptr_t)p, (uintptr_t)p + CHUNK, site - 8, site + 8))
+			if (near((uintptr_t)p, (uintptr_t)p + CHUNK, site - 8, site + HOP_REACH))
 				return (char *)p;
 			raw(SYS_munmap, p, CHUNK, 0, 0, 0, 0);	/* an old kernel took it as a hint */
 		}
@@ -348,7 +359,7 @@ static struct chunk *chunk_near(uintptr_t site, long pid)
 	for (unsigned i = 0; i < nchunks; i++) {
 		struct chunk *c = &chunks[i];
 		if (c->pid == pid && c->used + STUB_ROOM <= CHUNK &&
-		    near((uintptr_t)c->rx, (uintptr_t)c->rx + CHUNK, site - 8, site + 8))
+		    near((uintptr_t)c->rx, (uintptr_t)c->rx + CHUNK, site - 8, site + HOP_REACH))
 			return c;
 	}
 	return chunk_new(site, pid);
@@ -373,15 +384,20 @@ static void put64(struct emit *e, uint64_t v) { put(e, &v, 8); }
 /* the rel32 to target from the end of the 4 bytes about to be written */
 static void rel32(struct emit *e, uintptr_t target) { put32(e, (int32_t)(target - (e->at + 4))); }
 
-static void stub_write(struct chunk *c, long nr, uintptr_t after)
+/* xor: the site's xor %eax,%eax (nr 0) instead of its mov */
+static void stub_write(struct chunk *c, long nr, uintptr_t after, bool xor)
 {
 	uintptr_t gate_ptr = (uintptr_t)c->rx, slow_ptr = gate_ptr + 8;
 	struct emit e = { (unsigned char *)c->rw + c->used, (uintptr_t)c->rx + c->used };
 	unsigned char *jr_wanted = NULL, *jr_own;
 	uintptr_t from_wanted = 0, from_own;
 
-	put8(&e, 0xb8);				/* mov $nr,%eax */
-	put32(&e, (int32_t)nr);
+	if (xor) {
+		put(&e, "\x31\xc0", 2);		/* xor %eax,%eax */
+	} else {
+		put8(&e, 0xb8);			/* mov $nr,%eax */
+		put32(&e, (int32_t)nr);
+	}
 	if (!always_slow(nr)) {
 		put(&e, "\x49\xbb", 2);		/* movabs $&hj_sys_wanted[nr],%r11 */
 		put64(&e, (uintptr_t)&hj_sys_wanted[nr]);
@@ -420,22 +436,29 @@ static bool is_prefix(unsigned char b)
 	return (b >= 0x40 && b <= 0x4f) || b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3;
 }
 
-/* The 5 bytes at p become new[], in one atomic store. */
-static bool store5(unsigned char *p, const unsigned char *new)
+/* The n bytes at p become new[], in one atomic store: an aligned 8-byte
+ * cmpxchg, or lock cmpxchg16b across an 8-byte boundary; false when no
+ * single store covers them. */
+static bool one_store(uintptr_t a, size_t n)
+{
+	return (a & ~7ul) == ((a + n - 1) & ~7ul) || (have_cx16 && (a & ~15ul) == ((a + n - 1) & ~15ul));
+}
+
+static bool store_atomic(unsigned char *p, const unsigned char *new, size_t n)
 {
 	uintptr_t a = (uintptr_t)p;
-	if ((a & ~7ul) == ((a + 4) & ~7ul)) {
+	if ((a & ~7ul) == ((a + n - 1) & ~7ul)) {
 		uint64_t *w = (uint64_t *)(a & ~7ul), old = __atomic_load_n(w, __ATOMIC_RELAXED), val = old;
-		memcpy((unsigned char *)&val + (a & 7), new, 5);
+		memcpy((unsigned char *)&val + (a & 7), new, n);
 		return __atomic_compare_exchange_n(w, &old, val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	}
-	if (!have_cx16 || (a & ~15ul) != ((a + 4) & ~15ul))
+	if (!one_store(a, n))
 		return false;
 	uint64_t *w = (uint64_t *)(a & ~15ul), lo = w[0], hi = w[1];
 	unsigned char val[16];
 	memcpy(val, &lo, 8);
 	memcpy(val + 8, &hi, 8);
-	memcpy(val + (a & 15), new, 5);
+	memcpy(val + (a & 15), new, n);
 	uint64_t nlo, nhi;
 	memcpy(&nlo, val, 8);
 	memcpy(&nhi, val + 8, 8);
@@ -447,36 +470,90 @@ static bool store5(unsigned char *p, const unsigned char *new)
 	return ok;
 }
 
-/* The site's mov, checked; true once it jumps to its stub. */
+/* A hop for the xor site ending at `after`: 5 bytes of alignment padding
+ * after the syscall, within a short jump of the xor (at after - 4), in
+ * the same mapping; 0 if none. */
+static uintptr_t find_hop(uintptr_t after, const struct mapping *m)
+{
+	uintptr_t from = after - 2;	/* where the short jump's rel8 counts from */
+	uintptr_t at = after;
+	bool fell_off = false;	/* the last instruction never falls through */
+	while (at + 16 <= m->end && at + 5 <= from + 127) {
+		struct hj_insn in;
+		if (!hj_insn_decode((const unsigned char *)at, &in))
+			return 0;
+		if (fell_off && in.nop) {
+			uintptr_t pad = at;
+			while (in.nop && at + in.len <= m->end - 16) {	/* to the boundary */
+				at += in.len;
+				if ((at & 15) == 0)
+					break;
+				if (!hj_insn_decode((const unsigned char *)at, &in))
+					return 0;
+			}
+			if ((at & 15) == 0 && at - pad >= 5 && pad + 5 <= from + 127)
+				return pad;
+			fell_off = false;
+			continue;
+		}
+		fell_off = in.ends;
+		at += in.len;
+	}
+	return 0;
+}
+
+/* Makes a page rwx for a moment (other threads may be running it): the
+ * store, then r-x again. */
+static bool page_store(uintptr_t at, const unsigned char *bytes, size_t n, bool atomic)
+{
+	uintptr_t page = at & ~(uintptr_t)0xfff;
+	size_t len = ((at + n - 1) & ~(uintptr_t)0xfff) - page + 4096;
+	if (raw(SYS_mprotect, (long)page, (long)len, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0) != 0)
+		return false;
+	bool ok = true;
+	if (atomic)
+		ok = store_atomic((unsigned char *)at, bytes, n);
+	else
+		memcpy((void *)at, bytes, n);
+	raw(SYS_mprotect, (long)page, (long)len, PROT_READ | PROT_EXEC, 0, 0, 0);
+	return ok;
+}
+
+/* The site's mov (or xor), checked; true once it jumps to its stub. */
 static bool rewrite(uintptr_t after, long nr, long pid)
 {
-	uintptr_t mov = after - 7;
-	uintptr_t a = mov;
-	if ((a & ~7ul) != ((a + 4) & ~7ul) && (!have_cx16 || (a & ~15ul) != ((a + 4) & ~15ul)))
-		return false;	/* no single store covers it */
-	struct mapping m;
-	if (!mapping_of(after - 1, &m) || mov - 1 < m.start || strcmp(m.perms, "r-xp") != 0 ||
-	    m.path[0] != '/' || strncmp(m.path, "/memfd:", 7) == 0)
-		return false;
-	const unsigned char *p = (const unsigned char *)mov;
+	const unsigned char *p = (const unsigned char *)after - 7;	/* a mov's place */
+	const unsigned char *x = (const unsigned char *)after - 4;	/* a xor's */
 	int32_t imm;
 	memcpy(&imm, p + 1, 4);
-	if (p[0] != 0xb8 || imm != nr || p[5] != 0x0f || p[6] != 0x05 || is_prefix(p[-1]))
+	bool mov = p[0] == 0xb8 && imm == nr && p[5] == 0x0f && p[6] == 0x05 && !is_prefix(p[-1]);
+	bool xor = !mov && nr == 0 && x[0] == 0x31 && x[1] == 0xc0 && x[2] == 0x0f && x[3] == 0x05 &&
+		   !is_prefix(x[-1]);
+	uintptr_t site = mov ? (uintptr_t)p : (uintptr_t)x;
+	if ((!mov && !xor) || !one_store(site, mov ? 5 : 2))
+		return false;	/* not a site we know, or no single store covers it */
+	struct mapping m;
+	if (!mapping_of(after - 1, &m) || site - 1 < m.start || strcmp(m.perms, "r-xp") != 0 ||
+	    m.path[0] != '/' || strncmp(m.path, "/memfd:", 7) == 0)
+		return false;
+	uintptr_t hop = xor ? find_hop(after, &m) : 0;
+	if (xor && !hop)
 		return false;
 	struct chunk *c = chunk_near(after, pid);
 	if (!c)
 		return false;
 	uintptr_t stub = (uintptr_t)c->rx + c->used;
-	stub_write(c, nr, after);
+	stub_write(c, nr, after, xor);
 	unsigned char jmp[5] = { 0xe9 };
-	int32_t rel = (int32_t)(stub - (mov + 5));
+	int32_t rel = (int32_t)(stub - ((xor ? hop : site) + 5));
 	memcpy(jmp + 1, &rel, 4);
-	uintptr_t page = mov & ~(uintptr_t)0xfff;
-	/* rwx, not rw: other threads may be running this page */
-	if (raw(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0) != 0)
-		return false;
-	bool ok = store5((unsigned char *)mov, jmp);
-	raw(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_EXEC, 0, 0, 0);
+	bool ok;
+	if (mov) {
+		ok = page_store(site, jmp, 5, true);
+	} else {
+		unsigned char shortjmp[2] = { 0xeb, (unsigned char)(hop - (site + 2)) };
+		ok = page_store(hop, jmp, 5, false) && page_store(site, shortjmp, 2, true);
+	}
 	if (ok)
 		c->used += STUB_ROOM;	/* a failed store leaves the room free */
 	return ok;

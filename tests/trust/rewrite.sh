@@ -102,6 +102,26 @@ t_signal_during_call() {
 	check_eq "the handler's getppid, counted" 20 "$(count getppid sum.txt)"
 }
 
+# read's `xor %eax,%eax; syscall` sites: the xor becomes a short jump to a
+# hop in the function's padding. Both of libc's (one single-threaded, one
+# with threads) are rewritten; every read still answers, is counted and
+# hooked; HIJACK_REWRITE=0 leaves libc as built.
+t_read_sites() {
+	build rewrite_prog || return
+	local out
+	check_eq "bare" "ok=1000 eio=0 xor=31c0,31c0" "$(./rewrite_prog reads 1000 1)"
+	out=$(timeout 60 "$HIJACK" run -- ./rewrite_prog reads 100000 1)
+	check_has "single-threaded: the first site rewritten" '^ok=100000 eio=0 xor=eb[0-9a-f][0-9a-f],31c0$' "$out"
+	out=$(timeout 60 "$HIJACK" run -- ./rewrite_prog reads 100000 4)
+	check_has "4 threads: the second site rewritten" '^ok=100000 eio=0 xor=31c0,eb[0-9a-f][0-9a-f]$' "$out"
+	check_eq "HIJACK_REWRITE=0" "ok=1000 eio=0 xor=31c0,31c0" \
+		"$(HIJACK_REWRITE=0 timeout 60 "$HIJACK" run -- ./rewrite_prog reads 1000 4)"
+	out=$(timeout 60 "$HIJACK" run -e 'Hijack.on(:read) { |c| c.fail(:EIO) if c.args[2] == 7 }' -- ./rewrite_prog reads 40000 4)
+	check_has "hooked after the rewrite: every read fails" '^ok=0 eio=40000 ' "$out"
+	timeout 60 "$HIJACK" run -t=read -o t.txt -- ./rewrite_prog reads 40000 4 >/dev/null
+	check_eq "traced" 40000 "$(grep -c '^\(\[pid *[0-9]*\] \)\?read([0-9]*, .*, 7) = 7$' t.txt)"
+}
+
 # Real programs, with rewriting on and everything counted.
 t_programs() {
 	local out
@@ -120,5 +140,5 @@ print(subprocess.run(["echo", "hi"], capture_output=True).stdout.decode().strip(
 }
 
 run_tests t_counts t_threads t_rewrite_off t_stubs_mapped t_hook_after_rewrite t_faster t_registers t_fork \
-	t_signal_during_call t_programs
+	t_signal_during_call t_read_sites t_programs
 summary rewrite
