@@ -11,8 +11,8 @@
  * becomes `jmp stub` (e9 rel32): the syscall instruction stays, so code
  * that jumps to it, or a thread that trapped there before the rewrite and
  * returns to the byte after it, still works (it traps). The byte before
- * the mov must not be a prefix (REX, 66, 67, f2, f3), which would make the
- * b8 part of another instruction. x86 cannot be decoded backwards: an
+ * the mov must not be a prefix that changes it (REX, 66, 67: is_prefix),
+ * which would make the b8 part of another instruction. x86 cannot be decoded backwards: an
  * instruction that merely ends in b8 imm32, followed by a syscall with eax
  * already holding the same number, would be cut; no compiler emits that.
  * Never rewritten: the calls that start a new context or end one
@@ -56,14 +56,14 @@
  * interrupted malloc or stdio, which hold their locks), made writable for
  * the store and r-x again after. Other threads may be running that page,
  * so it is made rwx for the moment of the store, not rw. Other threads
- * may also be about to run the 5 bytes: they change in one atomic store,
- * an aligned 8-byte cmpxchg or, across an 8-byte boundary, an aligned
- * lock cmpxchg16b; a mov that straddles a 16-byte boundary stays trapping.
+ * may also be about to run the 5 bytes: they change in one atomic store
+ * (a locked 8-byte cmpxchg within their cache line). A mov that
+ * crosses a cache line changes in two steps, each safe for a thread that
+ * arrives meanwhile (store_in_steps).
  * One thread rewrites at a time (a spin lock taken with trylock: a thread
  * that finds it taken leaves its site trapping this time; never blocks in
  * a signal handler). Sites rewritten or refused are remembered in a fixed
- * hash table, so a refused site is looked at once. Of glibc 2.36's 436
- * such sites, 352 fit one aligned 16-byte block (318 one 8-byte word).
+ * hash table, so a refused site is looked at once.
  *
  * `xor %eax,%eax; syscall` (31 c0 0f 05: read, glibc's busiest call) has
  * no room for a jump of 5 bytes before its syscall, and covering the
@@ -77,7 +77,15 @@
  * run to a 16-byte boundary. Nothing jumps into such padding: labels are
  * aligned at its end. The hop is written first (nothing runs it yet),
  * then the xor in one atomic store. Its stub starts with the same xor,
- * so even the flags are as they were.
+ * so even the flags are as they were. (Padding is scarce: the hop serves
+ * read's sites; most functions have none within reach.)
+ *
+ * A mov a few instructions up (`mov $257,%eax; mov %rdi,%rsi; mov
+ * $-100,%edi; syscall`: glibc's open_nocancel, which loads locales) is
+ * rewritten when what lies between is moves, lea and xor that leave eax
+ * alone (movable): the stub runs the mov and a copy of them, the
+ * originals stay where they were (code that jumps to one of them still
+ * reaches the syscall, and traps).
  *
  * Not rewritten, so trapping still: `mov %rdi,%rax ... syscall`
  * (syscall()) and sites whose number comes from a register: their stub
@@ -112,7 +120,6 @@ unsigned char hj_rewrite_xkind __attribute__((visibility("hidden")));	/* 0 fxsav
 extern char hj_gate_syscall_ret[], hj_rewrite_slow[];
 
 static long sel_offset;		/* hj_sud_selector - %fs */
-static bool have_cx16;
 static bool ready;
 
 static long raw(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -279,10 +286,17 @@ static bool mapping_of(uintptr_t addr, struct mapping *out)
 	return found;
 }
 
+/* a mapping of a file's code, which a site may be rewritten in */
+static bool file_code(const struct mapping *m)
+{
+	return strcmp(m->perms, "r-xp") == 0 && m->path[0] == '/' && strncmp(m->path, "/memfd:", 7) != 0;
+}
+
 /* ---- chunks of stubs ---- */
 
 #define CHUNK (16 * 1024)
-#define STUB_ROOM 80		/* a stub's bytes, rounded up to 16 */
+#define STUB_ROOM 96		/* a stub's bytes, rounded up to 16 */
+#define MOVED_MAX 12		/* what a stub may run of the site's own code */
 #define REACH ((intptr_t)1 << 31)
 #define HOP_REACH 136		/* a xor site's hop is at most this far past it */
 struct chunk {
@@ -384,8 +398,10 @@ static void put64(struct emit *e, uint64_t v) { put(e, &v, 8); }
 /* the rel32 to target from the end of the 4 bytes about to be written */
 static void rel32(struct emit *e, uintptr_t target) { put32(e, (int32_t)(target - (e->at + 4))); }
 
-/* xor: the site's xor %eax,%eax (nr 0) instead of its mov */
-static void stub_write(struct chunk *c, long nr, uintptr_t after, bool xor)
+/* xor: the site's xor %eax,%eax (nr 0) instead of its mov; moved: the
+ * site's instructions between its mov and its syscall, run after it */
+static void stub_write(struct chunk *c, long nr, uintptr_t after, bool xor, const unsigned char *moved,
+		       size_t nmoved)
 {
 	uintptr_t gate_ptr = (uintptr_t)c->rx, slow_ptr = gate_ptr + 8;
 	struct emit e = { (unsigned char *)c->rw + c->used, (uintptr_t)c->rx + c->used };
@@ -398,6 +414,7 @@ static void stub_write(struct chunk *c, long nr, uintptr_t after, bool xor)
 		put8(&e, 0xb8);			/* mov $nr,%eax */
 		put32(&e, (int32_t)nr);
 	}
+	put(&e, moved, nmoved);
 	if (!always_slow(nr)) {
 		put(&e, "\x49\xbb", 2);		/* movabs $&hj_sys_wanted[nr],%r11 */
 		put64(&e, (uintptr_t)&hj_sys_wanted[nr]);
@@ -431,51 +448,91 @@ static void stub_write(struct chunk *c, long nr, uintptr_t after, bool xor)
 
 /* ---- the site ---- */
 
+/* A prefix that would change what the b8 (or 31) after it is: REX (another
+ * register, or imm64), 66 (imm16), 67. An f2 or f3 there changes nothing,
+ * and before our jump it is ignored too; it is mostly the last byte of
+ * the instruction before (`mov %esi,%edx` is 89 f2). */
 static bool is_prefix(unsigned char b)
 {
-	return (b >= 0x40 && b <= 0x4f) || b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3;
+	return (b >= 0x40 && b <= 0x4f) || b == 0x66 || b == 0x67;
 }
 
-/* The n bytes at p become new[], in one atomic store: an aligned 8-byte
- * cmpxchg, or lock cmpxchg16b across an 8-byte boundary; false when no
- * single store covers them. */
+/* The n (at most 8) bytes at a become new[], in one atomic store: a
+ * locked cmpxchg of the 8 bytes around them within their cache line.
+ * Unaligned is atomic there (Intel SDM vol. 3A, 9.1.1: "unaligned ...
+ * accesses to cached memory that fit within a cache line"); across two
+ * lines it would not be: false. */
 static bool one_store(uintptr_t a, size_t n)
 {
-	return (a & ~7ul) == ((a + n - 1) & ~7ul) || (have_cx16 && (a & ~15ul) == ((a + n - 1) & ~15ul));
+	return (a & ~63ul) == ((a + n - 1) & ~63ul);
 }
 
 static bool store_atomic(unsigned char *p, const unsigned char *new, size_t n)
 {
 	uintptr_t a = (uintptr_t)p;
-	if ((a & ~7ul) == ((a + n - 1) & ~7ul)) {
-		uint64_t *w = (uint64_t *)(a & ~7ul), old = __atomic_load_n(w, __ATOMIC_RELAXED), val = old;
-		memcpy((unsigned char *)&val + (a & 7), new, n);
-		return __atomic_compare_exchange_n(w, &old, val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	}
 	if (!one_store(a, n))
 		return false;
-	uint64_t *w = (uint64_t *)(a & ~15ul), lo = w[0], hi = w[1];
-	unsigned char val[16];
-	memcpy(val, &lo, 8);
-	memcpy(val + 8, &hi, 8);
-	memcpy(val + (a & 15), new, n);
-	uint64_t nlo, nhi;
-	memcpy(&nlo, val, 8);
-	memcpy(&nhi, val + 8, 8);
+	uintptr_t line = a & ~63ul, w = a < line + 56 ? a : line + 56;	/* 8 bytes in the line, over p */
+	uint64_t old, val;
+	memcpy(&old, (void *)w, 8);
+	val = old;
+	memcpy((unsigned char *)&val + (a - w), new, n);
 	bool ok;
-	__asm__ volatile("lock cmpxchg16b %1"
-			 : "=@ccz"(ok), "+m"(*(unsigned __int128 *)w), "+a"(lo), "+d"(hi)
-			 : "b"(nlo), "c"(nhi)
+	__asm__ volatile("lock cmpxchgq %3, %1"
+			 : "=@ccz"(ok), "+m"(*(uint64_t *)w), "+a"(old)
+			 : "r"(val)
 			 : "memory");
 	return ok;
 }
 
-/* A hop for the xor site ending at `after`: 5 bytes of alignment padding
- * after the syscall, within a short jump of the xor (at after - 4), in
- * the same mapping; 0 if none. */
-static uintptr_t find_hop(uintptr_t after, const struct mapping *m)
+/* A mov whose 5 bytes cross a cache line cannot change in one store.
+ * Its imm32 is written first, then its first byte (b8 -> e9). A thread
+ * that runs the mov meanwhile gets a wrong number in eax and traps at
+ * the site's syscall: the handler then takes the site's own number
+ * (hj_rewrite_nr). A child forked meanwhile would keep the half-written
+ * mov: `crossing` says what is under way, and the child finishes it
+ * (hj_rewrite_forked). */
+static struct { uintptr_t at, after; long nr; unsigned char bytes[5]; } crossing;
+
+static bool store_in_steps(uintptr_t a, const unsigned char *jmp)
 {
-	uintptr_t from = after - 2;	/* where the short jump's rel8 counts from */
+	crossing.at = a;
+	int32_t nr;
+	memcpy(&nr, (const void *)(a + 1), 4);	/* the mov's own number */
+	crossing.nr = nr;
+	memcpy(crossing.bytes, jmp, 5);
+	__atomic_store_n(&crossing.after, a + 7, __ATOMIC_SEQ_CST);
+	memcpy((unsigned char *)a + 1, jmp + 1, 4);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n((unsigned char *)a, jmp[0], __ATOMIC_SEQ_CST);
+	__atomic_store_n(&crossing.after, 0, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+long hj_rewrite_nr(uintptr_t after, long nr)
+{
+	return after && after == __atomic_load_n(&crossing.after, __ATOMIC_SEQ_CST) ? crossing.nr : nr;
+}
+
+void hj_rewrite_forked(void)
+{
+	if (!crossing.after)
+		return;
+	uintptr_t a = crossing.at;
+	uintptr_t page = a & ~(uintptr_t)0xfff;
+	size_t len = ((a + 4) & ~(uintptr_t)0xfff) - page + 4096;
+	raw(SYS_mprotect, (long)page, (long)len, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0);
+	memcpy((void *)a, crossing.bytes, 5);	/* the child's only thread is here */
+	raw(SYS_mprotect, (long)page, (long)len, PROT_READ | PROT_EXEC, 0, 0, 0);
+	crossing.after = 0;
+}
+
+/* A hop for the xor site at `site` whose syscall ends at `after`: 5
+ * bytes of alignment padding after the syscall, within a short jump of
+ * the site, in the same mapping; 0 if none. */
+static uintptr_t find_hop(uintptr_t site, uintptr_t after, const struct mapping *m)
+{
+	uintptr_t from = site + 2;	/* where the short jump's rel8 counts from */
 	uintptr_t at = after;
 	bool fell_off = false;	/* the last instruction never falls through */
 	while (at + 16 <= m->end && at + 5 <= from + 127) {
@@ -504,24 +561,78 @@ static uintptr_t find_hop(uintptr_t after, const struct mapping *m)
 
 /* Makes a page rwx for a moment (other threads may be running it): the
  * store, then r-x again. */
-static bool page_store(uintptr_t at, const unsigned char *bytes, size_t n, bool atomic)
+enum store_kind { STORE_PLAIN, STORE_ATOMIC, STORE_IN_STEPS };
+static bool page_store(uintptr_t at, const unsigned char *bytes, size_t n, enum store_kind kind)
 {
 	uintptr_t page = at & ~(uintptr_t)0xfff;
 	size_t len = ((at + n - 1) & ~(uintptr_t)0xfff) - page + 4096;
 	if (raw(SYS_mprotect, (long)page, (long)len, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0) != 0)
 		return false;
 	bool ok = true;
-	if (atomic)
+	if (kind == STORE_ATOMIC)
 		ok = store_atomic((unsigned char *)at, bytes, n);
+	else if (kind == STORE_IN_STEPS)
+		ok = store_in_steps(at, bytes);
 	else
 		memcpy((void *)at, bytes, n);
 	raw(SYS_mprotect, (long)page, (long)len, PROT_READ | PROT_EXEC, 0, 0, 0);
 	return ok;
 }
 
+/* An instruction between a site's mov and its syscall that its stub can
+ * run in its place: a move, lea or xor of registers or memory that
+ * writes no eax (the number), is not rip-relative and does not branch
+ * (glibc's `mov $257,%eax; mov %rdi,%rsi; mov $-100,%edi; syscall`).
+ * Its length, or 0. */
+static unsigned movable(const unsigned char *p)
+{
+	unsigned i = 0, rex = 0;
+	if ((p[0] & 0xf0) == 0x40)
+		rex = p[i++];
+	unsigned op = p[i++];
+	if (op >= 0xb8 && op <= 0xbf)	/* mov $imm, reg: eax unless REX.B */
+		return op == 0xb8 && !(rex & 1) ? 0 : i + ((rex & 8) ? 8 : 4);
+	if (op != 0x89 && op != 0x8b && op != 0x8d && op != 0xc7 && op != 0x31 && op != 0x33)
+		return 0;
+	unsigned mod = p[i] >> 6, reg = (p[i] >> 3) & 7, rm = p[i] & 7;
+	if ((mod == 0 && rm == 5) || (op == 0xc7 && reg != 0) || (op == 0x8d && mod == 3))
+		return 0;	/* rip-relative; not mov; not lea */
+	bool to_rm = op == 0x89 || op == 0xc7 || op == 0x31;
+	if (to_rm ? mod == 3 && rm == 0 && !(rex & 1) : reg == 0 && !(rex & 4))
+		return 0;	/* writes eax */
+	struct hj_insn in;
+	return hj_insn_decode(p, &in);
+}
+
+/* The mov of a site whose syscall starts at sys, with only movable
+ * instructions between them (at most MOVED_MAX bytes); NULL if none. */
+static const unsigned char *mov_before(const unsigned char *sys, long nr)
+{
+	for (size_t gap = 2; gap <= MOVED_MAX; gap++) {
+		const unsigned char *m = sys - gap - 5, *q = m + 5;
+		int32_t imm;
+		memcpy(&imm, m + 1, 4);
+		if (m[0] != 0xb8 || imm != nr || is_prefix(m[-1]))
+			continue;
+		unsigned n;
+		while (q < sys && (n = movable(q)))
+			q += n;
+		if (q == sys)
+			return m;
+	}
+	return NULL;
+}
+
 /* The site's mov (or xor), checked; true once it jumps to its stub. */
 static bool rewrite(uintptr_t after, long nr, long pid)
 {
+	/* a file's code, and code too before the syscall for what is read
+	 * below (a rewrite's mprotect may have split the mapping there) */
+	struct mapping m, before;
+	uintptr_t lo = after - 2 - MOVED_MAX - 6;
+	if (!mapping_of(after - 1, &m) || !file_code(&m) ||
+	    (lo < m.start && (!mapping_of(lo, &before) || !file_code(&before) || before.end != m.start)))
+		return false;
 	const unsigned char *p = (const unsigned char *)after - 7;	/* a mov's place */
 	const unsigned char *x = (const unsigned char *)after - 4;	/* a xor's */
 	int32_t imm;
@@ -529,30 +640,31 @@ static bool rewrite(uintptr_t after, long nr, long pid)
 	bool mov = p[0] == 0xb8 && imm == nr && p[5] == 0x0f && p[6] == 0x05 && !is_prefix(p[-1]);
 	bool xor = !mov && nr == 0 && x[0] == 0x31 && x[1] == 0xc0 && x[2] == 0x0f && x[3] == 0x05 &&
 		   !is_prefix(x[-1]);
+	const unsigned char *moved = NULL;	/* a mov further up: what lies between */
+	if (!mov && !xor && (p = mov_before((const unsigned char *)after - 2, nr))) {
+		mov = true;
+		moved = p + 5;
+	}
 	uintptr_t site = mov ? (uintptr_t)p : (uintptr_t)x;
-	if ((!mov && !xor) || !one_store(site, mov ? 5 : 2))
-		return false;	/* not a site we know, or no single store covers it */
-	struct mapping m;
-	if (!mapping_of(after - 1, &m) || site - 1 < m.start || strcmp(m.perms, "r-xp") != 0 ||
-	    m.path[0] != '/' || strncmp(m.path, "/memfd:", 7) == 0)
-		return false;
-	uintptr_t hop = xor ? find_hop(after, &m) : 0;
+	if ((!mov && !xor) || (xor && !one_store(site, 2)))
+		return false;	/* not a site we know, or a xor whose 2 bytes cannot change at once */
+	uintptr_t hop = xor ? find_hop(site, after, &m) : 0;
 	if (xor && !hop)
 		return false;
 	struct chunk *c = chunk_near(after, pid);
 	if (!c)
 		return false;
 	uintptr_t stub = (uintptr_t)c->rx + c->used;
-	stub_write(c, nr, after, xor);
+	stub_write(c, nr, after, xor, moved, moved ? (size_t)(after - 2 - (uintptr_t)moved) : 0);
 	unsigned char jmp[5] = { 0xe9 };
 	int32_t rel = (int32_t)(stub - ((xor ? hop : site) + 5));
 	memcpy(jmp + 1, &rel, 4);
 	bool ok;
 	if (mov) {
-		ok = page_store(site, jmp, 5, true);
+		ok = page_store(site, jmp, 5, one_store(site, 5) ? STORE_ATOMIC : STORE_IN_STEPS);
 	} else {
 		unsigned char shortjmp[2] = { 0xeb, (unsigned char)(hop - (site + 2)) };
-		ok = page_store(hop, jmp, 5, false) && page_store(site, shortjmp, 2, true);
+		ok = page_store(hop, jmp, 5, STORE_PLAIN) && page_store(site, shortjmp, 2, STORE_ATOMIC);
 	}
 	if (ok)
 		c->used += STUB_ROOM;	/* a failed store leaves the room free */
@@ -584,7 +696,6 @@ static void vector_state(void)
 	hj_rewrite_xsave_size = 576;
 	if (!__get_cpuid(1, &a, &b, &c, &d))
 		return;
-	have_cx16 = c & bit_CMPXCHG16B;
 	if (!(c & bit_OSXSAVE) || __get_cpuid_max(0, NULL) < 0xd)
 		return;
 	unsigned lo, hi;

@@ -410,6 +410,7 @@ static long make_call(struct sys_call *s)
 	long r = raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	hj_sud_selector = SEL_ALLOW;
 	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork)) {
+		hj_rewrite_forked();
 		if (hj_cfg.follow)
 			arm_thread();	/* a forked child: SUD is not inherited */
 		else
@@ -739,7 +740,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	greg_t *g = uc->uc_mcontext.gregs;
 	int saved_errno = errno;
 	long a[HJ_MAXARGS] = { g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9] };
-	long nr = si->si_syscall;
+	long nr = hj_rewrite_nr((uintptr_t)si->si_call_addr, si->si_syscall);
 	/* with a signal stack the frame is on it (SA_ONSTACK), and our work
 	 * may leave it only if the kernel disarmed it meanwhile */
 	int ssf = uc->uc_stack.ss_flags;

@@ -27,6 +27,11 @@ long hj_sys_enter(long nr, const long *args);
  * rewrite go on trapping. hj_sud_rewrite: rewriting is on. */
 void hj_rewrite_site(uintptr_t after, long nr);
 void hj_rewrite_init(void);
+/* A forked child finishes a rewrite its parent had under way. */
+void hj_rewrite_forked(void);
+/* The number of a call trapped at `after`: nr, or the site's own while
+ * its mov is half rewritten. */
+long hj_rewrite_nr(uintptr_t after, long nr);
 extern bool hj_sud_rewrite;
 /* Per system call number: something wants it (the stubs' fast test). */
 extern unsigned char hj_sys_wanted[HJ_NSYSNR];

@@ -122,6 +122,25 @@ t_read_sites() {
 	check_eq "traced" 40000 "$(grep -c '^\(\[pid *[0-9]*\] \)\?read([0-9]*, .*, 7) = 7$' t.txt)"
 }
 
+# A mov within a cache line is rewritten in one store, one across a line
+# in two steps. Every answer is right, and every call counted.
+t_straddle() {
+	build rewrite_prog || return
+	check_eq "bare" "b8 b8 b8" "$(./rewrite_prog straddle)"
+	check_eq "rewritten" "e9 e9 e9" "$(timeout 60 "$HIJACK" run -- ./rewrite_prog straddle)"
+	check_eq "HIJACK_REWRITE=0" "b8 b8 b8" "$(HIJACK_REWRITE=0 timeout 60 "$HIJACK" run -- ./rewrite_prog straddle)"
+	timeout 60 "$HIJACK" run -c -o sum.txt -- ./rewrite_prog straddle >/dev/null
+	check_eq "counted" 3001 "$(count getpid sum.txt)"
+	check_eq "hooked" "e9 e9 e9" \
+		"$(timeout 60 "$HIJACK" run -e '$n = 0; Hijack.on(:getpid) { |c| $n += 1 }; Hijack.at_exit { Hijack.log("n=#{$n}\n") }' -o n.txt -- ./rewrite_prog straddle)"
+	check_has "every call hooked" 'n=3001' "$(cat n.txt)"
+	local i bad=0
+	for i in $(seq 10); do
+		[ "$(timeout 60 "$HIJACK" run -- ./rewrite_prog straddle-threads)" = ok ] || bad=$((bad + 1))
+	done
+	check_eq "4 threads on the sites being rewritten, 10 runs" 0 "$bad"
+}
+
 # Real programs, with rewriting on and everything counted.
 t_programs() {
 	local out
@@ -140,5 +159,5 @@ print(subprocess.run(["echo", "hi"], capture_output=True).stdout.decode().strip(
 }
 
 run_tests t_counts t_threads t_rewrite_off t_stubs_mapped t_hook_after_rewrite t_faster t_registers t_fork \
-	t_signal_during_call t_read_sites t_programs
+	t_signal_during_call t_read_sites t_straddle t_programs
 summary rewrite

@@ -11,6 +11,13 @@
  *               every register but rax, rcx and r11 as it was, the carry
  *               flag and xmm registers included; the same for 2,000
  *               `xor %eax,%eax; syscall` (read of fd -1) and their flags;
+ *   straddle    "e9 e9 e9": 1,000 getpid() each from three `mov $39,%eax;
+ *               syscall` sites 13, 61 and 63 bytes into a cache line, all
+ *               answered right, and each mov's first byte after (e9:
+ *               rewritten; in one store, then in two steps across the line);
+ *   straddle-threads  the same from 4 threads at once, 20,000 calls each
+ *               (one rewrites while the others run the half-written mov):
+ *               "ok" when every answer was right;
  *   reads N T   N reads of 7 bytes from /dev/zero in T threads: "ok=N eio=M
  *               xor=AAAA,BBBB": reads answered with 7 zeros, reads failed
  *               with EIO, and the bytes before each syscall of libc's read
@@ -102,6 +109,22 @@ static int xor_regs_once(unsigned long i)
 	       r12 == i * 11 && r15 == i * 13;
 }
 
+/* getpid from a site `skip` bytes into a cache line: each function's
+ * mov is there, and its label says where */
+#define STRADDLE(name, skip)                                                                  \
+	extern unsigned char name##_mov[];                                                  \
+	static __attribute__((noinline, noclone)) long name(void)                          \
+	{                                                                                   \
+		long r;                                                                     \
+		__asm__ volatile("jmp " #name "_mov\n\t.p2align 6\n\t.skip " #skip ", 0x90\n" \
+				 #name "_mov:\n\tmov $39, %%eax\n\tsyscall"               \
+				 : "=a"(r) : : "rcx", "r11", "memory");                       \
+		return r;                                                                   \
+	}
+STRADDLE(in_line, 13)
+STRADDLE(across_line, 61)
+STRADDLE(last_byte, 63)
+
 /* The two bytes before each of the first two syscall instructions of
  * libc's own read (not a wrapper of ours: its handle, not the default
  * scope). */
@@ -114,6 +137,16 @@ static void read_sites(char *out, size_t size)
 	for (int i = 2; f && i < 160 && len + 6 < size; i++)
 		if (f[i] == 0x0f && f[i + 1] == 0x05)
 			len += (size_t)snprintf(out + len, size - len, "%s%02x%02x", len ? "," : "", f[i - 2], f[i - 1]);
+}
+
+static long straddle_pid;
+static void *straddle_loop(void *arg)
+{
+	long wrong = 0;
+	for (int i = 0; i < 20000; i++)
+		wrong += (across_line() != straddle_pid) + (last_byte() != straddle_pid);
+	*(long *)arg = wrong;
+	return NULL;
 }
 
 static int zero_fd;
@@ -209,6 +242,28 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 3; i++)
 			printf("%d\n", (int)getppid());
 		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "straddle") == 0) {
+		long me = getpid(), wrong = 0;
+		for (int i = 0; i < 1000; i++)
+			wrong += (in_line() != me) + (across_line() != me) + (last_byte() != me);
+		if (wrong)
+			printf("%ld wrong answers\n", wrong);
+		printf("%02x %02x %02x\n", in_line_mov[0], across_line_mov[0], last_byte_mov[0]);
+		return wrong != 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "straddle-threads") == 0) {
+		straddle_pid = getpid();
+		pthread_t t[4];
+		long wrong[4], all = 0;
+		for (int i = 0; i < 4; i++)
+			pthread_create(&t[i], NULL, straddle_loop, &wrong[i]);
+		for (int i = 0; i < 4; i++) {
+			pthread_join(t[i], NULL);
+			all += wrong[i];
+		}
+		printf(all ? "%ld wrong\n" : "ok\n", all);
+		return all != 0;
 	}
 	if (argc >= 4 && strcmp(argv[1], "reads") == 0) {
 		int threads = atoi(argv[3]);
