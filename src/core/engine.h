@@ -235,6 +235,8 @@ char *hj_path_pattern(const char *pattern);
 bool hj_path_pattern_match(const char *pattern, const char *path);
 /* Copies the path behind fd (cached) into out; false when unknown. */
 bool hj_fd_path(int fd, char *out, size_t n);
+/* Whether an absolute path is folded already: no "//", "/./", "/../", nor a trailing '/' */
+bool hj_path_clean(const char *abs);
 /* Path argument i of c made absolute (against the cwd or its dirfd). */
 bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n);
 /* Keeps the fd cache true for calls that open, close or move an fd. */
@@ -261,8 +263,11 @@ const char *hj_fs_argname(const char *name);	/* the name kept, or NULL */
 bool hj_fs_set(const struct hj_fs_root_in *roots, int n, bool copies_watched, const char *const *copy_roots, int ncopy);
 extern bool hj_fs_ready;
 /* FS.apply of the rules (all FS's, or false) on c, in C: true when done
- * (c's paths rewritten or c failed); false: run them the Ruby way */
-bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n);
+ * (c's paths rewritten or c failed); false: run them the Ruby way. A
+ * rewritten path goes to room (the caller's, alive until the call
+ * returns) when it fits, else to a copy c owns. */
+#define HJ_FS_ROOM 512
+bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n, char (*room)[HJ_FS_ROOM]);
 /* vm.c: whether hj_vm_run would run hooks now */
 bool hj_vm_would_run(void);
 

@@ -122,7 +122,7 @@ static bool inside(const char *q, size_t qlen, const char *path, size_t len)
 {
 	if (len == 1 && path[0] == '/')
 		return true;	/* every absolute path */
-	return qlen >= len && !memcmp(q, path, len) && (q[len] == 0 || q[len] == '/');
+	return qlen >= len && (q[len] == 0 || q[len] == '/') && !memcmp(q, path, len);
 }
 
 /* ---- the file's state, as fs.rb's File.exist?, file?, directory?, symlink? read it ---- */
@@ -219,6 +219,25 @@ static int writes(int kind, const struct hj_call *c, const char *argname, const 
 	}
 }
 
+/* The index of a path argument of FS's (one of arg_names, by address) in
+ * call id, or -1: looked up once per call and name */
+static signed char path_index_cache[HJ_NCALLS][5];	/* index + 2; 0: not yet looked up */
+
+static int path_index(int id, const char *name)
+{
+	int k = 0;
+	while (k < 4 && arg_names[k] != name)
+		k++;
+	signed char *slot = &path_index_cache[id][k];
+	int v = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	if (hj_unlikely(!v)) {
+		int i = arg_index(id, name);
+		v = i >= 0 && hj_calls[id].args[i].kind == K_PATH ? i + 2 : 1;
+		__atomic_store_n(slot, (signed char)v, __ATOMIC_RELAXED);
+	}
+	return v - 2;
+}
+
 /* A path the program gave, if it can be read (fs.rb's `raw`): NULL if not */
 static const char *raw_path(struct hj_call *w, int i)
 {
@@ -230,15 +249,23 @@ enum { DONE, FAILED, RUBY };
 /* FS.apply of one hook (its kind, the path argument `name`) on w, whose
  * rewritten path goes to out (FS_PATH bytes); sets *changed. */
 static int apply_arg(const struct fs_table *t, struct hj_call *w, int kind, const char *name, char *out,
-		     bool *changed, int *err)
+		     size_t *out_len, bool *changed, int *err)
 {
-	int i = arg_index(w->id, name);
+	int i = path_index(w->id, name);
 	*changed = false;
-	if (i < 0 || hj_calls[w->id].args[i].kind != K_PATH)
+	if (i < 0)
 		return DONE;	/* call.abspath(name) is nil */
-	if (!hj_abspath(w, i, out, FS_PATH))
-		return DONE;
-	const char *raw = raw_path(w, i);
+	const char *raw = (const char *)w->a[i];
+	size_t len;
+	if (raw && raw[0] == '/' && hj_path_ok(w, i) && (len = strlen(raw)) < FS_PATH && hj_path_clean(raw)) {
+		/* absolute and folded already: as abspath gives it */
+		memcpy(out, raw, len + 1);
+	} else {
+		if (!hj_abspath(w, i, out, FS_PATH))
+			return DONE;
+		raw = raw_path(w, i);
+		len = strlen(out);
+	}
 	if (!raw || !*raw) {
 		/* the fd's own file: only a read-only tree's refusal of a change */
 		if (kind != HJ_FS_CHANGE)
@@ -256,7 +283,6 @@ static int apply_arg(const struct fs_table *t, struct hj_call *w, int kind, cons
 	}
 	if (kind == HJ_FS_SEARCH && !strchr(raw, '/'))
 		return DONE;
-	size_t len = strlen(out);
 	if (t->copies_watched)
 		for (int k = 0; k < t->ncopy; k++)
 			if (len >= t->copy_len[k] && !memcmp(out, t->copy_roots[k], t->copy_len[k]))
@@ -321,25 +347,14 @@ static int apply_arg(const struct fs_table *t, struct hj_call *w, int kind, cons
 		}
 	}
 	if (*changed && raw[strlen(raw) - 1] == '/' && out[len - 1] != '/') {
-		out[len] = '/';
-		out[len + 1] = 0;
+		out[len++] = '/';
+		out[len] = 0;
 	}
+	*out_len = len;
 	return DONE;
 }
 
-/* fs.rb: a TO can be FS_PATH - 1 bytes; a rewrite adds to it */
-static char *fs_own(struct hj_call *c, int i, const char *s)
-{
-	char *copy = hj_strdup(s);
-	if (!copy)
-		return NULL;
-	hj_free(c->owned[i]);
-	c->owned[i] = copy;
-	c->owns = true;
-	return copy;
-}
-
-bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n)
+bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n, char (*room)[HJ_FS_ROOM])
 {
 	for (int k = 0; k < n; k++)
 		if (!rules[k]->fs_kind)
@@ -353,7 +368,8 @@ bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n)
 	memcpy(a, c->a, sizeof a);
 	w.a = a;
 	char paths[2][FS_PATH + 1];
-	int slot_of[HJ_MAXARGS] = { -1, -1, -1, -1, -1, -1 }, used = 0, failed = 0;
+	size_t lens[2];
+	int arg_of[2], used = 0, failed = 0;
 	for (int k = 0; k < n; k++) {
 		int kind = rules[k]->fs_kind;
 		/* :creat stands for the openat system call too (glibc's creat makes it) */
@@ -362,9 +378,10 @@ bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n)
 		for (int j = 0; j < 2 && rules[k]->fs_args[j]; j++) {
 			const char *name = rules[k]->fs_args[j];
 			char buf[FS_PATH + 1];
+			size_t len;
 			bool changed;
 			int err = 0;
-			int r = apply_arg(t, &w, kind, name, buf, &changed, &err);
+			int r = apply_arg(t, &w, kind, name, buf, &len, &changed, &err);
 			if (r == RUBY)
 				return false;
 			if (r == FAILED) {
@@ -372,26 +389,36 @@ bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n)
 				break;
 			}
 			if (changed) {
-				int i = arg_index(c->id, name);
-				if (slot_of[i] < 0) {
-					if (used == 2)
-						return false;
-					slot_of[i] = used++;
-				}
-				memcpy(paths[slot_of[i]], buf, strlen(buf) + 1);
-				a[i] = (long)paths[slot_of[i]];
+				int i = path_index(c->id, name), s = 0;
+				while (s < used && arg_of[s] != i)
+					s++;
+				if (s == 2)
+					return false;
+				if (s == used)
+					arg_of[used++] = i;
+				memcpy(paths[s], buf, len + 1);
+				lens[s] = len;
+				a[i] = (long)paths[s];
 				w.paths_ok |= (uint8_t)(1u << i);
 			}
 		}
 	}
-	/* done here: the plan is the call's, as Ruby's setters would leave it */
-	for (int i = 0; i < HJ_MAXARGS; i++)
-		if (slot_of[i] >= 0) {
-			char *p = fs_own(c, i, paths[slot_of[i]]);
-			if (!p)
+	/* done here: the plan is the call's, as Ruby's setters would leave it;
+	 * in the caller's room, or a copy of ours freed when the call ends */
+	for (int s = 0; s < used; s++) {
+		int i = arg_of[s];
+		char *p = room[s];
+		if (lens[s] < HJ_FS_ROOM) {
+			memcpy(p, paths[s], lens[s] + 1);
+		} else {
+			if (!(p = hj_strdup(paths[s])))
 				return false;
-			c->a[i] = (long)p;
+			hj_free(c->owned[i]);
+			c->owned[i] = p;
+			c->owns = true;
 		}
+		c->a[i] = (long)p;
+	}
 	c->paths_ok = w.paths_ok;
 	if (failed) {
 		hj_fail(c, failed);
