@@ -26,6 +26,12 @@
 # is what fstat is under the system-call layer; utimensat with none, which
 # is futimens) is on a file already open: never redirected nor hidden by
 # path; a read-only tree still refuses to change it, as the fd calls.
+#
+# The hooks of the groups below are marked (fs_map:), and the table of
+# configured paths is handed to C (Hijack.__fs_set, in sync): while FS's
+# hooks are all the hooks a call matched, src/core/fsfast.c does what
+# apply does without entering the VM; a user's hook on the call sends it
+# here, and so does a path served by FS.file (its copy is made here).
 module Hijack
   module FS
     P = [[:path, :path=]].freeze

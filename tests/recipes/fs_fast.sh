@@ -24,6 +24,8 @@ end
 Hijack.at_exit { $stderr.puts "applied=#{$fs_applied}" if Hijack.pid == $fs_pid }
 $fs_pid = Hijack.pid'
 
+# a path below real/ longer than dispatch's room for a rewritten path
+LONG=$(printf 'd%.0s' {1..120})/$(printf 'e%.0s' {1..120})/$(printf 'f%.0s' {1..120})/$(printf 'g%.0s' {1..120})
 make_trees() {
 	mkdir -p "$1" && cd "$1" || return 1
 	mkdir -p real/sub from/sub fromx home/box hid hidx ro
@@ -44,6 +46,7 @@ make_trees() {
 	ln -s ../fromx real/up
 	ln -s from alias
 	ln -s /dev/null ro/null
+	mkdir -p "real/$LONG" && echo long >"real/$LONG/f"
 	cd ..
 }
 
@@ -55,7 +58,7 @@ probe() {
 	local dir=$1-$2 top=$PWD extra=()
 	[ "$1" = ruby ] && extra=(-e "$RUBY_WAY")
 	make_trees "$dir" || return
-	(cd "$dir" && HIJACK_SYSCALLS=$2 $T "$HIJACK" run --quiet "${FS_OPTS[@]}" -e "$COUNT_APPLY" "${extra[@]}" -- "$top/probe" 2>"$top/$dir.err")
+	(cd "$dir" && HIJACK_SYSCALLS=$2 $T "$HIJACK" run --quiet "${FS_OPTS[@]}" -e "$COUNT_APPLY" "${extra[@]}" -- "$top/probe" "$LONG/f" 2>"$top/$dir.err")
 }
 
 test_corpus() {
@@ -85,6 +88,8 @@ test_corpus() {
 		check_has "layer $layer: read-only, exists first" "^chmod ro/none: ENOENT$" "$c"
 		check_has "layer $layer: writes land in TO" "^stat real/m: 0$" "$c"
 		check_has "layer $layer: fork" "^child stat from/f: 7$" "$c"
+		check_has "layer $layer: a long path" "^open from/<long path>: 'long'$" "$c"
+		check_has "layer $layer: a long path, trailing slash" "^stat from/<long path>/: ENOTDIR$" "$c"
 		check_has "layer $layer: exec" "^real-g$" "$c"
 		check_eq "layer $layer: threads" 3 "$(grep -c '^thread: redirected stats: 2000$' <<<"$c")"
 	done
@@ -127,5 +132,20 @@ test_user_hook_and_output() {
 	cd ..
 }
 
-run_tests test_corpus test_user_hook_and_output
+# FS.file: a path it serves, reached through a redirect, is Ruby's (the
+# copy is made there); the C way hands it over whole
+test_virtual_file() {
+	local way out=() vf='Hijack::FS.file(File.expand_path("real/virt"), "virtual\n")'
+	for way in c ruby; do
+		make_trees "$way" || return
+		local extra=()
+		[ "$way" = ruby ] && extra=(-e "$RUBY_WAY")
+		out+=("$(cd "$way" && $T "$HIJACK" run --quiet "${FS_OPTS[@]}" -e "$vf" "${extra[@]}" -- sh -c 'cat from/virt from/f; cat from/virt/x' 2>&1)")
+	done
+	check_eq "a virtual file behind a redirect, both ways" "${out[1]}" "${out[0]}"
+	check_has "... served" "^virtual$" "${out[0]}"
+	check_has "... and the redirect beside it" "^real-f$" "${out[0]}"
+}
+
+run_tests test_corpus test_user_hook_and_output test_virtual_file
 summary fs_fast

@@ -50,10 +50,10 @@ static void *thread_stat(void *arg)
 	return (void *)same;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct stat s, want;
-	char buf[256];
+	char buf[2048];
 	int d = open(".", O_RDONLY | O_DIRECTORY);
 
 	/* reads: relative, folded, trailing slash, a sibling with the same prefix */
@@ -74,6 +74,13 @@ int main(void)
 	content("open from/only-real", open("from/only-real", O_RDONLY));
 	content("open from/only-from", open("from/only-from", O_RDONLY));
 	content("open from/../real/f", open("from/../real/f", O_RDONLY));
+	/* a path longer than dispatch's room for a rewritten one (argv[1]) */
+	if (argc > 1) {
+		snprintf(buf, sizeof buf, "from/%s", argv[1]);
+		content("open from/<long path>", open(buf, O_RDONLY));
+		snprintf(buf, sizeof buf, "from/%s/", argv[1]);
+		st("stat from/<long path>/", stat(buf, &s), &s);
+	}
 	/* *at calls with a dirfd */
 	st("fstatat d from/sub/g", fstatat(d, "from/sub/g", &s, 0), &s);
 	content("openat d from/f", openat(d, "from/f", O_RDONLY));
