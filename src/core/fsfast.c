@@ -246,12 +246,12 @@ static const char *raw_path(struct hj_call *w, int i)
 
 enum { DONE, FAILED, RUBY };
 
-/* FS.apply of one hook (its kind, the path argument `name`) on w, whose
- * rewritten path goes to out (FS_PATH bytes); sets *changed. */
-static int apply_arg(const struct fs_table *t, struct hj_call *w, int kind, const char *name, char *out,
+/* FS.apply of one hook (its kind, the path argument `name`, argument i
+ * of w's call) on w, whose rewritten path goes to out (FS_PATH bytes);
+ * sets *changed. */
+static int apply_arg(const struct fs_table *t, struct hj_call *w, int kind, const char *name, int i, char *out,
 		     size_t *out_len, bool *changed, int *err)
 {
-	int i = path_index(w->id, name);
 	*changed = false;
 	if (i < 0)
 		return DONE;	/* call.abspath(name) is nil */
@@ -381,7 +381,8 @@ bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n, char (*room)[
 			size_t len;
 			bool changed;
 			int err = 0;
-			int r = apply_arg(t, &w, kind, name, buf, &len, &changed, &err);
+			int i = path_index(c->id, name);
+			int r = apply_arg(t, &w, kind, name, i, buf, &len, &changed, &err);
 			if (r == RUBY)
 				return false;
 			if (r == FAILED) {
@@ -389,7 +390,7 @@ bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n, char (*room)[
 				break;
 			}
 			if (changed) {
-				int i = path_index(c->id, name), s = 0;
+				int s = 0;
 				while (s < used && arg_of[s] != i)
 					s++;
 				if (s == 2)
