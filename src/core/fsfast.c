@@ -257,7 +257,8 @@ static int apply_arg(const struct fs_table *t, struct hj_call *w, int kind, cons
 		return DONE;	/* call.abspath(name) is nil */
 	const char *raw = (const char *)w->a[i];
 	size_t len;
-	if (raw && raw[0] == '/' && hj_path_ok(w, i) && (len = strlen(raw)) < FS_PATH && hj_path_clean(raw)) {
+	/* (read only once peek.c has found it readable) */
+	if (hj_path_ok(w, i) && raw[0] == '/' && (len = strlen(raw)) < FS_PATH && hj_path_clean(raw)) {
 		/* absolute and folded already: as abspath gives it */
 		memcpy(out, raw, len + 1);
 	} else {

@@ -81,6 +81,10 @@ int main(int argc, char **argv)
 		snprintf(buf, sizeof buf, "from/%s/", argv[1]);
 		st("stat from/<long path>/", stat(buf, &s), &s);
 	}
+	/* paths the kernel refuses: never read, by either way */
+	say("stat <bad pointer>", stat((const char *)8, &s));
+	say("rename from/f <bad pointer>", rename("from/f", (const char *)8));
+	say("rename <bad pointer> from/f", rename((const char *)8, "from/f"));
 	/* *at calls with a dirfd */
 	st("fstatat d from/sub/g", fstatat(d, "from/sub/g", &s, 0), &s);
 	content("openat d from/f", openat(d, "from/f", O_RDONLY));
