@@ -361,7 +361,10 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 			hj_vm_start_before_fork();
 	}
 	int n = hj_has_rules(id, HJ_BEFORE) && !hj_no_ruby ? hj_rules_for(id, HJ_BEFORE, rules, 64, &c) : 0;
-	if (n)
+	/* Hijack::FS's path maps are applied in C when its hooks are all there
+	 * is; the paths it makes live here until the call returns */
+	char fs_room[2][HJ_FS_ROOM];
+	if (n && !(hj_fs_ready && hj_fs_apply(&c, rules, n, fs_room)))
 		hj_vm_run(&c, rules, n);
 
 	uint64_t delay_exit = 0;

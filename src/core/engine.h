@@ -209,6 +209,8 @@ struct hj_rule {
 	bool fired_here;		/* this process has marked it fired */
 	uint64_t seen_here[(HJ_NCALLS + 63) / 64];	/* ... and seen, per call */
 	bool clock_reading;		/* Hijack::Clock's reading hook: clockfast.c may stand in */
+	signed char fs_kind;		/* Hijack::FS's hook of a group of path calls (HJ_FS_*): fsfast.c may stand in */
+	const char *fs_args[2];		/* its path arguments' names */
 };
 int hj_rule_add(const struct hj_rule *r, const int *ids, int nids);
 int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c);
@@ -233,12 +235,41 @@ char *hj_path_pattern(const char *pattern);
 bool hj_path_pattern_match(const char *pattern, const char *path);
 /* Copies the path behind fd (cached) into out; false when unknown. */
 bool hj_fd_path(int fd, char *out, size_t n);
+/* Whether an absolute path is folded already: no "//", "/./", "/../", nor a trailing '/' */
+bool hj_path_clean(const char *abs);
 /* Path argument i of c made absolute (against the cwd or its dirfd). */
 bool hj_abspath(const struct hj_call *c, int i, char *out, size_t n);
 /* Keeps the fd cache true for calls that open, close or move an fd. */
 void hj_fd_track(struct hj_call *c);
 /* Marks the calls the fd cache must watch as wanted. */
 void hj_fd_cache_enable(void);
+
+/* ---- fsfast.c: Hijack::FS's path maps applied in C ---- */
+/* what a group of FS's calls does with its paths (fs.rb's GROUPS) */
+enum { HJ_FS_NONE, HJ_FS_OPEN, HJ_FS_CREAT, HJ_FS_FOPEN, HJ_FS_WRITE, HJ_FS_CHANGE, HJ_FS_CREATE,
+       HJ_FS_LINK, HJ_FS_ACCESS, HJ_FS_READ, HJ_FS_SEARCH };
+/* the types of fs.rb's configured paths */
+enum { HJ_FS_HIDE = 1, HJ_FS_RO, HJ_FS_FILE, HJ_FS_REDIRECT };
+struct hj_fs_root_in {
+	const char *path;
+	int type;
+	const char *to;		/* HJ_FS_REDIRECT: where it is served from */
+	bool to_inside;		/* TO is inside the path: TO's own paths stay */
+	size_t cut;
+};
+int hj_fs_kind(const char *name);		/* 0: not a kind */
+const char *hj_fs_argname(const char *name);	/* the name kept, or NULL */
+/* From Hijack.__fs_set: fs.rb's paths, the longest first */
+bool hj_fs_set(const struct hj_fs_root_in *roots, int n, bool copies_watched, const char *const *copy_roots, int ncopy);
+extern bool hj_fs_ready;
+/* FS.apply of the rules (all FS's, or false) on c, in C: true when done
+ * (c's paths rewritten or c failed); false: run them the Ruby way. A
+ * rewritten path goes to room (the caller's, alive until the call
+ * returns) when it fits, else to a copy c owns. */
+#define HJ_FS_ROOM 512
+bool hj_fs_apply(struct hj_call *c, struct hj_rule **rules, int n, char (*room)[HJ_FS_ROOM]);
+/* vm.c: whether hj_vm_run would run hooks now */
+bool hj_vm_would_run(void);
 
 /* ---- clockfast.c: Hijack::Clock's readings made in C ---- */
 /* Nonzero for the calls the Clock reads the time on (its hook registered) */

@@ -380,6 +380,8 @@ static bool unclean(const char *p)
 	}
 }
 
+bool hj_path_clean(const char *abs) { return !unclean(abs); }
+
 /* An fd's path, as the cache keeps it (fd_opened folds what an open was
  * given) or the kernel tells it, is absolute and folded already; a pipe's
  * or a socket's ("pipe:[123]") has no place in the tree, and is matched

@@ -26,6 +26,12 @@
 # is what fstat is under the system-call layer; utimensat with none, which
 # is futimens) is on a file already open: never redirected nor hidden by
 # path; a read-only tree still refuses to change it, as the fd calls.
+#
+# The hooks of the groups below are marked (fs_map:), and the table of
+# configured paths is handed to C (Hijack.__fs_set, in sync): while FS's
+# hooks are all the hooks a call matched, src/core/fsfast.c does what
+# apply does without entering the VM; a user's hook on the call sends it
+# here, and so does a path served by FS.file (its copy is made here).
 module Hijack
   module FS
     P = [[:path, :path=]].freeze
@@ -99,6 +105,7 @@ module Hijack
         added.each do |e|
           next if served_from(e[3])
           @roots -= added
+          sync
           misuse ArgumentError, "redirect #{e[0]} => #{e[3]}: a loop of redirects"
         end
         watch(GROUPS, added)
@@ -286,6 +293,14 @@ module Hijack
         @roots = (@roots + entries).sort do |x, y|
           x[0].bytesize == y[0].bytesize ? (x[2] == :file ? -1 : y[2] == :file ? 1 : 0) : y[0].bytesize <=> x[0].bytesize
         end
+        sync
+      end
+
+      # The table as apply reads it, for src/core/fsfast.c, which applies
+      # the hooks of watch in C while they are all a call matched
+      def sync
+        Hijack.__fs_set(@roots.map { |e| [e[0], e[2], e[2] == :redirect ? e[3] : nil, !e[5].nil?, e[4]] },
+                        @copies_watched, @copy_roots)
       end
 
       # Globs for C's filter (fnmatch, where '*' crosses '/'): the path
@@ -312,10 +327,11 @@ module Hijack
         return counted if entries.empty?
         entries.each { |e| @watched << [e[0], e[1], groups.equal?(GROUPS)] }
         @copies_watched ||= entries.any? { |e| "/tmp/".start_with?(e[1]) || e[0].start_with?("/tmp/hijack-") || e[0].start_with?(TMP) }
+        sync
         g = globs(entries)
         begin
           groups.each do |kind, calls, args|
-            Hijack.on(*calls, path: g, report: counted) { |call| apply(call, kind, args) }
+            Hijack.on(*calls, path: g, report: counted, fs_map: kind, fs_args: args.map(&:first)) { |call| apply(call, kind, args) }
           end
         rescue RuntimeError => e
           misuse e.class, "#{e.message}: each FS call makes its own hooks, and a call takes 64; " \
@@ -431,6 +447,7 @@ module Hijack
         return @run_dir unless @run_dir.nil?
         @run_dir = Hijack.run_dir || false
         @copy_roots << @run_dir + "/hj-vfile-" if @run_dir
+        sync
         @run_dir
       end
 

@@ -937,6 +937,7 @@ static mrb_value hook(mrb_state *mrb, int phase)
 	for (mrb_int k = 0; k < argc; k++)
 		add_calls(mrb, argv[k], r.calls);
 	mrb_value globs = mrb_nil_value(), fds = mrb_nil_value(), except = mrb_nil_value();
+	mrb_value fs_args = mrb_nil_value();
 	bool reported = true;
 	if (mrb_hash_p(kw)) {
 		mrb_value keys = mrb_hash_keys(mrb, kw);
@@ -960,9 +961,25 @@ static mrb_value hook(mrb_state *mrb, int phase)
 			 * while this hook is the only one on the call */
 			else if (!strcmp(name, "clock_reading"))
 				r.clock_reading = mrb_test(val);
+			/* Hijack::FS's hooks of its groups of path calls: fsfast.c
+			 * applies them while they are all the hooks a call matched */
+			else if (!strcmp(name, "fs_map"))
+				r.fs_kind = (signed char)(mrb_symbol_p(val) ? hj_fs_kind(mrb_sym_name(mrb, mrb_symbol(val))) : 0);
+			else if (!strcmp(name, "fs_args"))
+				fs_args = val;
 			else
 				mrb_raisef(mrb, E_ARGUMENT_ERROR, "unknown filter %v (filters: path:, fd:; and report: false)", key);
 		}
+	}
+	/* every path argument named, or no C way for the hook */
+	if (r.fs_kind && mrb_array_p(fs_args) && RARRAY_LEN(fs_args) >= 1 && RARRAY_LEN(fs_args) <= 2) {
+		for (mrb_int k = 0; k < RARRAY_LEN(fs_args) && r.fs_kind; k++) {
+			mrb_value a = RARRAY_PTR(fs_args)[k];
+			if (!mrb_symbol_p(a) || !(r.fs_args[k] = hj_fs_argname(mrb_sym_name(mrb, mrb_symbol(a)))))
+				r.fs_kind = 0;
+		}
+	} else {
+		r.fs_kind = 0;
 	}
 	if (!mrb_nil_p(globs))
 		r.globs = globs_from(mrb, globs, &r.nglobs);
@@ -1116,6 +1133,51 @@ static mrb_value hijack_clock_set(mrb_state *mrb, mrb_value self)
 	return mrb_nil_value();
 }
 
+/* Hijack.__fs_set(roots, copies_watched, copy_roots): Hijack::FS's
+ * configured paths as its hooks read them ([path, type, to, to_inside,
+ * cut], the longest first), for the path maps fsfast.c applies in C. */
+static mrb_value hijack_fs_set(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_value roots, copy_roots;
+	mrb_bool copies_watched;
+	mrb_get_args(mrb, "AbA", &roots, &copies_watched, &copy_roots);
+	mrb_int n = RARRAY_LEN(roots), ncopy = RARRAY_LEN(copy_roots);
+	if (ncopy > 2)
+		mrb_raise(mrb, E_ARGUMENT_ERROR, "__fs_set: two copy roots at most");
+	struct hj_fs_root_in *in = hj_calloc((size_t)n + 1, sizeof *in);
+	const char *copies[2] = { NULL, NULL };
+	if (!in)
+		mrb_raise(mrb, E_RUNTIME_ERROR, "__fs_set: out of memory");
+	static const char *const types[] = { [HJ_FS_HIDE] = "hide", [HJ_FS_RO] = "ro", [HJ_FS_FILE] = "file",
+					     [HJ_FS_REDIRECT] = "redirect" };
+	for (mrb_int i = 0; i < n; i++) {
+		mrb_value e = RARRAY_PTR(roots)[i];
+		if (!mrb_array_p(e) || RARRAY_LEN(e) != 5 || !mrb_string_p(RARRAY_PTR(e)[0]) ||
+		    !mrb_symbol_p(RARRAY_PTR(e)[1]))
+			break;
+		const char *type = mrb_sym_name(mrb, mrb_symbol(RARRAY_PTR(e)[1]));
+		for (int k = HJ_FS_HIDE; k <= HJ_FS_REDIRECT; k++)
+			if (!strcmp(types[k], type))
+				in[i].type = k;
+		in[i].path = mrb_str_to_cstr(mrb, RARRAY_PTR(e)[0]);
+		in[i].to = mrb_string_p(RARRAY_PTR(e)[2]) ? mrb_str_to_cstr(mrb, RARRAY_PTR(e)[2]) : NULL;
+		in[i].to_inside = mrb_test(RARRAY_PTR(e)[3]);
+		in[i].cut = (size_t)mrb_as_int(mrb, RARRAY_PTR(e)[4]);
+		if (!in[i].type || (in[i].type == HJ_FS_REDIRECT && !in[i].to))
+			break;
+	}
+	for (mrb_int i = 0; i < ncopy; i++)
+		copies[i] = mrb_str_to_cstr(mrb, RARRAY_PTR(copy_roots)[i]);
+	bool whole = true;
+	for (mrb_int i = 0; i < n; i++)
+		whole = whole && in[i].type;
+	/* a table not understood whole: no C way, every call the Ruby way */
+	bool ok = whole ? hj_fs_set(in, (int)n, copies_watched, copies, (int)ncopy) : hj_fs_set(NULL, -1, false, NULL, 0);
+	hj_free(in);
+	return mrb_bool_value(ok);
+}
+
 /* True where the kernel holds the sandbox's rules: a process of
  * `hijack run --enforce`, or the launcher reading the rules for it. */
 static mrb_value hijack_enforcing(mrb_state *mrb, mrb_value self)
@@ -1183,6 +1245,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_module_function(mrb, mod, "monotonic", hijack_monotonic, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "enforcing?", hijack_enforcing, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "__clock_set", hijack_clock_set, MRB_ARGS_REQ(4));
+	mrb_define_module_function(mrb, mod, "__fs_set", hijack_fs_set, MRB_ARGS_REQ(3));
 	mrb_define_singleton_method(mrb, (struct RObject *)mod, "const_missing", hj_recipe_load, MRB_ARGS_REQ(1));
 
 	struct RClass *cls = mrb_define_class_under(mrb, mod, "Call", mrb->object_class);

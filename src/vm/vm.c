@@ -449,6 +449,11 @@ static void unwind_frames(mrb_state *mrb, struct mrb_context *cx, ptrdiff_t ci_i
  * watchdog's: a third of the per-call cost that is ours): hj_stop_point
  * is also mruby's error jump while the hook runs, so a raise lands here
  * (HJ_JUMP_RAISED) as a stop by the watchdog does (HJ_JUMP_STOPPED). */
+bool hj_vm_would_run(void)
+{
+	return !(vm_owner || vm_torn || vm_off);
+}
+
 void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
 {
 	if (vm_owner || vm_torn || vm_off)	/* a signal handler inside a hook, or a torn child */
