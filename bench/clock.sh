@@ -138,7 +138,10 @@ ck_table() {
 		hijack)
 			label="  hijack run --time +1d (in C)"
 			verdict "${A[hijack]}" "${A[faketime]}"
-			tgt="<= libfaketime's $(awk -v a="${A[faketime]}" 'BEGIN { printf "%+.0f", a }') ns  $V" ;;
+			tgt="<= libfaketime's $(awk -v a="${A[faketime]}" 'BEGIN { printf "%+.0f", a }') ns  $V"
+			goal "clock_gettime under --time" "$(printf '%+.0f ns, %s insns' "${A[hijack]}" "${CK_INSNS[hijack]:--}")" \
+				"libfaketime $(printf '%+.0f ns, %s insns' "${A[faketime]}" "${CK_INSNS[faketime]:--}")" \
+				"no dearer than libfaketime" "$V" ;;
 		ruby) label="  the same, a no-op Ruby hook on the call" ;;
 		faketime) label="  libfaketime, FAKETIME=+1d" ;;
 		esac

@@ -135,7 +135,9 @@ fm_table() {
 		hijack)
 			label="  stat(FROM/sub/f), --redirect FROM=TO (in C)"
 			verdict "${R[hijack]}" 2
-			tgt="<= 2x bare  $V" ;;
+			tgt="<= 2x bare  $V"
+			goal "a stat of a redirected path (--redirect)" "$(printf '%.2fx bare' "${R[hijack]}")" \
+				"the Ruby way $(printf '%.2fx' "${R[ruby]}") (before)" "<= 2x bare" "$V" ;;
 		ruby) label="  the same, a no-op Ruby hook on stat" ;;
 		esac
 		printf '  %-46s %10.1f ns %8s %9s %7s %7s  %s\n' "$label" "${T[$c]}" \

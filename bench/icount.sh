@@ -68,6 +68,8 @@ ic_table() {
 	printf '  %-44s %12s  %s\n' workload instructions target
 	verdict "$IC_NOOP" "$IC_LIMIT"
 	printf '  %-44s %12s  %s\n' "no-op Ruby handler (getppid), a call" "$IC_NOOP" "<= $IC_LIMIT  $V"
+	goal "a no-op Ruby handler, instructions a call" "$IC_NOOP" "NOTES: 720, a stored Proc (quoted)" \
+		"<= $IC_LIMIT (moonshot 250)" "$V"
 	verdict "$IC_COUNT" "$IC_LIMIT"
 	printf '  %-44s %12s  %s\n' "Hash counter, file loop, added a system call" "$IC_COUNT" "<= $IC_LIMIT  $V"
 }
