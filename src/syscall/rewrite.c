@@ -414,7 +414,8 @@ static void stub_write(struct chunk *c, long nr, uintptr_t after, bool xor, cons
 		put8(&e, 0xb8);			/* mov $nr,%eax */
 		put32(&e, (int32_t)nr);
 	}
-	put(&e, moved, nmoved);
+	if (nmoved)
+		put(&e, moved, nmoved);
 	if (!always_slow(nr)) {
 		put(&e, "\x49\xbb", 2);		/* movabs $&hj_sys_wanted[nr],%r11 */
 		put64(&e, (uintptr_t)&hj_sys_wanted[nr]);
