@@ -399,6 +399,7 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 			precounted = true;
 		}
 		hj_summary_flush();
+		hj_ctl_before_exec();	/* the new image makes its own */
 	}
 	/* with the system-call layer on, the execve an exec function makes
 	 * carries our environment (the layer follows it there) */
@@ -455,6 +456,8 @@ again:
 	}
 	if (hj_unlikely(c.follow != NULL))	/* the trace shows the program's own envp */
 		hj_follow_exec_done(&c);
+	if (hj_unlikely(exec) && !c.decided)
+		hj_ctl_exec_failed();
 	bool fork_child = (id == HJ_fork || id == HJ_vfork || id == HJ_clone || id == HJ_clone3) && c.ret == 0 &&
 			  !c.decided;
 	if (!fork_child) {

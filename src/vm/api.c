@@ -978,7 +978,7 @@ static mrb_value hook(mrb_state *mrb, int phase)
 		snprintf(r.where, sizeof r.where, "%s:%d", file ? file : "-e", line);
 	}
 	r.fired_slot = -1;
-	if (reported) {
+	if (reported && !hj_rule_loading_set) {	/* a ctl load's rules are not the run's */
 		char key[512];
 		rule_key(mrb, &r, key, sizeof key);
 		r.fired_slot = hj_fired_slot(key, r.calls, (r.nglobs ? HJ_FILTER_PATH : 0) | (r.nfds ? HJ_FILTER_FD : 0));
