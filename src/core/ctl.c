@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -60,7 +61,11 @@ static long own_pid(void)
 struct channel {
 	int fd;			/* the listening socket as made (see channel_fd) */
 	pid_t pid;		/* the process it serves */
-	bool stopping, bound, debug;
+	bool stopping;		/* its thread is to end */
+	bool bound;		/* the socket is at path */
+	bool no_bind;		/* removed (exit, exec) before its thread made it */
+	bool debug;
+	pid_t tid;		/* its thread, once running */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char dir_env[256];	/* HIJACK_CTL_DIR or $XDG_RUNTIME_DIR/hijack, read on the program's thread */
 };
@@ -143,7 +148,7 @@ static bool make_socket(struct channel *ch)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	memcpy(sa.sun_path, ch->path, sizeof sa.sun_path);
 	hj_lock(&channel_lock);
-	bool ok = !ch->stopping;
+	bool ok = !ch->stopping && !ch->no_bind;
 	if (ok) {
 		/* a socket of this pid is an earlier process's (or of our image
 		 * before an exec): pids are not shared by live processes */
@@ -518,10 +523,34 @@ static void serve_client(int c)
 	hj_free(o.p);
 }
 
+/* Channels come from a pool of two (a process has one, and a second
+ * only while the first's thread ends after a failed exec): the start
+ * allocates nothing. */
+static struct channel pool[2];
+static bool pool_used[2];
+
+static struct channel *channel_new(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (!__atomic_exchange_n(&pool_used[i], true, __ATOMIC_ACQ_REL)) {
+			memset(&pool[i], 0, sizeof pool[i]);
+			return &pool[i];
+		}
+	return hj_calloc(1, sizeof(struct channel));
+}
+
+static void channel_free(struct channel *ch)
+{
+	if (ch == &pool[0] || ch == &pool[1])
+		__atomic_store_n(&pool_used[ch - pool], false, __ATOMIC_RELEASE);
+	else
+		hj_free(ch);
+}
+
 static void channel_end(struct channel *ch)
 {
 	hj_lock(&channel_lock);
-	if (ch->bound && !ch->stopping)
+	if (ch->bound)
 		unlink(ch->path);
 	if (current == ch)
 		current = NULL;
@@ -533,7 +562,7 @@ static void channel_end(struct channel *ch)
 	hj_unlock(&channel_lock);
 	if (fd >= 0)
 		close(fd);
-	hj_free(ch);
+	channel_free(ch);
 }
 
 static void *serve(void *arg)
@@ -541,7 +570,9 @@ static void *serve(void *arg)
 	struct channel *ch = arg;
 	hj_busy = 1;	/* all ours: never hooked, traced or counted */
 	hj_sud_selector = 0;
+	__atomic_store_n(&ch->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	pthread_setname_np(pthread_self(), "hijack-ctl");
+	started_ns = mono_ns();
 	if (make_socket(ch))
 		for (;;) {
 			/* waiting in accept would hold the lowest free descriptor
@@ -583,9 +614,11 @@ void hj_ctl_start(void)
 	const char *v = hj_env("HIJACK_CTL");
 	if (v && *v == '0')
 		return;
-	struct channel *ch = hj_calloc(1, sizeof *ch);
+	struct channel *ch = channel_new();
 	if (!ch)
 		return;
+	hj_want_syscall(HJ_unshare);	/* see hj_ctl_before_unshare */
+	hj_want_syscall(HJ_setns);
 	ch->fd = -1;
 	ch->pid = (pid_t)own_pid();
 	ch->debug = (v = hj_env("HIJACK_DEBUG")) && *v && *v != '0';
@@ -593,7 +626,6 @@ void hj_ctl_start(void)
 		snprintf(ch->dir_env, sizeof ch->dir_env, "%s", v);
 	else if ((v = hj_env("XDG_RUNTIME_DIR")) && *v == '/')
 		snprintf(ch->dir_env, sizeof ch->dir_env, "%s/hijack", v);
-	started_ns = mono_ns();
 	/* made while our calls pass the system-call layer: its clone is not
 	 * trapped, so the new thread never arms the layer */
 	char selector = hj_sud_selector;
@@ -607,7 +639,7 @@ void hj_ctl_start(void)
 		syscall(SYS_close, low);
 	if (ch->fd < 0) {
 		debug_say(ch, "socket: %s", hj_strerror(errno));
-		hj_free(ch);
+		channel_free(ch);
 		hj_busy--;
 		hj_sud_selector = selector;
 		return;
@@ -619,16 +651,18 @@ void hj_ctl_start(void)
 	slot_owner = ch;
 	__atomic_store_n(&hj_own_fd[HJ_OWN_CTL], ch->fd, __ATOMIC_RELEASE);
 	hj_unlock(&channel_lock);
-	pthread_attr_t at;
-	pthread_attr_init(&at);
-	pthread_attr_setstacksize(&at, 1024 * 1024);	/* the Ruby of a load or an eval runs on it */
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	sigset_t all;
+	/* every signal blocked in the new thread: it inherits this mask, set
+	 * by the raw call (sigprocmask may be the program's own); the
+	 * default stack (RLIMIT_STACK, touched only as used) has room for
+	 * the Ruby of a load or an eval */
+	sigset_t all, old;
 	sigfillset(&all);
-	pthread_attr_setsigmask_np(&at, &all);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);
 	pthread_t t;
-	int err = pthread_create(&t, &at, serve, ch);
-	pthread_attr_destroy(&at);
+	int err = pthread_create(&t, NULL, serve, ch);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, _NSIG / 8);
+	if (!err)
+		pthread_detach(t);
 	hj_busy--;
 	hj_sud_selector = selector;
 	if (err) {
@@ -637,39 +671,95 @@ void hj_ctl_start(void)
 	}
 }
 
-/* The socket is removed now; its thread ends on its own (or with the
- * process). Only the process that made it touches it: a vfork child
- * shares our memory and a socket with its parent. */
-static bool stop(void)
+/* The socket's name is removed (at exit, before an exec): nothing else
+ * on the way out (the process's end ends the thread). Only the process
+ * that made it touches it: a vfork child shares our memory and a socket
+ * with its parent. */
+static bool unname(void)
 {
-	bool stopped = false;
+	bool done = false;
 	pid_t pid = (pid_t)own_pid();
 	hj_lock(&channel_lock);
 	struct channel *ch = current;
-	if (ch && ch->pid == pid && !ch->stopping) {
-		__atomic_store_n(&ch->stopping, true, __ATOMIC_RELEASE);
+	if (ch && ch->pid == pid && !ch->no_bind) {
+		ch->no_bind = true;
 		if (ch->bound)
 			unlink(ch->path);
-		shutdown(channel_fd(ch), SHUT_RDWR);	/* wakes its accept */
-		current = NULL;
-		stopped = true;
+		ch->bound = false;
+		done = true;
 	}
 	hj_unlock(&channel_lock);
-	return stopped;
+	return done;
 }
 
-void hj_ctl_stop(void) { stop(); }
+void hj_ctl_stop(void) { unname(); }
 
 void hj_ctl_before_exec(void)
 {
-	if (stop())
+	if (unname())
 		stopped_for_exec = true;
 }
 
+/* The exec failed: the nameless socket's thread is stopped, and a new
+ * channel made. */
 void hj_ctl_exec_failed(void)
 {
-	if (stopped_for_exec && !hj_lib_call) {	/* an exec function's attempts: at its end */
-		stopped_for_exec = false;
+	if (!stopped_for_exec || hj_lib_call)	/* an exec function's attempts: at its end */
+		return;
+	stopped_for_exec = false;
+	hj_lock(&channel_lock);
+	struct channel *ch = current;
+	if (ch && ch->pid == (pid_t)own_pid()) {
+		__atomic_store_n(&ch->stopping, true, __ATOMIC_RELEASE);
+		shutdown(channel_fd(ch), SHUT_RDWR);	/* wakes its poll */
+		current = NULL;
+	}
+	hj_unlock(&channel_lock);
+	hj_ctl_start();
+}
+
+/* unshare(CLONE_NEWUSER) and setns into a user namespace refuse a
+ * process with more than one thread (EINVAL): our thread ends before
+ * the call, fully (the kernel has let it go), and a new one starts
+ * after it. */
+static bool restart_after_ns;
+
+void hj_ctl_before_unshare(int id, const long *a)
+{
+	long flags = id == HJ_unshare ? a[0] : a[1];
+	if (id == HJ_setns ? (flags && !(flags & CLONE_NEWUSER)) : !(flags & CLONE_NEWUSER))
+		return;
+	hj_lock(&channel_lock);
+	struct channel *ch = current;
+	pid_t tid = 0, pid = (pid_t)own_pid();
+	if (ch && ch->pid == pid) {
+		tid = __atomic_load_n(&ch->tid, __ATOMIC_ACQUIRE);
+		ch->no_bind = ch->stopping = true;
+		if (ch->bound)
+			unlink(ch->path);
+		ch->bound = false;
+		shutdown(channel_fd(ch), SHUT_RDWR);
+		current = NULL;
+		restart_after_ns = true;
+	}
+	hj_unlock(&channel_lock);
+	/* not yet running: it sees stopping at its first look, and ends */
+	for (int i = 0; restart_after_ns && i < 5000; i++) {
+		bool gone = tid ? syscall(SYS_tgkill, pid, tid, 0) != 0 && errno == ESRCH
+				: !__atomic_load_n(&pool_used[0], __ATOMIC_ACQUIRE) && !__atomic_load_n(&pool_used[1], __ATOMIC_ACQUIRE);
+		if (gone)
+			break;
+		if (!tid)
+			tid = ch ? __atomic_load_n(&ch->tid, __ATOMIC_ACQUIRE) : 0;
+		struct timespec ts = { 0, 200000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+void hj_ctl_after_unshare(void)
+{
+	if (restart_after_ns) {
+		restart_after_ns = false;
 		hj_ctl_start();
 	}
 }
@@ -684,8 +774,9 @@ void hj_ctl_forked(void)
 	__atomic_store_n(&hj_own_fd[HJ_OWN_CTL], -1, __ATOMIC_RELEASE);
 	if (fd >= 0)
 		close(fd);
-	/* the parent's channels are the parent's threads' to free */
+	/* the parent's channels are the parent's threads' */
 	current = slot_owner = NULL;
+	pool_used[0] = pool_used[1] = false;
 	stopped_for_exec = false;
 	if (hj_cfg.follow)
 		hj_ctl_start();

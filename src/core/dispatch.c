@@ -408,6 +408,9 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 		invoke = hj_follow_exec(&c, invoke);
 	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
 		warn_unhookable(id, a);
+	bool ns_change = hj_unlikely(id == HJ_unshare || id == HJ_setns) && !c.decided;
+	if (ns_change)
+		hj_ctl_before_unshare(id, a);
 	BUSY_LEAVE();
 
 	if (c.delay_ns)
@@ -441,6 +444,8 @@ again:
 		sleep_ns(delay_exit);
 
 	BUSY_ENTER();
+	if (ns_change)
+		hj_ctl_after_unshare();
 	c.after = true;		/* results are there to read from here on */
 	n = hj_has_rules(id, HJ_AFTER) && !hj_no_ruby ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
 	if (n) {

@@ -389,6 +389,9 @@ void hj_ctl_forked(void);
 void hj_ctl_before_exec(void);
 void hj_ctl_exec_failed(void);
 void hj_ctl_stop(void);
+/* unshare or setns into a user namespace: one thread only, ours ends first */
+void hj_ctl_before_unshare(int id, const long *a);
+void hj_ctl_after_unshare(void);
 /* config.c: the -c counts taken from now on, not printed (ctl stats, top) */
 void hj_config_count_all(void);
 /* summary.c: this process's counts so far (zero when it counts none) */

@@ -286,5 +286,29 @@ t_invisible() {
 	check_has "the program's own calls are" "openat\(AT_FDCWD, \"data.txt\"" "$(cat trace.txt)"
 }
 
-run_tests t_load_unload t_load_into_waiting_vm t_pause_resume t_eval t_all t_refusals t_fork_exec t_invisible
+# unshare(CLONE_NEWUSER) refuses a process of two threads: the channel's
+# thread ends before it, and a new one starts after
+t_unshare() {
+	setup
+	if ! unshare -Ur true 2>/dev/null; then
+		echo "SKIP unshare: no user namespaces here"
+		return
+	fi
+	check_eq "unshare -Ur under hijack" "uid=0(root) gid=0(root) groups=0(root)" "$("$HIJACK" run -- unshare -Ur id 2>&1)"
+	local out
+	out=$("$HIJACK" run -- python3 -c '
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.unshare(0x10000000)	# CLONE_NEWUSER
+print("unshare", r, os.strerror(ctypes.get_errno()) if r else "ok")
+for i in range(100):
+    if os.path.exists(sys.argv[1] + "/%d" % os.getpid()):
+        break
+    time.sleep(0.05)
+print("channel", os.path.exists(sys.argv[1] + "/%d" % os.getpid()))' "$HIJACK_CTL_DIR" 2>&1)
+	check_eq "the program's unshare succeeds" "unshare 0 ok" "$(sed -n 1p <<<"$out")"
+	check_eq "a channel again after it" "channel True" "$(sed -n 2p <<<"$out")"
+}
+
+run_tests t_unshare t_load_unload t_load_into_waiting_vm t_pause_resume t_eval t_all t_refusals t_fork_exec t_invisible
 summary ctl
