@@ -136,6 +136,21 @@ t_eval() {
 	stop_reader
 }
 
+# an eval that never ends is stopped as a hook is (--hook-timeout): the
+# program goes on, its VM off
+t_runaway_eval() {
+	setup; start_reader --hook-timeout 1
+	local out rc
+	out=$(timeout 20 "$HIJACK" ctl "$PID" eval 'loop { }' 2>&1); rc=$?
+	check_eq "a runaway eval: exit 1" 1 "$rc"
+	check_eq "... stopped, said" "hijack: $PID: ran past 1 s (--hook-timeout) and was stopped; the VM is off in this process from here (its hooks pass through)" "$out"
+	local n; n=$(wc -l < out.txt)
+	sleep 0.4
+	check_has "the program goes on" "got hello" "$(after out.txt "$n")"
+	check_has "later loads refused, said" "the Ruby VM is off in this process" "$("$HIJACK" ctl "$PID" eval 1 2>&1)"
+	stop_reader
+}
+
 t_all() {
 	setup
 	mkdir a b
@@ -310,5 +325,5 @@ print("channel", os.path.exists(sys.argv[1] + "/%d" % os.getpid()))' "$HIJACK_CT
 	check_eq "a channel again after it" "channel True" "$(sed -n 2p <<<"$out")"
 }
 
-run_tests t_unshare t_load_unload t_load_into_waiting_vm t_pause_resume t_eval t_all t_refusals t_fork_exec t_invisible
+run_tests t_unshare t_load_unload t_load_into_waiting_vm t_pause_resume t_eval t_runaway_eval t_all t_refusals t_fork_exec t_invisible
 summary ctl
