@@ -444,6 +444,16 @@ static bool serve_request(char *req, size_t len, struct out *o)
 		return cmd_hooks(json, o);
 	if (!strcmp(cmd, "snapshot"))
 		return cmd_snapshot(o);
+	if (!strcmp(cmd, "stats")) {	/* the table itself (Hijack.control) */
+		if (!hj_cfg.summary)
+			hj_config_count_all();
+		static struct hj_stat counts[HJ_NCALLS];
+		static char table[1 << 16];
+		hj_summary_snapshot(counts);
+		size_t n = hj_summary_table(counts, table, sizeof table);
+		out_printf(o, "%.*s", (int)n, table);
+		return true;
+	}
 	if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
 		bool pause = cmd[0] == 'p';
 		bool was = __atomic_exchange_n(&hj_rules_paused, pause, __ATOMIC_ACQ_REL);
@@ -679,7 +689,17 @@ static bool unname(void)
 {
 	bool done = false;
 	pid_t pid = (pid_t)own_pid();
-	hj_lock(&channel_lock);
+	/* exit() from a signal handler may come while this thread holds the
+	 * lock (hj_ctl_start): after a while, the socket is left (top and
+	 * ctl --all remove it once the process is gone) */
+	for (int tries = 0;; tries++) {
+		int free_state = 0;
+		if (atomic_compare_exchange_strong(&channel_lock.state, &free_state, 1))
+			break;
+		if (tries == 1000)
+			return false;
+		sched_yield();
+	}
 	struct channel *ch = current;
 	if (ch && ch->pid == pid && !ch->no_bind) {
 		ch->no_bind = true;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "calls.h"
 
@@ -392,6 +393,13 @@ void hj_ctl_stop(void);
 /* unshare or setns into a user namespace: one thread only, ours ends first */
 void hj_ctl_before_unshare(int id, const long *a);
 void hj_ctl_after_unshare(void);
+/* ctlclient.c: the other side, for hijack ctl/top and Hijack.control */
+int hj_ctl_dirs(uid_t uid, char dirs[2][300]);
+const char *hj_ctl_dir_problem(const char *dir, uid_t uid, char *why, size_t n);
+int hj_ctl_connect(int pid, char *err, size_t n);
+struct hj_ctl_answer { bool ok; char *text; size_t len; };
+bool hj_ctl_ask(int pid, const char *cmd, const char *options, const char *name, const char *body, size_t body_len,
+		struct hj_ctl_answer *a, char *err, size_t n);
 /* config.c: the -c counts taken from now on, not printed (ctl stats, top) */
 void hj_config_count_all(void);
 /* summary.c: this process's counts so far (zero when it counts none) */

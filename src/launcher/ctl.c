@@ -20,39 +20,6 @@
 
 #include "core/engine.h"
 
-/* ---- where the channels are ---- */
-
-/* The directories a process of uid may have its socket in: the library's
- * choice depends on its environment (HIJACK_CTL_DIR, XDG_RUNTIME_DIR),
- * which may not be ours: both of the usual places are looked in. */
-static int channel_dirs(uid_t uid, char dirs[2][300])
-{
-	const char *v = getenv("HIJACK_CTL_DIR");
-	if (v && *v) {
-		snprintf(dirs[0], sizeof dirs[0], "%s", v);
-		return 1;
-	}
-	int n = 0;
-	if (uid == geteuid() && (v = getenv("XDG_RUNTIME_DIR")) && *v == '/')
-		snprintf(dirs[n++], sizeof dirs[0], "%s/hijack", v);
-	snprintf(dirs[n++], sizeof dirs[0], "/tmp/hijack-%u", (unsigned)uid);
-	return n;
-}
-
-/* NULL when dir is missing or a private directory of uid; else why not. */
-static const char *dir_problem(const char *dir, uid_t uid, char *why, size_t n)
-{
-	struct stat st;
-	if (lstat(dir, &st) != 0)
-		return NULL;
-	if (S_ISDIR(st.st_mode) && st.st_uid == uid && !(st.st_mode & 077))
-		return NULL;
-	snprintf(why, n, "%s is not a private directory of uid %u (%s, owner %u, mode %03o): refusing to use it", dir,
-		 (unsigned)uid, S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
-		 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-	return why;
-}
-
 static void command_name(int pid, char *out, size_t n)
 {
 	char path[64];
@@ -77,68 +44,13 @@ static void remove_if_stale(const char *path, int pid)
 		unlink(path);
 }
 
-/* Connects to pid's channel: the socket, or -1 with the message in err. */
-static int channel_connect(int pid, char *err, size_t n)
-{
-	char proc[64];
-	struct stat st;
-	snprintf(proc, sizeof proc, "/proc/%d", pid);
-	if (stat(proc, &st) != 0) {
-		snprintf(err, n, "no such process: %d", pid);
-		return -1;
-	}
-	if (st.st_uid != geteuid() && geteuid() != 0) {
-		snprintf(err, n, "process %d is another user's (uid %u): permission denied", pid, (unsigned)st.st_uid);
-		return -1;
-	}
-	char dirs[2][300], why[600];
-	int ndirs = channel_dirs(st.st_uid, dirs);
-	const char *problem = NULL;
-	for (int i = 0; i < ndirs; i++) {
-		const char *p = dir_problem(dirs[i], st.st_uid, why, sizeof why);
-		if (p) {
-			problem = p;
-			continue;
-		}
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%d", dirs[i], pid) >= (int)sizeof sa.sun_path)
-			continue;
-		struct stat ss;
-		if (lstat(sa.sun_path, &ss) != 0 || !S_ISSOCK(ss.st_mode))
-			continue;
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			snprintf(err, n, "socket: %s", strerror(errno));
-			return -1;
-		}
-		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-			return fd;
-		int e = errno;
-		close(fd);
-		if (e == EACCES || e == EPERM) {
-			snprintf(err, n, "process %d: %s: permission denied", pid, sa.sun_path);
-			return -1;
-		}
-		if (e == ECONNREFUSED) {
-			snprintf(err, n, "process %d is not hijacked (%s is a stale control channel)", pid, sa.sun_path);
-			return -1;
-		}
-	}
-	if (problem)
-		snprintf(err, n, "%s", problem);
-	else
-		snprintf(err, n, "process %d is not hijacked (no control channel in %s%s%s)", pid, dirs[0],
-			 ndirs > 1 ? " or " : "", ndirs > 1 ? dirs[1] : "");
-	return -1;
-}
-
 /* Every pid with a socket in our directories; stale ones removed. */
 static int channel_pids(int *pids, int max)
 {
 	char dirs[2][300], why[600];
-	int ndirs = channel_dirs(geteuid(), dirs), n = 0;
+	int ndirs = hj_ctl_dirs(geteuid(), dirs), n = 0;
 	for (int i = 0; i < ndirs; i++) {
-		if (dir_problem(dirs[i], geteuid(), why, sizeof why)) {
+		if (hj_ctl_dir_problem(dirs[i], geteuid(), why, sizeof why)) {
 			fprintf(stderr, "hijack: %s\n", why);
 			continue;
 		}
@@ -172,50 +84,6 @@ static int channel_pids(int *pids, int max)
 	return n;
 }
 
-/* ---- one request ---- */
-
-struct answer { bool ok; char *text; size_t len; };
-
-/* Sends the request; false with err set when it could not be asked. */
-static bool ask(int pid, const char *cmd, const char *options, const char *name, const char *body, size_t body_len,
-		struct answer *a, char *err, size_t n)
-{
-	int fd = channel_connect(pid, err, n);
-	if (fd < 0)
-		return false;
-	struct timeval tv = { 30, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	FILE *f = fdopen(dup(fd), "w");
-	bool sent = f && fprintf(f, "%s\n%s\n%s\n", cmd, options, name) >= 0 &&
-		    (!body_len || fwrite(body, 1, body_len, f) == body_len);
-	if (f)
-		sent = fclose(f) == 0 && sent;
-	shutdown(fd, SHUT_WR);
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap + 1);
-	for (ssize_t r; buf && (r = read(fd, buf + len, cap - len)) != 0;) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)r;
-		if (len == cap)
-			buf = realloc(buf, (cap *= 2) + 1);
-	}
-	close(fd);
-	if (!buf || len < 3 || (memcmp(buf, "ok\n", 3) && memcmp(buf, "no\n", 3))) {
-		snprintf(err, n, "process %d did not answer%s", pid, sent ? "" : " (the request could not be sent)");
-		free(buf);
-		return false;
-	}
-	buf[len] = 0;
-	a->ok = buf[0] == 'o';
-	a->len = len - 3;
-	a->text = memmove(buf, buf + 3, len - 3 + 1);
-	return true;
-}
-
 /* ---- the counts ---- */
 
 struct snapshot {
@@ -237,12 +105,12 @@ static int call_id(const char *name)
 
 static bool take_snapshot(int pid, struct snapshot *s, char *err, size_t n)
 {
-	struct answer a;
-	if (!ask(pid, "snapshot", "", "", NULL, 0, &a, err, n))
+	struct hj_ctl_answer a;
+	if (!hj_ctl_ask(pid, "snapshot", "", "", NULL, 0, &a, err, n))
 		return false;
 	if (!a.ok) {
 		snprintf(err, n, "%d: %s", pid, a.text);
-		free(a.text);
+		hj_free(a.text);
 		return false;
 	}
 	memset(s, 0, sizeof *s);
@@ -273,7 +141,7 @@ static bool take_snapshot(int pid, struct snapshot *s, char *err, size_t n)
 			}
 		}
 	}
-	free(a.text);
+	hj_free(a.text);
 	return true;
 }
 
@@ -379,9 +247,9 @@ static bool ctl_one(int pid, const char *cmd, const char *arg, const char *body,
 		free(s);
 		return ok;
 	}
-	struct answer a;
+	struct hj_ctl_answer a;
 	const char *name = arg && (!strcmp(cmd, "load") || !strcmp(cmd, "unload")) ? arg : "";
-	if (!ask(pid, cmd, json ? "json" : "", name, body, body_len, &a, err, sizeof err)) {
+	if (!hj_ctl_ask(pid, cmd, json ? "json" : "", name, body, body_len, &a, err, sizeof err)) {
 		fprintf(stderr, "hijack: %s\n", err);
 		return false;
 	}
@@ -405,7 +273,7 @@ static bool ctl_one(int pid, const char *cmd, const char *arg, const char *body,
 		fwrite(a.text, 1, a.len, stdout);
 	}
 	bool ok = a.ok;
-	free(a.text);
+	hj_free(a.text);
 	fflush(stdout);
 	return ok;
 }

@@ -40,6 +40,7 @@ static const char usage[] =
 	"                  hooks        the rules in force, with how many calls each matched\n"
 	"                  stats        the -c table so far (a process run without -c counts from then on)\n"
 	"                  pause, resume  turn every rule, injection and recipe off, and on again\n"
+	"                  (from a script: Hijack.control(PID, COMMAND, ARG) returns the answer)\n"
 	"       hijack top [PID...] [--once] [--json] [-d SECONDS]  live view of hijacked processes:\n"
 	"                  calls/s, errors, injected, mean latency, per process and per call; q quits\n"
 	"       hijack check SCRIPT...                       load scripts, report errors, list their hooks\n"

@@ -1063,6 +1063,41 @@ static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 	return mrb_int_value(mrb, getpid());
 }
 
+/* Hijack.control(pid, command, arg = nil): `hijack ctl PID COMMAND ARG`
+ * from a script: the answer's text, or a RuntimeError with the refusal.
+ * Not this process: its channel would wait for the VM this script holds. */
+static mrb_value hijack_control(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_int pid;
+	char *cmd, *arg = NULL;
+	mrb_get_args(mrb, "iz|z!", &pid, &cmd, &arg);
+	if (pid == getpid())
+		mrb_raise(mrb, E_ARGUMENT_ERROR, "Hijack.control: not this process (use Ruby here)");
+	if (pid <= 0 || pid > 4194304)
+		mrb_raisef(mrb, E_ARGUMENT_ERROR, "Hijack.control: %d is not a process id", (int)pid);
+	bool needs = !strcmp(cmd, "load") || !strcmp(cmd, "unload") || !strcmp(cmd, "eval");
+	if (needs && !arg)
+		mrb_raisef(mrb, E_ARGUMENT_ERROR, "Hijack.control: %s needs an argument", cmd);
+	char err[1200];
+	char *body = NULL;
+	size_t len = 0;
+	if (!strcmp(cmd, "load") && !(body = hj_vm_slurp(arg, &len)))
+		mrb_raisef(mrb, E_RUNTIME_ERROR, "%s: %s", arg, hj_vm_slurp_error());
+	struct hj_ctl_answer a;
+	bool asked = hj_ctl_ask((int)pid, cmd, "", needs && strcmp(cmd, "eval") ? arg : "",
+				body ? body : arg, body ? len : !strcmp(cmd, "eval") ? strlen(arg) : 0, &a, err, sizeof err);
+	hj_free(body);
+	if (!asked)
+		mrb_raisef(mrb, E_RUNTIME_ERROR, "%s", err);
+	mrb_value text = mrb_str_new(mrb, a.text, (mrb_int)a.len);
+	bool ok = a.ok;
+	hj_free(a.text);
+	if (!ok)
+		mrb_raisef(mrb, E_RUNTIME_ERROR, "%d: %v", (int)pid, text);
+	return text;
+}
+
 /* Hijack.run_dir: the launcher's private directory for this run (0700,
  * removed when the run ends), or nil without the launcher. */
 static mrb_value hijack_run_dir(mrb_state *mrb, mrb_value self)
@@ -1176,6 +1211,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_module_function(mrb, mod, "log", hijack_log, MRB_ARGS_REQ(1));
 	mrb_define_module_function(mrb, mod, "at_exit", hijack_at_exit, MRB_ARGS_BLOCK());
 	mrb_define_module_function(mrb, mod, "pid", hijack_pid, MRB_ARGS_NONE());
+	mrb_define_module_function(mrb, mod, "control", hijack_control, MRB_ARGS_ARG(2, 1));
 	mrb_define_module_function(mrb, mod, "argv", hijack_argv, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "epoch", hijack_epoch, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "errno", hijack_errno, MRB_ARGS_REQ(1));

@@ -151,6 +151,26 @@ t_runaway_eval() {
 	stop_reader
 }
 
+# Hijack.control: hijack ctl from a script (another process's)
+t_control_from_ruby() {
+	setup; cat_deny; start_reader
+	local out
+	out=$("$HIJACK" run -e "Hijack.log Hijack.control($PID, 'eval', '[Hijack.pid, 6 * 7]')" -- true 2>&1)
+	check_eq "Hijack.control eval" "[$PID, 42]" "$out"
+	out=$("$HIJACK" run -e "Hijack.log Hijack.control($PID, 'load', '$PWD/deny.rb')" -- true 2>&1)
+	check_eq "Hijack.control load" "loaded deny.rb: 1 rule" "$out"
+	check_has "... in force" "deny.rb +on" "$("$HIJACK" ctl "$PID" hooks)"
+	out=$("$HIJACK" run -e "Hijack.log Hijack.control($PID, 'unload', 'deny')" -- true 2>&1)
+	check_eq "Hijack.control unload" "unloaded deny.rb: 1 rule" "$out"
+	out=$("$HIJACK" run -e "Hijack.log Hijack.control($PID, 'stats')" -- true 2>&1)
+	check_has "Hijack.control stats: the -c table" "^% time +seconds +usecs/call +calls +errors +injected +call" "$out"
+	out=$("$HIJACK" run -e "begin; Hijack.control($PID, 'unload', 'nope'); rescue => e; Hijack.log e.message; end" -- true 2>&1)
+	check_eq "Hijack.control: a refusal raises" "$PID: no script loaded as nope" "$out"
+	out=$("$HIJACK" run -e "begin; Hijack.control(Hijack.pid, 'hooks'); rescue ArgumentError => e; Hijack.log e.message; end" -- true 2>&1)
+	check_eq "Hijack.control: not its own process" "Hijack.control: not this process (use Ruby here)" "$out"
+	stop_reader
+}
+
 t_all() {
 	setup
 	mkdir a b
@@ -325,5 +345,5 @@ print("channel", os.path.exists(sys.argv[1] + "/%d" % os.getpid()))' "$HIJACK_CT
 	check_eq "a channel again after it" "channel True" "$(sed -n 2p <<<"$out")"
 }
 
-run_tests t_unshare t_load_unload t_load_into_waiting_vm t_pause_resume t_eval t_runaway_eval t_all t_refusals t_fork_exec t_invisible
+run_tests t_unshare t_load_unload t_load_into_waiting_vm t_pause_resume t_eval t_runaway_eval t_control_from_ruby t_all t_refusals t_fork_exec t_invisible
 summary ctl
