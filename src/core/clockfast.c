@@ -200,6 +200,10 @@ bool hj_clock_call(int id, long *a, hj_invoke_fn invoke, long *result)
 	/* the report of rules that never fired counts this as the hook's
 	 * (it hooks this one call: hit means seen here too) */
 	struct hj_rule *r = clock_rule[id];
+	if (hj_unlikely(__atomic_load_n(&r->off, __ATOMIC_RELAXED) || __atomic_load_n(&hj_rules_paused, __ATOMIC_RELAXED)))
+		return false;
+	/* counted for hijack ctl hooks, not atomically: the fast path stays lock-free */
+	__atomic_store_n(&r->hits, __atomic_load_n(&r->hits, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 	if (hj_unlikely(!__atomic_load_n(&r->fired_here, __ATOMIC_RELAXED))) {
 		hj_fired_note_seen(r->fired_slot, r->seen_here, id);
 		hj_fired_note_hit(r->fired_slot, &r->fired_here);

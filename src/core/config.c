@@ -39,6 +39,26 @@ static void default_set(uint64_t *set)
 			set[i / 64] |= 1ull << (i % 64);
 }
 
+/* hijack ctl stats, hijack top: a process run without -c counts from
+ * now on, the calls -c would count, and prints no table at its end. */
+extern bool hj_summary_unasked;
+void hj_config_count_all(void)
+{
+	if (__atomic_load_n(&hj_cfg.summary, __ATOMIC_ACQUIRE))
+		return;
+	uint64_t set[(HJ_NCALLS + 63) / 64] = { 0 };
+	default_set(set);
+	hj_summary_unasked = true;
+	for (int i = 0; i < HJ_NCALLS; i++)
+		if (set[i / 64] >> (i % 64) & 1) {
+			if (hj_sud_on && hj_row_library_level(i))
+				hj_want_syscall(i);
+			else
+				hj_want(i);
+		}
+	__atomic_store_n(&hj_cfg.summary, true, __ATOMIC_RELEASE);
+}
+
 bool hj_config_load(char *err, size_t errlen)
 {
 	const char *v;

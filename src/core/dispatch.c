@@ -402,6 +402,7 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 			precounted = true;
 		}
 		hj_summary_flush();
+		hj_ctl_before_exec();	/* the new image makes its own */
 	}
 	/* with the system-call layer on, the execve an exec function makes
 	 * carries our environment (the layer follows it there) */
@@ -410,6 +411,9 @@ __attribute__((noinline)) static long dispatch(int id, long *a, hj_invoke_fn inv
 		invoke = hj_follow_exec(&c, invoke);
 	if (!c.decided && hj_cfg.follow && (exec || id == HJ_posix_spawn || id == HJ_posix_spawnp))
 		warn_unhookable(id, a);
+	bool ns_change = hj_unlikely(id == HJ_unshare || id == HJ_setns) && !c.decided;
+	if (ns_change)
+		hj_ctl_before_unshare(id, a);
 	BUSY_LEAVE();
 
 	if (c.delay_ns)
@@ -443,6 +447,8 @@ again:
 		sleep_ns(delay_exit);
 
 	BUSY_ENTER();
+	if (ns_change)
+		hj_ctl_after_unshare();
 	c.after = true;		/* results are there to read from here on */
 	n = hj_has_rules(id, HJ_AFTER) && !hj_no_ruby ? hj_rules_for(id, HJ_AFTER, rules, 64, &c) : 0;
 	if (n) {
@@ -458,6 +464,8 @@ again:
 	}
 	if (hj_unlikely(c.follow != NULL))	/* the trace shows the program's own envp */
 		hj_follow_exec_done(&c);
+	if (hj_unlikely(exec) && !c.decided)
+		hj_ctl_exec_failed();
 	bool fork_child = (id == HJ_fork || id == HJ_vfork || id == HJ_clone || id == HJ_clone3) && c.ret == 0 &&
 			  !c.decided;
 	if (!fork_child) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "calls.h"
 
@@ -211,8 +212,15 @@ struct hj_rule {
 	bool clock_reading;		/* Hijack::Clock's reading hook: clockfast.c may stand in */
 	signed char fs_kind;		/* Hijack::FS's hook of a group of path calls (HJ_FS_*): fsfast.c may stand in */
 	const char *fs_args[2];		/* its path arguments' names */
+	bool off;			/* unloaded (hijack ctl unload): never matched again */
+	int set;			/* 0: the run's scripts; else a `hijack ctl load`'s (ctl.c) */
+	unsigned long hits;		/* calls that got through its filters (hijack ctl hooks) */
 };
 int hj_rule_add(const struct hj_rule *r, const int *ids, int nids);
+/* The set rules added from here on belong to (ctl.c, under the VM lock) */
+extern int hj_rule_loading_set;
+/* hijack ctl pause: no rule, injection or Clock reading in force */
+extern bool hj_rules_paused;
 int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c);
 extern int hj_rule_counts[HJ_NCALLS][2];
 static inline bool hj_has_rules(int id, int phase)
@@ -401,6 +409,36 @@ void hj_summary_flush(void);
 /* The launcher's side: adds one process's counts file to sum. */
 bool hj_summary_read(const char *path, struct hj_stat *sum);
 size_t hj_summary_table(const struct hj_stat *counts, char *out, size_t cap);
+
+/* ---- ctl.c: the control channel (hijack ctl, hijack top) ---- */
+/* Starts this process's channel: a thread of ours serving a unix socket
+ * (from the constructor, a forked child, an attach); nothing when it
+ * cannot. */
+void hj_ctl_start(void);
+void hj_ctl_forked(void);
+/* The socket goes before an exec (the new image makes its own), comes
+ * back if the exec failed, and goes at exit. */
+void hj_ctl_before_exec(void);
+void hj_ctl_exec_failed(void);
+void hj_ctl_stop(void);
+/* unshare or setns into a user namespace: one thread only, ours ends first */
+void hj_ctl_before_unshare(int id, const long *a);
+void hj_ctl_after_unshare(void);
+/* ctlclient.c: the other side, for hijack ctl/top and Hijack.control */
+int hj_ctl_dirs(uid_t uid, char dirs[2][300]);
+const char *hj_ctl_dir_problem(const char *dir, uid_t uid, char *why, size_t n);
+int hj_ctl_connect(int pid, char *err, size_t n);
+struct hj_ctl_answer { bool ok; char *text; size_t len; };
+bool hj_ctl_ask(int pid, const char *cmd, const char *options, const char *name, const char *body, size_t body_len,
+		struct hj_ctl_answer *a, char *err, size_t n);
+/* config.c: the -c counts taken from now on, not printed (ctl stats, top) */
+void hj_config_count_all(void);
+/* summary.c: this process's counts so far (zero when it counts none) */
+void hj_summary_snapshot(struct hj_stat *out);
+/* vm.c: a script loaded, or code run, into the running VM (started if it
+ * was not); false with the error (file:line) in err */
+bool hj_vm_ctl_load(const char *name, const char *code, size_t len, int set, char *err, size_t errlen);
+bool hj_vm_ctl_eval(const char *code, size_t len, int set, char *out, size_t outlen);
 
 /* ---- decode.c: strace-style rendering ---- */
 struct hj_buf { char *p; size_t len, cap; };

@@ -23,7 +23,7 @@
 #include "core/engine.h"
 #include "core/ownfd.h"
 
-int hj_own_fd[HJ_NOWN] = { -1, -1 };
+int hj_own_fd[HJ_NOWN] = { -1, -1, -1 };
 static struct { dev_t dev; ino_t ino; } own_id[HJ_NOWN];
 
 void hj_own_set(int slot, int fd)
@@ -87,11 +87,12 @@ long hj_close_range_sparing(unsigned lo, unsigned hi, unsigned flags)
 		if (fd >= 0 && (unsigned)fd >= lo && (unsigned)fd <= hi)
 			ours[n++] = fd;
 	}
-	if (n == 2 && ours[1] < ours[0]) {
-		int t = ours[0];
-		ours[0] = ours[1];
-		ours[1] = t;
-	}
+	for (int i = 1; i < n; i++)	/* in order */
+		for (int j = i; j > 0 && ours[j] < ours[j - 1]; j--) {
+			int t = ours[j];
+			ours[j] = ours[j - 1];
+			ours[j - 1] = t;
+		}
 	unsigned from = lo;
 	for (int i = 0; i < n; i++) {
 		if ((unsigned)ours[i] > from && syscall(SYS_close_range, from, (unsigned)ours[i] - 1, flags) != 0)

@@ -29,11 +29,11 @@ struct hj_shared {
 };
 _Static_assert(sizeof(struct hj_shared) == 4096, "one page");
 
-enum { HJ_OWN_OUTPUT, HJ_OWN_SCRIPTS, HJ_NOWN };
+enum { HJ_OWN_OUTPUT, HJ_OWN_SCRIPTS, HJ_OWN_CTL, HJ_NOWN };	/* HJ_OWN_CTL: core/ctl.c's socket */
 extern int hj_own_fd[HJ_NOWN];
 static inline bool hj_is_own_fd(int fd)
 {
-	return fd >= 0 && (fd == hj_own_fd[HJ_OWN_OUTPUT] || fd == hj_own_fd[HJ_OWN_SCRIPTS]);
+	return fd >= 0 && (fd == hj_own_fd[HJ_OWN_OUTPUT] || fd == hj_own_fd[HJ_OWN_SCRIPTS] || fd == hj_own_fd[HJ_OWN_CTL]);
 }
 /* fd copied to `want` or above, or high under a low descriptor limit. */
 int hj_dup_high(int fd, int want, bool cloexec);

@@ -30,6 +30,9 @@ static uint16_t lists[HJ_NCALLS][2][MAX_PER_CALL];
 int hj_rule_counts[HJ_NCALLS][2];
 #define counts hj_rule_counts
 
+int hj_rule_loading_set;
+bool hj_rules_paused;
+
 int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 {
 	if (nrules == MAX_RULES)
@@ -41,6 +44,9 @@ int hj_rule_add(const struct hj_rule *r, const int *ids, int nids)
 	if (!copy)
 		return -1;
 	*copy = *r;
+	copy->set = hj_rule_loading_set;
+	copy->off = false;
+	copy->hits = 0;
 	int index = nrules;
 	rules[index] = copy;
 	rule_bit[index] = -1;
@@ -124,9 +130,13 @@ static bool recipe_filters(const struct hj_rule *r, struct hj_call *c)
 
 int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_call *c)
 {
+	if (hj_unlikely(__atomic_load_n(&hj_rules_paused, __ATOMIC_RELAXED)))
+		return 0;
 	int n = __atomic_load_n(&counts[id][phase], __ATOMIC_ACQUIRE), found = 0;
 	for (int k = 0; k < n && found < max; k++) {
 		struct hj_rule *r = rules[lists[id][phase][k]];
+		if (hj_unlikely(__atomic_load_n(&r->off, __ATOMIC_RELAXED)))
+			continue;
 		hj_fired_note_seen(r->fired_slot, r->seen_here, id);
 		if (r->nfds && !fd_match(r, c))
 			continue;
@@ -138,6 +148,7 @@ int hj_rules_for(int id, int phase, struct hj_rule **out, int max, struct hj_cal
 		if (hj_unlikely(r->nexcept | r->flags_any | r->flags_none) && !recipe_filters(r, c))
 			continue;
 		hj_fired_note_hit(r->fired_slot, &r->fired_here);
+		__atomic_fetch_add(&r->hits, 1, __ATOMIC_RELAXED);
 		out[found++] = r;
 	}
 	return found;

@@ -54,6 +54,7 @@ static void after_fork_child(void)
 	/* under --no-follow a child is not ours: it runs no at_exit blocks */
 	if (hj_cfg.follow)
 		hj_note_self();
+	hj_ctl_forked();
 	hj_peek_forked();
 	if (!hj_cfg.follow)
 		hj_want_none();
@@ -116,6 +117,7 @@ static void start(int argc, char **argv)
 	layer_off_note();
 	hj_follow_init();
 	hj_vdso_hook();		/* after the scripts: their hooks say which clocks are wanted */
+	hj_ctl_start();
 	__atomic_store_n(&hj_started, 1, __ATOMIC_RELEASE);
 	hj_leave();
 }
@@ -242,6 +244,7 @@ void hj_exit_end(void)
 	if (!our_process() || __atomic_exchange_n(&ended, 1, __ATOMIC_ACQ_REL))
 		return;
 	hj_enter();
+	hj_ctl_stop();
 	hj_report_small_stack();
 	hj_summary_flush();
 	hj_output_finish();

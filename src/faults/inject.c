@@ -357,7 +357,7 @@ void hj_inject_add(struct hj_inject *inj)
 		hj_fd_cache_enable();
 }
 
-bool hj_inject_wants(int id) { return wants[id]; }
+bool hj_inject_wants(int id) { return wants[id] && !__atomic_load_n(&hj_rules_paused, __ATOMIC_RELAXED); }
 
 static bool when_ok(const struct hj_inject *inj, unsigned long n)
 {

@@ -27,10 +27,22 @@
 #define VERSION "0.1.0"
 
 int hj_cmd_learn(int argc, char **argv, int (*run)(int, char **));
+int hj_cmd_ctl(int argc, char **argv);	/* ctl.c */
+int hj_cmd_top(int argc, char **argv);
 
 static const char usage[] =
 	"usage: hijack run [OPTIONS] [--] COMMAND [ARG...]   run COMMAND under scripts\n"
 	"       hijack learn -o POLICY.rb [OPTIONS] [--] COMMAND...  run COMMAND, write a policy of what it did\n"
+	"       hijack ctl [--json] PID|--all COMMAND [ARG]  control a running hijacked process:\n"
+	"                  load FILE    add the rules of FILE (.rb or .mrb), in force from the next call\n"
+	"                  unload NAME  remove the rules loaded from NAME (the file's base name)\n"
+	"                  eval CODE    run Ruby in the process; prints the value's inspect\n"
+	"                  hooks        the rules in force, with how many calls each matched\n"
+	"                  stats        the -c table so far (a process run without -c counts from then on)\n"
+	"                  pause, resume  turn every rule, injection and recipe off, and on again\n"
+	"                  (from a script: Hijack.control(PID, COMMAND, ARG) returns the answer)\n"
+	"       hijack top [PID...] [--once] [--json] [-d SECONDS]  live view of hijacked processes:\n"
+	"                  calls/s, errors, injected, mean latency, per process and per call; q quits\n"
 	"       hijack check SCRIPT...                       load scripts, report errors, list their hooks\n"
 	"       hijack compile SCRIPT -o OUT.mrb             precompile a script to mruby bytecode\n"
 	"       hijack calls [--json]                        list every hookable call\n"
@@ -112,6 +124,12 @@ static const char usage[] =
 	"  process's place in the tree (1 the first, 1.2 its second child), SEQ the\n"
 	"  call's number among that process's calls of that name, FAULT\n"
 	"  error=ERRNO or retval=N. --replay takes the same file.\n"
+	"\n"
+	"living processes: each hijacked process listens on a unix socket, DIR/PID, where DIR is\n"
+	"  HIJACK_CTL_DIR, else $XDG_RUNTIME_DIR/hijack, else /tmp/hijack-UID (made 0700; a\n"
+	"  directory another user owns, or others may enter, is refused); only its user and\n"
+	"  root are served. HIJACK_CTL=0: no channel; HIJACK_DEBUG=1 says why one is missing.\n"
+	"  ctl and top exit 1 when a process is not there, not hijacked or not theirs.\n"
 	"\n"
 	"exit status: the program's own; 128+N when signal N killed it; 126 when\n"
 	"  COMMAND is not executable, 127 when it is not found; 2 for a usage error\n"
@@ -1141,6 +1159,10 @@ int main(int argc, char **argv)
 		return hj_cmd_learn(argc - 1, argv + 1, cmd_run);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ctl"))
+		return hj_cmd_ctl(argc - 1, argv + 1);
+	if (!strcmp(cmd, "top"))
+		return hj_cmd_top(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compile"))
 		return cmd_compile(argc - 1, argv + 1);
 	if (!strcmp(cmd, "calls"))

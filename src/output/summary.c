@@ -125,9 +125,12 @@ void hj_summary_forked(void)
 /* Without the launcher: prints this process's table and starts again at
  * zero (at exit, and before an exec replaces the image). Under the
  * launcher the counts are on disk already: nothing to do. */
+/* Counting asked for by hijack ctl or top, not by -c: never printed */
+bool hj_summary_unasked;
+
 void hj_summary_flush(void)
 {
-	if (!hj_cfg.summary || hj_cfg.summary_dir)
+	if (!hj_cfg.summary || hj_cfg.summary_dir || hj_summary_unasked)
 		return;
 	static struct hj_stat snapshot[HJ_NCALLS];
 	bool any = false;
@@ -144,6 +147,17 @@ void hj_summary_flush(void)
 	static char table[1 << 16];	/* about 82 bytes a row, every row */
 	size_t n = hj_summary_table(snapshot, table, sizeof table);
 	hj_output_write(table, n);
+}
+
+void hj_summary_snapshot(struct hj_stat *out)
+{
+	struct hj_stat *s = __atomic_load_n(&stats, __ATOMIC_ACQUIRE);
+	for (int id = 0; id < HJ_NCALLS; id++) {
+		out[id].calls = s ? __atomic_load_n(&s[id].calls, __ATOMIC_RELAXED) : 0;
+		out[id].errors = s ? __atomic_load_n(&s[id].errors, __ATOMIC_RELAXED) : 0;
+		out[id].injected = s ? __atomic_load_n(&s[id].injected, __ATOMIC_RELAXED) : 0;
+		out[id].ns = s ? __atomic_load_n(&s[id].ns, __ATOMIC_RELAXED) : 0;
+	}
 }
 
 /* dst += src, field by field (not atomic: the launcher's and a table's sums) */

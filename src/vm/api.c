@@ -995,7 +995,7 @@ static mrb_value hook(mrb_state *mrb, int phase)
 		snprintf(r.where, sizeof r.where, "%s:%d", file ? file : "-e", line);
 	}
 	r.fired_slot = -1;
-	if (reported) {
+	if (reported && !hj_rule_loading_set) {	/* a ctl load's rules are not the run's */
 		char key[512];
 		rule_key(mrb, &r, key, sizeof key);
 		r.fired_slot = hj_fired_slot(key, r.calls, (r.nglobs ? HJ_FILTER_PATH : 0) | (r.nfds ? HJ_FILTER_FD : 0));
@@ -1078,6 +1078,41 @@ static mrb_value hijack_pid(mrb_state *mrb, mrb_value self)
 	(void)self;
 	hj_vm_peeked = true;	/* the rules may depend on the process: vm/defer.c */
 	return mrb_int_value(mrb, getpid());
+}
+
+/* Hijack.control(pid, command, arg = nil): `hijack ctl PID COMMAND ARG`
+ * from a script: the answer's text, or a RuntimeError with the refusal.
+ * Not this process: its channel would wait for the VM this script holds. */
+static mrb_value hijack_control(mrb_state *mrb, mrb_value self)
+{
+	(void)self;
+	mrb_int pid;
+	char *cmd, *arg = NULL;
+	mrb_get_args(mrb, "iz|z!", &pid, &cmd, &arg);
+	if (pid == getpid())
+		mrb_raise(mrb, E_ARGUMENT_ERROR, "Hijack.control: not this process (use Ruby here)");
+	if (pid <= 0 || pid > 4194304)
+		mrb_raisef(mrb, E_ARGUMENT_ERROR, "Hijack.control: %d is not a process id", (int)pid);
+	bool needs = !strcmp(cmd, "load") || !strcmp(cmd, "unload") || !strcmp(cmd, "eval");
+	if (needs && !arg)
+		mrb_raisef(mrb, E_ARGUMENT_ERROR, "Hijack.control: %s needs an argument", cmd);
+	char err[1200];
+	char *body = NULL;
+	size_t len = 0;
+	if (!strcmp(cmd, "load") && !(body = hj_vm_slurp(arg, &len)))
+		mrb_raisef(mrb, E_RUNTIME_ERROR, "%s: %s", arg, hj_vm_slurp_error());
+	struct hj_ctl_answer a;
+	bool asked = hj_ctl_ask((int)pid, cmd, "", needs && strcmp(cmd, "eval") ? arg : "",
+				body ? body : arg, body ? len : !strcmp(cmd, "eval") ? strlen(arg) : 0, &a, err, sizeof err);
+	hj_free(body);
+	if (!asked)
+		mrb_raisef(mrb, E_RUNTIME_ERROR, "%s", err);
+	mrb_value text = mrb_str_new(mrb, a.text, (mrb_int)a.len);
+	bool ok = a.ok;
+	hj_free(a.text);
+	if (!ok)
+		mrb_raisef(mrb, E_RUNTIME_ERROR, "%d: %v", (int)pid, text);
+	return text;
 }
 
 /* Hijack.run_dir: the launcher's private directory for this run (0700,
@@ -1238,6 +1273,7 @@ void hj_api_init(mrb_state *mrb, int argc, char **argv)
 	mrb_define_module_function(mrb, mod, "log", hijack_log, MRB_ARGS_REQ(1));
 	mrb_define_module_function(mrb, mod, "at_exit", hijack_at_exit, MRB_ARGS_BLOCK());
 	mrb_define_module_function(mrb, mod, "pid", hijack_pid, MRB_ARGS_NONE());
+	mrb_define_module_function(mrb, mod, "control", hijack_control, MRB_ARGS_ARG(2, 1));
 	mrb_define_module_function(mrb, mod, "argv", hijack_argv, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "epoch", hijack_epoch, MRB_ARGS_NONE());
 	mrb_define_module_function(mrb, mod, "errno", hijack_errno, MRB_ARGS_REQ(1));

@@ -2,6 +2,8 @@
  * hooks under the VM lock, and reporting Ruby errors as file:line. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +79,9 @@ void hj_vm_describe(mrb_state *mrb, mrb_value exc, char *out, size_t n)
 	mrb->exc = NULL;
 }
 
-/* Loads one script (.rb source or .mrb bytecode) or inline code. */
-static bool load_one(const char *name, const char *code, size_t len, bool bytecode)
+/* Loads one script (.rb source or .mrb bytecode) or inline code; an
+ * error goes to err if given, else to stderr. */
+static bool load_one_to(const char *name, const char *code, size_t len, bool bytecode, char *err, size_t errlen)
 {
 	mrb_state *mrb = hj_mrb;
 	int ai = mrb_gc_arena_save(mrb);
@@ -113,11 +116,19 @@ static bool load_one(const char *name, const char *code, size_t len, bool byteco
 		} else {
 			hj_vm_describe(mrb, exc, msg, sizeof msg);
 		}
-		fprintf(stderr, "hijack: %s\n", msg);
+		if (err)
+			snprintf(err, errlen, "%s", msg);
+		else
+			fprintf(stderr, "hijack: %s\n", msg);
 		ok = false;
 	}
 	mrb_gc_arena_restore(mrb, ai);
 	return ok;
+}
+
+static bool load_one(const char *name, const char *code, size_t len, bool bytecode)
+{
+	return load_one_to(name, code, len, bytecode, NULL, 0);
 }
 
 /* A script's text. Not a regular file (a directory, /dev/zero, a FIFO
@@ -571,6 +582,163 @@ void hj_vm_after_fork(void)
 	vm_owner = 0;
 	atomic_store(&vm_lock.state, 0);
 	hj_watch_forked();
+}
+
+/* ---- hijack ctl (core/ctl.c): from the channel's thread, busy ---- */
+
+/* The VM of a process whose scripts had none to start yet: started now
+ * (deferred, or with no scripts at all). */
+static bool vm_ready(char *err, size_t errlen)
+{
+	if (__atomic_load_n(&hj_vm_deferred, __ATOMIC_ACQUIRE))
+		hj_vm_start_deferred();
+	static int started_here;
+	if (!__atomic_load_n(&hj_mrb, __ATOMIC_ACQUIRE) && !__atomic_exchange_n(&started_here, 1, __ATOMIC_ACQ_REL) &&
+	    !hj_vm_start(NULL, NULL, NULL, 0, NULL)) {
+		snprintf(err, errlen, "the Ruby VM could not start in this process");
+		return false;
+	}
+	if (!hj_mrb || vm_torn || vm_off) {
+		snprintf(err, errlen, "the Ruby VM is off in this process (a hook was stopped, or it forked mid-hook)");
+		return false;
+	}
+	return true;
+}
+
+/* Ruby run for the channel, on its thread, under --hook-timeout as a
+ * hook is: the watchdog's signals (real-time ones) are let through for
+ * the while (the thread blocks every signal otherwise). Past the limit
+ * it is stopped mid-instruction, and the VM is off in the process from
+ * then, as after a hook stopped: false. The VM lock is held. */
+static bool ctl_watched(void (*body)(void *), void *arg, char *err, size_t errlen)
+{
+	sigset_t rt, old;
+	sigemptyset(&rt);
+	for (int s = SIGRTMIN + 4; s <= SIGRTMAX - 2; s++)
+		sigaddset(&rt, s);
+	pthread_sigmask(SIG_UNBLOCK, &rt, &old);
+	volatile int busy = hj_busy;
+	struct mrb_jmpbuf *volatile prev = hj_mrb->jmp;
+	volatile bool ok = true;
+	if (!sigsetjmp(hj_stop_point, 0)) {
+		hj_watch_begin("hijack ctl");
+		body(arg);
+		hj_watch_end();
+	} else {
+		hj_busy = busy;
+		hj_watch_end();
+		hj_mrb->jmp = prev;
+		vm_off = true;
+		hj_clock_stop();
+		snprintf(err, errlen, "ran past %g s (--hook-timeout) and was stopped; the VM is off in this process "
+			 "from here (its hooks pass through)", (double)hj_cfg.hook_timeout_ns / 1e9);
+		ok = false;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ok;
+}
+
+struct ctl_load { const char *name, *code; size_t len; bool bytecode, ok; char *err; size_t errlen; };
+
+static void ctl_load_body(void *p)
+{
+	struct ctl_load *l = p;
+	l->ok = load_one_to(l->name, l->code, l->len, l->bytecode, l->err, l->errlen);
+}
+
+bool hj_vm_ctl_load(const char *name, const char *code, size_t len, int set, char *err, size_t errlen)
+{
+	if (!vm_ready(err, errlen))
+		return false;
+	bool bytecode = len >= 4 && !memcmp(code, "RITE", 4);
+	if (bytecode && !hj_vm_bytecode_ok(code, len)) {
+		snprintf(err, errlen, "%s: not valid mruby bytecode (truncated, damaged, or from another mruby)", name);
+		return false;
+	}
+	if (!bytecode && len > HJ_SCRIPT_MAX) {
+		snprintf(err, errlen, "%s: %s", name, HJ_SCRIPT_TOO_BIG);
+		return false;
+	}
+	vm_lock_take();
+	if (vm_off) {
+		vm_lock_drop();
+		snprintf(err, errlen, "the Ruby VM is off in this process (a hook was stopped)");
+		return false;
+	}
+	hj_rule_loading_set = set;
+	struct ctl_load l = { name, code, len, bytecode, false, err, errlen };
+	bool ran = ctl_watched(ctl_load_body, &l, err, errlen);
+	hj_rule_loading_set = 0;
+	vm_lock_drop();
+	return ran && l.ok;
+}
+
+struct inspect_args { mrb_value v; };
+
+static mrb_value inspect_body(mrb_state *mrb, void *p)
+{
+	return mrb_inspect(mrb, ((struct inspect_args *)p)->v);
+}
+
+struct ctl_eval { const char *code; size_t len; char *out; size_t outlen; bool ok; };
+
+static void ctl_eval_body(void *p)
+{
+	struct ctl_eval *e = p;
+	mrb_state *mrb = hj_mrb;
+	int ai = mrb_gc_arena_save(mrb);
+	mrbc_context *cx = mrbc_context_new(mrb);
+	mrbc_filename(mrb, cx, "-e");
+	cx->capture_errors = TRUE;
+	mrb_value v = mrb_load_nstring_cxt(mrb, e->code, e->len, cx);
+	mrbc_context_free(mrb, cx);
+	e->ok = !mrb->exc;
+	if (!e->ok) {
+		mrb_value exc = mrb_obj_value(mrb->exc);
+		mrb->exc = NULL;
+		if (mrb_obj_is_kind_of(mrb, exc, mrb_exc_get(mrb, "SyntaxError"))) {
+			mrb_value m = mrb_funcall(mrb, exc, "message", 0);
+			const char *s = mrb_string_p(m) ? RSTRING_PTR(m) : "";
+			int line = 0, skip = 0;
+			int slen = mrb_string_p(m) ? (int)strnlen(s, (size_t)RSTRING_LEN(m)) : 0;
+			if (sscanf(s, "line %d: %n", &line, &skip) == 1 && skip)
+				snprintf(e->out, e->outlen, "-e:%d: %.*s (SyntaxError)", line, slen - skip, s + skip);
+			else
+				snprintf(e->out, e->outlen, "-e: %.*s (SyntaxError)", slen, s);
+			mrb->exc = NULL;
+		} else {
+			hj_vm_describe(mrb, exc, e->out, e->outlen);
+		}
+	} else {
+		struct inspect_args ia = { v };
+		mrb_bool failed = FALSE;
+		mrb_value s = mrb_protect_error(mrb, inspect_body, &ia, &failed);
+		mrb->exc = NULL;
+		if (failed || !mrb_string_p(s))
+			snprintf(e->out, e->outlen, "(its inspect raised)");
+		else
+			snprintf(e->out, e->outlen, "%.*s", (int)RSTRING_LEN(s), RSTRING_PTR(s));
+	}
+	mrb_gc_arena_restore(mrb, ai);
+}
+
+/* The value's inspect, or the exception it raised (-e:LINE: message). */
+bool hj_vm_ctl_eval(const char *code, size_t len, int set, char *out, size_t outlen)
+{
+	if (!vm_ready(out, outlen))
+		return false;
+	vm_lock_take();
+	if (vm_off) {
+		vm_lock_drop();
+		snprintf(out, outlen, "the Ruby VM is off in this process (a hook was stopped)");
+		return false;
+	}
+	hj_rule_loading_set = set;
+	struct ctl_eval e = { code, len, out, outlen, false };
+	bool ran = ctl_watched(ctl_eval_body, &e, out, outlen);
+	hj_rule_loading_set = 0;
+	vm_lock_drop();
+	return ran && e.ok;
 }
 
 void hj_vm_list_hooks(FILE *out)
