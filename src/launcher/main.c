@@ -27,10 +27,14 @@
 #define VERSION "0.1.0"
 
 int hj_cmd_learn(int argc, char **argv, int (*run)(int, char **));
+int hj_cmd_attach(int argc, char **argv);
+int hj_cmd_detach(int argc, char **argv);
 
 static const char usage[] =
 	"usage: hijack run [OPTIONS] [--] COMMAND [ARG...]   run COMMAND under scripts\n"
 	"       hijack learn -o POLICY.rb [OPTIONS] [--] COMMAND...  run COMMAND, write a policy of what it did\n"
+	"       hijack attach PID [OPTIONS]                  hook a running process (the run options that apply)\n"
+	"       hijack detach PID                            take every hook and rule out of it again\n"
 	"       hijack check SCRIPT...                       load scripts, report errors, list their hooks\n"
 	"       hijack compile SCRIPT -o OUT.mrb             precompile a script to mruby bytecode\n"
 	"       hijack calls [--json]                        list every hookable call\n"
@@ -1141,6 +1145,10 @@ int main(int argc, char **argv)
 		return hj_cmd_learn(argc - 1, argv + 1, cmd_run);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "attach"))	/* src/attach */
+		return hj_cmd_attach(argc - 1, argv + 1);
+	if (!strcmp(cmd, "detach"))
+		return hj_cmd_detach(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compile"))
 		return cmd_compile(argc - 1, argv + 1);
 	if (!strcmp(cmd, "calls"))
