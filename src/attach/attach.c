@@ -674,6 +674,17 @@ static bool each_thread(pid_t pid, uintptr_t fn, int on, pid_t done_already, cha
 	return true;
 }
 
+/* A tracer that dies while a thread runs a call of ours leaves it to
+ * return to address 0: ^C and friends wait until every thread is back. */
+static void hold_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < 5; i++)
+		sigaddset(&set, (int[]){ SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP }[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 int hj_cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -862,6 +873,7 @@ int hj_cmd_attach(int argc, char **argv)
 	s.block = realloc(s.block, s.len + 1);
 	s.block[s.len] = 0;
 
+	hold_signals();
 	struct hj_tracee t;
 	if (!stop_in_safe_place(pid, &t, err, sizeof err)) {
 		if (t.stopped)
@@ -963,6 +975,7 @@ int hj_cmd_detach(int argc, char **argv)
 	if (!thread_at || !detach_at)
 		return refuse(ST_FAILED, "detach: %s in process %d has no hj_detach (an older library?)", mi.hijack_path, pid);
 	char err[512];
+	hold_signals();
 	if (!each_thread(pid, thread_at, 0, 0, err, sizeof err))
 		return refuse(ST_FAILED, "detach: process %d: %s", pid, err);
 	struct hj_tracee t;

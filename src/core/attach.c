@@ -63,8 +63,12 @@ const char *hj_attach(const char *config)
 {
 	if (hj_attach_state == 1)
 		return "already hijacked";
+	hj_by_attach = true;	/* before anything resolves libc's functions */
 	hj_env_adopt(config);
-	return hj_attach_state == 0 ? hj_start_attached() : reattach();
+	const char *err = hj_attach_state == 0 ? hj_start_attached() : reattach();
+	if (!err)
+		hj_got_redirect();	/* the library-level hooks */
+	return err;
 }
 
 int hj_attach_thread(int on)
@@ -76,6 +80,7 @@ void hj_detach(void)
 {
 	if (hj_attach_state != 1)
 		return;
+	hj_got_restore();
 	hj_enter();
 	rules_off();
 	hj_sud_detach();

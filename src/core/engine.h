@@ -125,7 +125,13 @@ const char *hj_attach(const char *config);	/* attach.c: the remote calls */
 int hj_attach_thread(int on);
 void hj_detach(void);
 void hj_rules_clear(void);	/* rules.c: every rule out of force (detach) */
-void hj_inject_clear(void);	/* inject.c: every --inject spec out of force */
+void hj_inject_clear(void);
+/* libc/got.c: the objects' GOT slots of wrapped functions lead to our
+ * wrappers (attach), and back (detach); hj_by_attach: we were dlopen'ed */
+extern bool hj_by_attach;
+int hj_got_redirect(void);
+int hj_got_restore(void);
+void *hj_got_definition(const char *name);	/* where the program's calls to name go */	/* inject.c: every --inject spec out of force */
 char *const *hj_env_ours(void);		/* "HIJACK_...=...", NULL-terminated */
 const char *hj_env_preload(void);	/* "LD_PRELOAD=/abs/libhijack.so", or NULL */
 /* errno's text: strerror may be a program's own */

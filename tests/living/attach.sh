@@ -170,6 +170,71 @@ EOF
 	check_lacks "no EINTR" 'EINTR' "$trace"
 }
 
+# the library-level hooks: fopen in the program, and in a library it
+# dlopens after the attach (by a bare name, found through its RUNPATH),
+# redirected to our wrappers; put back by detach
+test_got_slots_and_later_libraries() {
+	cat >plug.c <<'EOF'
+#include <errno.h>
+#include <stdio.h>
+int plug(void) { FILE *f = fopen("/etc/hostname", "r"); if (!f) return errno; fclose(f); return 0; }
+EOF
+	cat >host.c <<'EOF'
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+	char line[64];
+	int (*plug)(void) = NULL;
+	while (fgets(line, sizeof line, stdin)) {
+		if (!strncmp(line, "fopen", 5)) {
+			FILE *f = fopen("/etc/hostname", "r");
+			printf("fopen %s\n", f ? "ok" : strerror(errno));
+			if (f)
+				fclose(f);
+		} else if (!strncmp(line, "load", 4)) {
+			void *h = dlopen("libplug.so", RTLD_NOW);
+			plug = h ? (int (*)(void))dlsym(h, "plug") : NULL;
+			printf("load %s\n", plug ? "ok" : dlerror());
+		} else if (!strncmp(line, "plug", 4)) {
+			int e = plug ? plug() : -1;
+			printf("plug %s\n", e ? strerror(e) : "ok");
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
+EOF
+	gcc -shared -fPIC -o libplug.so plug.c && gcc -o host host.c -Wl,-rpath,'$ORIGIN' -ldl ||
+		{ fail "cannot build the test programs"; return; }
+	mkfifo in
+	./host <in >out &
+	local pid=$!
+	PIDS+=("$pid")
+	exec 3>in
+	echo fopen >&3
+	lines() { [ "$(wc -l <out)" -ge "$1" ]; }
+	wait_until 20 lines 1
+	local o
+	echo 'Hijack.on(:fopen) { |c| c.fail(:EACCES) }' >deny.rb
+	o=$(timeout 120 "$HIJACK" attach "$pid" -s deny.rb 2>&1)
+	check_eq "attach: status ($o)" 0 "$?"
+	echo fopen >&3
+	echo load >&3
+	echo plug >&3
+	wait_until 20 lines 4
+	o=$(timeout 120 "$HIJACK" detach "$pid" 2>&1)
+	check_eq "detach: status ($o)" 0 "$?"
+	echo fopen >&3
+	echo plug >&3
+	exec 3>&-
+	timeout 30 tail --pid="$pid" -f /dev/null
+	check_eq "bare, hooked, hooked in a library loaded later, bare again" \
+		"fopen ok|fopen Permission denied|load ok|plug Permission denied|fopen ok|plug ok" "$(paste -sd'|' out)"
+}
+
 # a process for the refusals: sleeps until killed
 sleeper() { "$@" & PIDS+=("$!"); }
 
@@ -284,6 +349,17 @@ test_refuse_seccomp() {
 	check_eq "a harmless filter: attached ($out)" 0 "$?"
 	out=$(timeout 120 "$HIJACK" detach "$pid" 2>&1)
 	check_eq "a harmless filter: detached ($out)" 0 "$?"
+	# a filter only root can read: not run blind
+	[ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 || { echo "SKIP seccomp as nobody: needs root and the user nobody"; return; }
+	mkdir -m 755 bin && cp "$HIJACK" "$LIB" sc bin/ && chmod 755 bin/hijack bin/sc && chmod 644 bin/libhijack.so
+	chmod 755 .
+	sleeper setpriv --reuid=nobody --regid=nogroup --clear-groups bin/sc
+	pid=${PIDS[-1]}
+	wait_until 10 grep -q 'Seccomp:[[:space:]]*2' "/proc/$pid/status"
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups bin/hijack attach "$pid" 2>&1)
+	check_eq "unreadable filter: status" 8 "$?"
+	check_has "unreadable filter: message" "has a seccomp filter, which only root can read" "$out"
+	check_eq "the process lives on" 0 "$(kill -0 "$pid"; echo $?)"
 }
 
 test_refuse_detach_not_hijacked() {
@@ -295,6 +371,16 @@ test_refuse_detach_not_hijacked() {
 	check_has "message" "process $pid \(sleep\) is not hijacked" "$out"
 }
 
+test_script_errors_before_attaching() {
+	echo 'Hijack.on(:openat) { |c|' >bad.rb
+	sleeper sleep 60
+	local pid=${PIDS[-1]} out
+	out=$("$HIJACK" attach "$pid" -s bad.rb 2>&1)
+	check_eq "status" 2 "$?"
+	check_has "the file and line" "bad.rb:[0-9]+" "$out"
+	check_lacks "the process untouched" libhijack "$(cat "/proc/$pid/maps")"
+}
+
 # ptrace may be impossible here (a container without CAP_SYS_PTRACE, a
 # Yama scope of 3): then every test would fail for the machine's sake
 if ! timeout 20 strace -o /dev/null true 2>/dev/null; then
@@ -304,6 +390,8 @@ if ! timeout 20 strace -o /dev/null true 2>/dev/null; then
 fi
 
 run_tests test_http_server test_sqlite_blocked_in_read test_threads_blocked_in_read_and_nanosleep \
+	test_got_slots_and_later_libraries \
 	test_refuse_no_such_process test_refuse_static test_refuse_traced test_refuse_hijacked \
-	test_refuse_other_user test_refuse_seccomp test_refuse_detach_not_hijacked
+	test_refuse_other_user test_refuse_seccomp test_refuse_detach_not_hijacked \
+	test_script_errors_before_attaching
 summary attach
