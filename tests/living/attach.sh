@@ -381,6 +381,39 @@ test_script_errors_before_attaching() {
 	check_lacks "the process untouched" libhijack "$(cat "/proc/$pid/maps")"
 }
 
+# a thread that is running, not blocked: let run to its next safe call
+# (a sleep), and loaded there; one that never makes one is let go
+test_running_thread_parked() {
+	cat >busy.py <<'EOF'
+import time
+n = 0
+while True:
+    s = sum(range(20000))
+    n += 1
+    if n % 50 == 0:
+        time.sleep(0.0005)
+EOF
+	sleeper python3 busy.py
+	local pid=${PIDS[-1]} out
+	wait_until 10 grep -q . "/proc/$pid/syscall"
+	out=$(timeout 120 "$HIJACK" attach "$pid" -t=clock_nanosleep -o trace 2>&1)
+	check_eq "parked: attach status ($out)" 0 "$?"
+	wait_until 20 grep -q . trace
+	check_has "its sleeps traced" '^clock_nanosleep\(CLOCK_MONOTONIC, TIMER_ABSTIME' "$(cat trace)"
+	out=$(timeout 120 "$HIJACK" detach "$pid" 2>&1)
+	check_eq "parked: detach status ($out)" 0 "$?"
+	check_eq "it runs on" 0 "$(kill -0 "$pid"; echo $?)"
+	echo 'int main(void) { volatile unsigned long n = 0; for (;;) n++; }' >spin.c
+	gcc -O2 -o spin spin.c || { fail "cannot build spin"; return; }
+	sleeper ./spin
+	pid=${PIDS[-1]}
+	out=$(timeout 120 "$HIJACK" attach "$pid" 2>&1)
+	check_eq "no safe place: status" 1 "$?"
+	check_has "no safe place: message" "made no system call where it is safe to stop it" "$out"
+	check_eq "it spins on" R "$(awk '/^State:/ { print $2 }' "/proc/$pid/status")"
+	check_lacks "and was not loaded into" libhijack "$(cat "/proc/$pid/maps")"
+}
+
 # ptrace may be impossible here (a container without CAP_SYS_PTRACE, a
 # Yama scope of 3): then every test would fail for the machine's sake
 if ! timeout 20 strace -o /dev/null true 2>/dev/null; then
@@ -393,5 +426,5 @@ run_tests test_http_server test_sqlite_blocked_in_read test_threads_blocked_in_r
 	test_got_slots_and_later_libraries \
 	test_refuse_no_such_process test_refuse_static test_refuse_traced test_refuse_hijacked \
 	test_refuse_other_user test_refuse_seccomp test_refuse_detach_not_hijacked \
-	test_script_errors_before_attaching
+	test_script_errors_before_attaching test_running_thread_parked
 summary attach
