@@ -414,6 +414,27 @@ EOF
 	check_lacks "and was not loaded into" libhijack "$(cat "/proc/$pid/maps")"
 }
 
+# -c: the table of the calls seen while attached, written at detach
+test_summary_at_detach() {
+	mkfifo in
+	bash -c 'while read -r l; do echo "got $l"; done' <in >out &
+	local pid=$! out
+	PIDS+=("$pid")
+	exec 3>in
+	reading() { [ "$(in_call "$pid")" = 0 ]; }
+	wait_until 20 reading || { fail "bash not blocked in read"; exec 3>&-; return; }
+	out=$(timeout 120 "$HIJACK" attach "$pid" -c -o sum 2>&1)
+	check_eq "attach: status ($out)" 0 "$?"
+	printf 'a\nb\nc\n' >&3
+	lines() { [ "$(wc -l <out)" -ge 3 ]; }
+	wait_until 20 lines
+	out=$(timeout 120 "$HIJACK" detach "$pid" 2>&1)
+	check_eq "detach: status ($out)" 0 "$?"
+	check_has "the table's head" '^% time +seconds +usecs/call +calls +errors' "$(cat sum)"
+	check_has "its writes counted" '^ .* 3 +write$' "$(cat sum)"
+	exec 3>&-
+}
+
 # ptrace may be impossible here (a container without CAP_SYS_PTRACE, a
 # Yama scope of 3): then every test would fail for the machine's sake
 if ! timeout 20 strace -o /dev/null true 2>/dev/null; then
@@ -426,5 +447,5 @@ run_tests test_http_server test_sqlite_blocked_in_read test_threads_blocked_in_r
 	test_got_slots_and_later_libraries \
 	test_refuse_no_such_process test_refuse_static test_refuse_traced test_refuse_hijacked \
 	test_refuse_other_user test_refuse_seccomp test_refuse_detach_not_hijacked \
-	test_script_errors_before_attaching test_running_thread_parked
+	test_script_errors_before_attaching test_running_thread_parked test_summary_at_detach
 summary attach
