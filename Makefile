@@ -20,8 +20,8 @@ endif
 # fault sources (faults). The library adds its start and its two layers of
 # interception: libc's exported functions (libc) and system calls (syscall).
 ENGINE = $(wildcard src/core/*.c src/vm/*.c src/output/*.c src/faults/*.c) src/calls.c
-ENGINE := $(filter-out src/core/start.c,$(ENGINE))
-PRELOAD = src/core/start.c $(filter-out src/syscall/audit.c,$(wildcard src/libc/*.c src/syscall/*.c src/syscall/*.S))
+ENGINE := $(filter-out src/core/start.c src/core/attach.c,$(ENGINE))
+PRELOAD = src/core/start.c src/core/attach.c $(filter-out src/syscall/audit.c,$(wildcard src/libc/*.c src/syscall/*.c src/syscall/*.S))
 HEADERS = $(wildcard src/*.h src/*.def src/*/*.h src/*/*.def)
 RECIPES = $(wildcard src/ruby/*.rb)
 ENGINE_O = $(ENGINE:src/%.c=$(B)/%.o)
@@ -65,6 +65,7 @@ $(B)/libhijack.map: src/calls.def src/libc/twins.def
 	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([A-Za-z0-9_]*\),.*/  \1;/p' src/calls.def; \
 	  sed -n 's/^TWIN(\([a-z0-9_]*\),.*/  \1;/p' src/libc/twins.def; \
 	  echo '  close_range; closefrom;'; \
+	  echo '  hj_attach; hj_attach_thread; hj_detach; hj_attach_state;'; \
 	  echo 'local: *; };'; } > $@
 
 $(B)/libhijack.so: $(PRELOAD_O) $(ENGINE_O) $(B)/libhijack.map
@@ -82,7 +83,7 @@ $(B)/libhijack-audit.so: src/syscall/audit.c src/syscall/early.h | deps
 
 # The launcher: the commands, and the rules it hands the kernel under
 # --enforce (src/enforce), with libseccomp built in.
-LAUNCHER_O = $(patsubst src/%.c,$(B)/%.o,$(wildcard src/launcher/*.c src/enforce/*.c))
+LAUNCHER_O = $(patsubst src/%.c,$(B)/%.o,$(wildcard src/launcher/*.c src/enforce/*.c src/attach/*.c))
 $(B)/hijack: $(LAUNCHER_O) $(ENGINE_O)
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LIBS) -l:libseccomp.a

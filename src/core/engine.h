@@ -116,6 +116,23 @@ const char *hj_env(const char *name);
 void hj_env_hide(const char *library);
 /* Sets one of our hidden entries, carried into exec'd children. */
 void hj_env_set(const char *name, const char *value);
+/* hijack attach's settings (a NUL-separated block), in place of environ's */
+void hj_env_adopt(const char *config);
+/* hijack attach (core/attach.c, start.c): 0 not started, 1 started (at
+ * load or by attach), 2 detached. Exported: attach reads it from outside. */
+extern int hj_attach_state;
+const char *hj_start_attached(void);
+const char *hj_attach(const char *config);	/* attach.c: the remote calls */
+int hj_attach_thread(int on);
+void hj_detach(void);
+void hj_rules_clear(void);	/* rules.c: every rule out of force (detach) */
+void hj_inject_clear(void);
+/* libc/got.c: the objects' GOT slots of wrapped functions lead to our
+ * wrappers (attach), and back (detach); hj_by_attach: we were dlopen'ed */
+extern bool hj_by_attach;
+int hj_got_redirect(void);
+int hj_got_restore(void);
+void *hj_got_definition(const char *name);	/* where the program's calls to name go */	/* inject.c: every --inject spec out of force */
 char *const *hj_env_ours(void);		/* "HIJACK_...=...", NULL-terminated */
 const char *hj_env_preload(void);	/* "LD_PRELOAD=/abs/libhijack.so", or NULL */
 /* errno's text: strerror may be a program's own */
@@ -396,6 +413,7 @@ extern int hj_output_errno;
 /* This process among the run's live ones (the pid prefix), at start and exit. */
 void hj_output_start(void);
 void hj_output_finish(void);
+void hj_output_reset(void);	/* hijack detach: our output closed */
 void hj_note_fork(void);
 
 /* ---- summary.c: the -c counts ---- */

@@ -236,3 +236,23 @@ void hj_env_hide(const char *library)
 	}
 	__atomic_store_n(&hidden, true, __ATOMIC_RELEASE);
 }
+
+/* hijack attach: the settings come in one block ("NAME=value" entries,
+ * each ended by a NUL, the block by an empty one), not in environ, which
+ * stays the program's own. They replace those of an earlier attach. */
+void hj_env_adopt(const char *config)
+{
+	for (int k = 0; k < MAX_OURS; k++)
+		__atomic_store_n(&ours[k], NULL, __ATOMIC_RELEASE);
+	nours = 0;
+	for (const char *p = config; p && *p; p += strlen(p) + 1) {
+		size_t name = strcspn(p, "=");
+		char nm[256];
+		if (!p[name] || name >= sizeof nm)
+			continue;
+		memcpy(nm, p, name);
+		nm[name] = 0;
+		hj_env_set(nm, p + name + 1);
+	}
+	__atomic_store_n(&hidden, true, __ATOMIC_RELEASE);
+}

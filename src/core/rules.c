@@ -805,3 +805,15 @@ void hj_fd_track(struct hj_call *c)
 		break;
 	}
 }
+
+/* hijack detach: every rule out of force (the table keeps them, unused:
+ * a hook may be running one), nothing wanted, no clock reading in C */
+void hj_rules_clear(void)
+{
+	for (int id = 0; id < HJ_NCALLS; id++) {
+		__atomic_store_n(&hj_clock_fast[id], 0, __ATOMIC_RELEASE);
+		for (int phase = 0; phase < 2; phase++)
+			__atomic_store_n(&counts[id][phase], 0, __ATOMIC_RELEASE);
+	}
+	hj_want_none();
+}

@@ -71,6 +71,11 @@ static void after_fork_child(void)
 extern char **environ;
 
 static int start_state;		/* 0 not started, 1 starting, 2 started */
+/* Loaded by hijack attach (dlopen, no HIJACK_* settings): nothing starts
+ * until its remote call to hj_attach (core/attach.c), whose errors are
+ * returned to it, not ended on (the program is not ours to end). */
+static bool dormant, attaching;
+static char attach_err[512];
 
 /* The layer could not start (valgrind, an old kernel): the run sees the
  * calls made through libc's functions only, and says so once, in the
@@ -101,6 +106,11 @@ static void start(int argc, char **argv)
 	hj_env_hide(dladdr((void *)start, &self) && self.dli_fname ? self.dli_fname : NULL);
 	char err[512];
 	if (!hj_config_load(err, sizeof err)) {
+		if (attaching) {
+			snprintf(attach_err, sizeof attach_err, "%s", err);
+			hj_leave();
+			return;
+		}
 		fprintf(stderr, "hijack: %s\n", err);
 		_exit(2);
 	}
@@ -111,14 +121,21 @@ static void start(int argc, char **argv)
 	 * waits for the first of them (vm/defer.c) */
 	if (((scripts && *scripts) || (evals && *evals)) &&
 	    !hj_vm_defer(hj_env("HIJACK_RUBY_CALLS"), scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv) &&
-	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv))
+	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv)) {
+		if (attaching) {
+			snprintf(attach_err, sizeof attach_err, "the scripts do not load (see the trace output)");
+			hj_leave();
+			return;
+		}
 		_exit(2);
+	}
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	layer_off_note();
 	hj_follow_init();
 	hj_vdso_hook();		/* after the scripts: their hooks say which clocks are wanted */
 	hj_ctl_start();
 	__atomic_store_n(&hj_started, 1, __ATOMIC_RELEASE);
+	hj_attach_state = 1;
 	hj_leave();
 }
 
@@ -181,6 +198,8 @@ static char **early_argv(int *argc)
  * the loader runs constructors on the main thread). */
 long hj_dispatch_early(int id, long *a, hj_invoke_fn invoke)
 {
+	if (dormant)
+		return invoke(a);
 	int state = __atomic_load_n(&start_state, __ATOMIC_ACQUIRE);
 	if (state == 0 && !(hj_calls[id].groups & G_ALLOC) && environ) {
 		/* the layer first: the calls that follow are ours, not the
@@ -201,8 +220,38 @@ long hj_dispatch_early(int id, long *a, hj_invoke_fn invoke)
 /* glibc passes argc, argv and envp to the constructors of loaded objects. */
 __attribute__((constructor)) static void hj_start(int argc, char **argv, char **envp)
 {
-	(void)envp;
+	/* dlopen'ed by hijack attach: no settings of ours, not preloaded */
+	bool ours = false;
+	for (char **e = envp; e && *e && !ours; e++)
+		ours = !strncmp(*e, "HIJACK_", 7) || (!strncmp(*e, "LD_PRELOAD=", 11) && strstr(*e, "libhijack"));
+	if (!ours) {
+		dormant = true;
+		return;
+	}
 	start_once(argc, argv);
+}
+
+/* hijack attach's first remote call (core/attach.c), with the settings
+ * adopted: the start the constructor would have made. NULL, or why not. */
+const char *hj_start_attached(void)
+{
+	attaching = true;
+	dormant = false;
+	*attach_err = 0;
+	hj_enter();
+	int argc = 0;
+	char **argv = early_argv(&argc);
+	hj_leave();
+	start_once(argc, argv);
+	if (!*attach_err)
+		return NULL;
+	/* undone: the layer off in this thread, nothing wanted */
+	hj_want_none();
+	hj_sud_attach_thread(false);
+	hj_sud_detach();
+	dormant = true;
+	__atomic_store_n(&start_state, 0, __ATOMIC_RELEASE);
+	return attach_err;
 }
 
 /* ---- the end of a process: exit() (the destructor) or _exit/_Exit (the

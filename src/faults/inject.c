@@ -411,3 +411,11 @@ bool hj_inject_apply(struct hj_call *c, uint64_t *delay_exit, int *signal)
 	}
 	return c->injected;
 }
+
+/* hijack detach: every spec out of force. The list is let go, not freed:
+ * a thread may be walking it. */
+void hj_inject_clear(void)
+{
+	__atomic_store_n(&injects, NULL, __ATOMIC_RELEASE);
+	memset(wants, 0, sizeof wants);
+}

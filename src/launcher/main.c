@@ -29,10 +29,14 @@
 int hj_cmd_learn(int argc, char **argv, int (*run)(int, char **));
 int hj_cmd_ctl(int argc, char **argv);	/* ctl.c */
 int hj_cmd_top(int argc, char **argv);
+int hj_cmd_attach(int argc, char **argv);
+int hj_cmd_detach(int argc, char **argv);
 
 static const char usage[] =
 	"usage: hijack run [OPTIONS] [--] COMMAND [ARG...]   run COMMAND under scripts\n"
 	"       hijack learn -o POLICY.rb [OPTIONS] [--] COMMAND...  run COMMAND, write a policy of what it did\n"
+	"       hijack attach PID [OPTIONS]                  hook a running process (the run options that apply)\n"
+	"       hijack detach PID                            take every hook and rule out of it again\n"
 	"       hijack ctl [--json] PID|--all COMMAND [ARG]  control a running hijacked process:\n"
 	"                  load FILE    add the rules of FILE (.rb or .mrb), in force from the next call\n"
 	"                  unload NAME  remove the rules loaded from NAME (the file's base name)\n"
@@ -1163,6 +1167,10 @@ int main(int argc, char **argv)
 		return hj_cmd_ctl(argc - 1, argv + 1);
 	if (!strcmp(cmd, "top"))
 		return hj_cmd_top(argc - 1, argv + 1);
+	if (!strcmp(cmd, "attach"))	/* src/attach */
+		return hj_cmd_attach(argc - 1, argv + 1);
+	if (!strcmp(cmd, "detach"))
+		return hj_cmd_detach(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compile"))
 		return cmd_compile(argc - 1, argv + 1);
 	if (!strcmp(cmd, "calls"))

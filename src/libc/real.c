@@ -14,7 +14,9 @@ void *hj_reals[HJ_NCALLS];
 void *hj_resolve(int id, const char *sym)
 {
 	hj_busy++;		/* dlsym may allocate: serve that from libc */
-	void *p = dlsym(RTLD_NEXT, sym);
+	/* dlopen'ed by hijack attach: the definitions the program is bound
+	 * to (libc/got.c); preloaded: the next after ours */
+	void *p = hj_by_attach ? hj_got_definition(sym) : dlsym(RTLD_NEXT, sym);
 	hj_busy--;
 	if (!p) {
 		static const char msg[] = "hijack: cannot find libc's ";

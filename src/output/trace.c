@@ -421,3 +421,16 @@ void hj_trace_exec(struct hj_call *c)
 	}
 	c->pretraced = true;
 }
+
+/* hijack detach: our descriptor closed (the file is whole when detach
+ * returns); a later attach resolves its own output afresh */
+void hj_output_reset(void)
+{
+	if (__atomic_exchange_n(&out_state, 0, __ATOMIC_ACQ_REL) == 1) {
+		int fd = hj_own_fd[HJ_OWN_OUTPUT];
+		hj_own_set(HJ_OWN_OUTPUT, -1);
+		if (fd > 2)
+			syscall(SYS_close, fd);
+	}
+	stopped = false;
+}

@@ -809,6 +809,16 @@ static bool program_is_go(void)
 	return false;
 }
 
+/* SIGSYS is ours from here; old: the program's */
+static long take_sigsys(struct ksigaction *old)
+{
+	/* SA_ONSTACK: on a thread with a signal stack (Go's), the frame goes
+	 * there, not on a goroutine's small stack */
+	struct ksigaction act = { (void *)on_sigsys, SA_SIGINFO | SA_NODEFER | SA_RESTART | SA_ONSTACK | KSA_RESTORER,
+				  hj_gate_sigreturn, 0 };
+	return raw(SYS_rt_sigaction, SIGSYS, (long)&act, (long)old, 8, 0, 0);
+}
+
 bool hj_sud_start(void)
 {
 	static int once;	/* from the first call before our constructor, or the constructor */
@@ -830,11 +840,8 @@ bool hj_sud_start(void)
 		snprintf(why_off, sizeof why_off, "valgrind does not support Syscall User Dispatch");
 		return false;
 	}
-	/* SA_ONSTACK: on a thread with a signal stack (Go's), the frame goes
-	 * there, not on a goroutine's small stack */
-	struct ksigaction act = { (void *)on_sigsys, SA_SIGINFO | SA_NODEFER | SA_RESTART | SA_ONSTACK | KSA_RESTORER,
-				  hj_gate_sigreturn, 0 }, old;
-	long r = raw(SYS_rt_sigaction, SIGSYS, (long)&act, (long)&old, 8, 0, 0);
+	struct ksigaction old;
+	long r = take_sigsys(&old);
 	if (r != 0) {
 		snprintf(why_off, sizeof why_off, "SIGSYS handler refused (%s)", hj_strerror((int)-r));
 		return false;
@@ -935,4 +942,50 @@ void hj_sys_report(int row, const long *args, long kret)
 	hj_busy++;
 	hj_report_call(&c);
 	hj_busy--;
+}
+
+/* ---- hijack attach and detach ----
+ * SUD is per thread: hijack attach makes a remote call to this in each
+ * thread of the process, to arm it (on) or disarm it (off). The thread
+ * was stopped by ptrace anywhere, maybe inside our own work (hj_busy):
+ * arm_thread's selector then stays ALLOW until that work ends. */
+bool hj_sud_attach_thread(bool on)
+{
+	if (!on) {
+		long r = raw(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
+		hj_sud_selector = SEL_ALLOW;
+		return r == 0;
+	}
+	if (!hj_sud_on)
+		return false;
+	/* a thread trapped with SIGSYS blocked is killed */
+	uint64_t unblock = SIGBIT(SIGSYS);
+	raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, 0, 8, 0, 0);
+	return arm_thread();
+}
+
+/* hijack detach, once every thread is disarmed: SIGSYS is the program's
+ * again (as its rt_sigaction calls set it meanwhile), and a thread still
+ * in our handler finds the layer off when it syncs its selector. */
+void hj_sud_detach(void)
+{
+	if (!hj_sud_on)
+		return;
+	__atomic_store_n(&hj_sud_on, false, __ATOMIC_RELEASE);
+	raw(SYS_rt_sigaction, SIGSYS, (long)&program_sigsys, 0, 8, 0, 0);
+}
+
+/* A second hijack attach: the layer as hj_sud_start left it, again. */
+bool hj_sud_reattach(void)
+{
+	if (hj_sud_on)
+		return true;
+	if (*why_off)	/* it never started here */
+		return false;
+	struct ksigaction old;
+	if (take_sigsys(&old) != 0)
+		return false;
+	program_sigsys = old;
+	hj_sud_on = true;
+	return hj_sud_attach_thread(true);
 }

@@ -15,6 +15,11 @@ const char *hj_sud_why_off(void);
  * settings and output are there. */
 void hj_sud_early_report(void);
 void hj_sud_forked(void);
+/* hijack attach/detach (core/attach.c): this thread's layer on or off;
+ * the process's off once every thread is; on again for a second attach */
+bool hj_sud_attach_thread(bool on);
+void hj_sud_detach(void);
+bool hj_sud_reattach(void);
 /* gate.S calls these */
 void hj_sud_thread_start(void);
 void hj_sud_clone_returned(long ret);
