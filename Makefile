@@ -59,7 +59,7 @@ $(B)/vm/recipes.o: ALL_CFLAGS += -DHJ_RUBY_DIR='"$(B)/ruby"'
 
 # Export the wrapped libc names only (calls.def, twins.def), so that mruby
 # and our internals never clash with a program's own symbols.
-$(B)/libhijack.map: src/calls.def src/libc/twins.def
+$(B)/libhijack.map: src/calls.def src/libc/twins.def Makefile
 	@mkdir -p $(B)
 	$(Q){ echo '{ global:'; \
 	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([A-Za-z0-9_]*\),.*/  \1;/p' src/calls.def; \
