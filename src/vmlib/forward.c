@@ -1,0 +1,91 @@
+/* The preloaded library's side of the Ruby library (vmlib.h): each
+ * hj_vm_* name the engine calls, sent to the Ruby library once loaded;
+ * before that (or in a process with no scripts, which never loads it)
+ * there is no VM, and each says so. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmlib/vmlib.h"
+
+static const struct hj_ruby_entry *ruby;
+
+bool hj_ruby_loaded(void) { return ruby != NULL; }
+
+bool hj_ruby_load(const char *self, char *err, size_t errlen)
+{
+	if (ruby)
+		return true;
+	if (!self || !*self) {
+		snprintf(err, errlen, "cannot find %s: the library's own path is unknown", HJ_RUBY_LIBRARY);
+		return false;
+	}
+	/* beside the preloaded library, under the path the loader opened it by */
+	char path[4096];
+	const char *slash = strrchr(self, '/');
+	int dirlen = slash ? (int)(slash - self) + 1 : 0;
+	if (snprintf(path, sizeof path, "%.*s%s", dirlen, self, HJ_RUBY_LIBRARY) >= (int)sizeof path) {
+		snprintf(err, errlen, "cannot load %s: path too long", HJ_RUBY_LIBRARY);
+		return false;
+	}
+	/* RTLD_LOCAL: its mruby never meets a program's own */
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	const struct hj_ruby_entry *e = h ? dlsym(h, "hj_ruby_entry") : NULL;
+	if (!e || e->version != HJ_RUBY_ENTRY_VERSION) {
+		const char *why = h ? (e ? "built apart from this library" : "no entry table") : dlerror();
+		snprintf(err, errlen, "cannot load %s: %s", path, why ? why : "unknown error");
+		return false;
+	}
+	ruby = e;
+	return true;
+}
+
+bool hj_vm_start(const char *scripts, const char *evals, const char *bytecode, int argc, char **argv)
+{
+	if (!ruby) {
+		fprintf(stderr, "hijack: scripts given, but %s was not loaded\n", HJ_RUBY_LIBRARY);
+		return false;
+	}
+	return ruby->vm_start(scripts, evals, bytecode, argc, argv);
+}
+
+bool hj_vm_active(void) { return ruby && ruby->vm_active(); }
+bool hj_vm_has_at_exit(void) { return ruby && ruby->vm_has_at_exit(); }
+bool hj_vm_sealed_check(const char *spec) { return ruby && ruby->vm_sealed_check(spec); }
+
+void hj_scripts_before_exec(void)
+{
+	if (ruby)
+		ruby->scripts_before_exec();
+}
+
+void hj_vm_run(struct hj_call *c, struct hj_rule **rules, int n)
+{
+	if (ruby)
+		ruby->vm_run(c, rules, n);
+}
+
+void hj_vm_at_exit(void)
+{
+	if (ruby)
+		ruby->vm_at_exit();
+}
+
+void hj_vm_before_fork(void)
+{
+	if (ruby)
+		ruby->vm_before_fork();
+}
+
+void hj_vm_after_fork_parent(void)
+{
+	if (ruby)
+		ruby->vm_after_fork_parent();
+}
+
+void hj_vm_after_fork(void)
+{
+	if (ruby)
+		ruby->vm_after_fork();
+}
