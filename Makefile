@@ -81,17 +81,19 @@ $(B)/libhijack.map: src/calls.def src/libc/twins.def $(RUBYLIB_O)
 	  nm -u $(RUBYLIB_O) | awk '$$2 ~ /^hj_/ { print "  " $$2 ";" }' | sort -u; \
 	  echo 'local: *; };'; } > $@
 
-# mruby's mrb_vm_exec is runaway.c's, in the Ruby library; the preloaded
+# -z now: bound once at load, not lazily in each forked child (whose
+# calls between fork and exec the parent may never have made: about 10
+# page faults a child). mruby's mrb_vm_exec is runaway.c's, in the Ruby library; the preloaded
 # part's copy of runaway.c never runs its watchdog
 $(B)/libhijack.so: $(LIB_O) $(B)/libhijack.map | $(B)/libhijack-ruby.so
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) $(RELR) -Wl,--version-script=$(B)/libhijack.map -Wl,-z,nodelete -Wl,-z,defs \
+	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) $(RELR) -Wl,--version-script=$(B)/libhijack.map -Wl,-z,nodelete -Wl,-z,defs -Wl,-z,now \
 		-Wl,--defsym=mrb_vm_exec=0 -o $@ $(LIB_O) -ldl -lpthread
 
 $(B)/libhijack-ruby.so: $(RUBYLIB_O)
 	@$(if $(Q),echo "  LD $@")
 	$(Q)echo '{ global: hj_ruby_entry; local: *; };' > $(B)/libhijack-ruby.map
-	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) $(RELR) -Wl,--version-script=$(B)/libhijack-ruby.map -Wl,-z,nodelete \
+	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) $(RELR) -Wl,--version-script=$(B)/libhijack-ruby.map -Wl,-z,nodelete -Wl,-z,now \
 		-o $@ $(RUBYLIB_O) $(LIBS)
 
 # The start-up watcher, loaded with LD_AUDIT (src/syscall/audit.c): no

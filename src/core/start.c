@@ -24,8 +24,10 @@ static void before_fork(void)
 	hj_enter();
 	/* once here, not in every child (vm/defer.c); not from inside our
 	 * own work (a handler's fork), whose locks this thread may hold */
-	if (hj_busy == 1)
+	if (hj_busy == 1) {
 		hj_vm_start_before_fork();
+		hj_peek_before_fork();	/* once here, not in every child */
+	}
 	hj_in_atfork = 1;
 	hj_proc_before_fork();
 	hj_vm_before_fork();
@@ -46,6 +48,7 @@ static void after_fork_child(void)
 {
 	hj_alloc_forked();
 	hj_sud_forked();
+	hj_rewrite_forked();
 	hj_vm_after_fork();
 	hj_vm_defer_forked();
 	hj_note_fork();

@@ -27,6 +27,8 @@ long hj_sys_enter(long nr, const long *args);
  * rewrite go on trapping. hj_sud_rewrite: rewriting is on. */
 void hj_rewrite_site(uintptr_t after, long nr);
 void hj_rewrite_init(void);
+/* in a forked child: sites rewritten at their second trap (rewrite.c) */
+void hj_rewrite_forked(void);
 extern bool hj_sud_rewrite;
 /* Per system call number: something wants it (the stubs' fast test). */
 extern unsigned char hj_sys_wanted[HJ_NSYSNR];
