@@ -83,8 +83,8 @@ $(B)/libhijack.map: src/calls.def src/libc/twins.def $(RUBYLIB_O)
 
 # -z now: bound once at load, not lazily in each forked child (whose
 # calls between fork and exec the parent may never have made: about 10
-# page faults a child). mruby's mrb_vm_exec is runaway.c's, in the Ruby library; the preloaded
-# part's copy of runaway.c never runs its watchdog
+# page faults a child). mrb_vm_exec is for runaway.c's watchdog, which
+# runs in the Ruby library's copy only.
 $(B)/libhijack.so: $(LIB_O) $(B)/libhijack.map | $(B)/libhijack-ruby.so
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) $(RELR) -Wl,--version-script=$(B)/libhijack.map -Wl,-z,nodelete -Wl,-z,defs -Wl,-z,now \

@@ -29,8 +29,14 @@ bool hj_ruby_load(const char *self, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot load %s: path too long", HJ_RUBY_LIBRARY);
 		return false;
 	}
-	/* RTLD_LOCAL: its mruby never meets a program's own */
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/* RTLD_LOCAL: its mruby never meets a program's own. libc's dlopen,
+	 * not an interposer's: a call before our constructor comes from
+	 * inside another library's start, whose dlopen wrapper may wait on a
+	 * lock that start holds (ASan's symbolizer lock: a hang) */
+	void *(*libc_dlopen)(const char *, int) = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+	if (!libc_dlopen)
+		libc_dlopen = dlopen;
+	void *h = libc_dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	const struct hj_ruby_entry *e = h ? dlsym(h, "hj_ruby_entry") : NULL;
 	if (!e || e->version != HJ_RUBY_ENTRY_VERSION) {
 		const char *why = h ? (e ? "built apart from this library" : "no entry table") : dlerror();
