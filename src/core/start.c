@@ -96,7 +96,10 @@ static void start(int argc, char **argv)
 	Dl_info self;
 	const char *self_path = dladdr((void *)start, &self) && self.dli_fname ? self.dli_fname : NULL;
 	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
-	bool ruby = (scripts && *scripts) || (evals && *evals);
+	/* the launcher's table with no call in it ("-;|-;", vm/defer.c): the
+	 * scripts made no rule, and no process of the run starts a VM */
+	const char *table = hj_env("HIJACK_RUBY_CALLS");
+	bool ruby = ((scripts && *scripts) || (evals && *evals)) && !(table && !strcmp(table, "-;|-;"));
 	char err[512];
 	/* Ruby's library only where scripts may need it (vmlib/vmlib.h), and
 	 * here, before the layer starts: the loader's calls are ours */

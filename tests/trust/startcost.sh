@@ -21,6 +21,8 @@ t_no_ruby_without_scripts() {
 	m=$("$HIJACK" run -- cat /proc/self/maps 2>&1)
 	check_has "hijack run: ours is mapped" 'libhijack\.so' "$m"
 	check_lacks "hijack run, no script: no Ruby library" 'libhijack-ruby\.so' "$m"
+	m=$("$HIJACK" run -e nil -- cat /proc/self/maps 2>&1)
+	check_lacks "hijack run -e nil (a table with no call): no Ruby library" 'libhijack-ruby\.so' "$m"
 	m=$("$HIJACK" run -c -o counts -t -- cat /proc/self/maps 2>&1)
 	check_lacks "hijack run -c -t: no Ruby library" 'libhijack-ruby\.so' "$m"
 	check_has "and the counts were written" 'read' "$(cat counts)"
