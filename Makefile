@@ -26,8 +26,17 @@ HEADERS = $(wildcard src/*.h src/*.def src/*/*.h src/*/*.def)
 RECIPES = $(wildcard src/ruby/*.rb)
 ENGINE_O = $(ENGINE:src/%.c=$(B)/%.o)
 PRELOAD_O = $(patsubst src/%.S,$(B)/%.o,$(PRELOAD:src/%.c=$(B)/%.o))
+# The Ruby side (mruby, libm, the recipes) is a library of its own, loaded
+# only by a process whose scripts may need it (src/vmlib/vmlib.h): most
+# processes of a build never map it. runaway.c's watchdog is the VM's; the
+# preloaded part keeps a copy for its hj_parse_* only.
+VM_O = $(B)/vm/vm.o $(B)/vm/api.o $(B)/vm/recipes.o
+RUBYLIB_O = $(VM_O) $(B)/core/runaway.o $(B)/vmlib/entry.o
+LIB_O = $(PRELOAD_O) $(filter-out $(VM_O),$(ENGINE_O)) $(B)/vmlib/forward.o $(B)/vmlib/nolibm.o
+# DT_RELR: a relative relocation in a few bits, not 24 bytes (glibc 2.36)
+RELR := $(shell echo 'int main(void){return 0;}' | $(CC) -x c - -o /dev/null -Wl,-z,pack-relative-relocs 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
 
-all: $(B)/libhijack.so $(B)/libhijack-audit.so $(B)/hijack
+all: $(B)/libhijack.so $(B)/libhijack-ruby.so $(B)/libhijack-audit.so $(B)/hijack
 
 $(B)/%.o: src/%.c $(HEADERS) | deps
 	@mkdir -p $(dir $@)
@@ -39,8 +48,11 @@ $(B)/%.o: src/%.S | deps
 	@$(if $(Q),echo "  AS $<")
 	$(Q)$(CC) -c $< -o $@
 
-# the wrappers define malloc, open...: gcc must not treat them as builtins
-$(B)/libc/%.o: ALL_CFLAGS += -fno-builtin -Wno-array-parameter
+# the wrappers define malloc, open...: gcc must not treat them as builtins;
+# they stay interposable (default visibility), while the engine's names,
+# exported to the Ruby library, are protected: bound inside, no PLT
+$(B)/libc/%.o: ALL_CFLAGS += -fno-builtin -Wno-array-parameter -fvisibility=default
+$(B)/%.o: ALL_CFLAGS += -fvisibility=protected
 
 # the Ruby built into the library (recipes, the script prelude) is
 # compiled to bytecode here and built in with .incbin: no process parses
@@ -57,21 +69,33 @@ $(B)/ruby/%.mrb: src/ruby/%.rb $(B)/rbc
 $(B)/vm/recipes.o: $(RUBY_MRB)
 $(B)/vm/recipes.o: ALL_CFLAGS += -DHJ_RUBY_DIR='"$(B)/ruby"'
 
-# Export the wrapped libc names only (calls.def, twins.def), so that mruby
-# and our internals never clash with a program's own symbols.
-$(B)/libhijack.map: src/calls.def src/libc/twins.def Makefile
+# Export the wrapped libc names (calls.def, twins.def), attach's entry
+# points, and the engine's names the Ruby library calls (hj_*), so that
+# mruby and our internals never clash with a program's own symbols.
+$(B)/libhijack.map: src/calls.def src/libc/twins.def $(RUBYLIB_O) Makefile
 	@mkdir -p $(B)
 	$(Q){ echo '{ global:'; \
 	  sed -n 's/^\(CALL\|HAND\)(\([a-z0-9_]*\),.*/  \2;/p; s/^VARIANT(\([A-Za-z0-9_]*\),.*/  \1;/p' src/calls.def; \
 	  sed -n 's/^TWIN(\([a-z0-9_]*\),.*/  \1;/p' src/libc/twins.def; \
 	  echo '  close_range; closefrom;'; \
 	  echo '  hj_attach; hj_attach_thread; hj_detach; hj_attach_state;'; \
+	  nm -u $(RUBYLIB_O) | awk '$$2 ~ /^hj_/ { print "  " $$2 ";" }' | sort -u; \
 	  echo 'local: *; };'; } > $@
 
-$(B)/libhijack.so: $(PRELOAD_O) $(ENGINE_O) $(B)/libhijack.map
+# -z now: bound once at load, not lazily in each forked child (whose
+# calls between fork and exec the parent may never have made: about 10
+# page faults a child). mrb_vm_exec is for runaway.c's watchdog, which
+# runs in the Ruby library's copy only.
+$(B)/libhijack.so: $(LIB_O) $(B)/libhijack.map | $(B)/libhijack-ruby.so
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) -Wl,--version-script=$(B)/libhijack.map -Wl,-z,nodelete \
-		-o $@ $(PRELOAD_O) $(ENGINE_O) $(LIBS)
+	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) $(RELR) -Wl,--version-script=$(B)/libhijack.map -Wl,-z,nodelete -Wl,-z,defs -Wl,-z,now \
+		-Wl,--defsym=mrb_vm_exec=0 -o $@ $(LIB_O) -ldl -lpthread
+
+$(B)/libhijack-ruby.so: $(RUBYLIB_O)
+	@$(if $(Q),echo "  LD $@")
+	$(Q)echo '{ global: hj_ruby_entry; local: *; };' > $(B)/libhijack-ruby.map
+	$(Q)$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) $(RELR) -Wl,--version-script=$(B)/libhijack-ruby.map -Wl,-z,nodelete -Wl,-z,now \
+		-o $@ $(RUBYLIB_O) $(LIBS)
 
 # The start-up watcher, loaded with LD_AUDIT (src/syscall/audit.c): no
 # libc, so that its namespace costs a process no second one.
@@ -97,6 +121,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib
 	install -m 755 $(B)/hijack $(DESTDIR)$(PREFIX)/bin/hijack
 	install -m 644 $(B)/libhijack.so $(DESTDIR)$(PREFIX)/lib/libhijack.so
+	install -m 644 $(B)/libhijack-ruby.so $(DESTDIR)$(PREFIX)/lib/libhijack-ruby.so
 	install -m 644 $(B)/libhijack-audit.so $(DESTDIR)$(PREFIX)/lib/libhijack-audit.so
 
 # what the tests and the demo run, beyond the build

@@ -1,7 +1,9 @@
 /* Startup timer for bench/run: fork/execs each of several commands RUNS
  * times, round robin (so drift on a noisy machine hits them alike), and
  * prints for each command, in order, one line:
- *   "median_us=M min_us=m runs=R"
+ *   "median_us=M min_us=m runs=R faults=F"
+ * (F: the median of the process tree's minor page faults, from wait4's
+ * rusage: a figure that load moves little)
  * A command is [VAR=VALUE...] PROG [ARGS...]; the assignments are made in
  * the child only, as env(1) would. Commands are separated by "--".
  * The children's stdout and stderr go to /dev/null. Exits 1 if any run
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,8 +52,9 @@ int main(int argc, char **argv)
 				cmd[ncmd++] = argv + i + 1;
 		}
 	long long *t = calloc((size_t)ncmd * (size_t)runs, sizeof *t);
+	long long *flt = calloc((size_t)ncmd * (size_t)runs, sizeof *flt);
 	int devnull = open("/dev/null", O_WRONLY);
-	if (!t || devnull < 0) {
+	if (!t || !flt || devnull < 0) {
 		perror("timer");
 		return 1;
 	}
@@ -73,11 +77,13 @@ int main(int argc, char **argv)
 				_exit(127);
 			}
 			int st;
-			if (waitpid(pid, &st, 0) < 0) {
-				perror("waitpid");
+			struct rusage ru;
+			if (wait4(pid, &st, 0, &ru) < 0) {
+				perror("wait4");
 				return 1;
 			}
 			t[c * runs + r] = now_ns() - t0;
+			flt[c * runs + r] = ru.ru_minflt;
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 				fprintf(stderr, "timer: command %d (%s) failed (status %#x)\n", c + 1, cmd[c][0], st);
 				return 1;
@@ -87,7 +93,9 @@ int main(int argc, char **argv)
 		long long *s = t + c * runs;
 		qsort(s, (size_t)runs, sizeof *s, cmp);
 		long long med = runs % 2 ? s[runs / 2] : (s[runs / 2 - 1] + s[runs / 2]) / 2;
-		printf("median_us=%.1f min_us=%.1f runs=%d\n", med / 1e3, s[0] / 1e3, runs);
+		long long *f = flt + c * runs;
+		qsort(f, (size_t)runs, sizeof *f, cmp);
+		printf("median_us=%.1f min_us=%.1f runs=%d faults=%lld\n", med / 1e3, s[0] / 1e3, runs, f[runs / 2]);
 	}
 	return 0;
 }

@@ -28,6 +28,20 @@
 #include "core/engine.h"
 #include "core/ownfd.h"
 
+/* "A B", two decimal numbers, read without sscanf: its code is pages
+ * every process would fault in (issue 11) */
+static bool two_numbers(const char *s, unsigned long long *a, unsigned long long *b)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	*a = strtoull(s, &end, 10);
+	if (*end != ' ' || end[1] < '0' || end[1] > '9')
+		return false;
+	*b = strtoull(end + 1, NULL, 10);
+	return true;
+}
+
 struct hj_config hj_cfg = { .follow = true };
 
 /* The default trace set: every call but the allocator's, which are not
@@ -104,7 +118,7 @@ bool hj_config_load(char *err, size_t errlen)
 	/* the run's start: from the launcher, or taken here by the first
 	 * process (and handed down) when the library is preloaded by hand */
 	unsigned long long er, em;
-	if ((v = hj_env("HIJACK_EPOCH")) && sscanf(v, "%llu %llu", &er, &em) == 2) {
+	if ((v = hj_env("HIJACK_EPOCH")) && two_numbers(v, &er, &em)) {
 		hj_cfg.epoch_real = er;
 		hj_cfg.epoch_mono = em;
 	} else {

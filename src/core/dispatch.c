@@ -238,8 +238,9 @@ __attribute__((noinline)) static void warn_unhookable(int id, const long *a)
 	const char *why;
 	char file[4096], path[4096], line[4400];
 	bool search = id == HJ_execvp || id == HJ_execvpe || id == HJ_execlp || id == HJ_posix_spawnp;
+	/* a copy, not snprintf: its code is pages a forked child faults in */
 	if (!path_copy(a, spawn ? 1 : 0, file, sizeof file) ||
-	    !(search ? hj_which(file, path, sizeof path) : snprintf(path, sizeof path, "%s", file) > 0))
+	    !(search ? hj_which(file, path, sizeof path) : (memcpy(path, file, strlen(file) + 1), *path)))
 		return;
 	if ((why = hj_unhookable(path))) {
 		int n = snprintf(line, sizeof line, "hijack: warning: %s %s; its calls cannot be hooked\n", path, why);

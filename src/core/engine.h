@@ -492,6 +492,7 @@ bool hj_proven(const struct hj_call *c);
  * the call's other readers). NULL, wild or unterminated: false. */
 bool hj_path_ok(struct hj_call *c, int i);
 void hj_peek_forked(void);
+void hj_peek_before_fork(void);
 /* While hi is nonzero, nothing outside [lo, hi) is read. */
 extern HJ_TLS uintptr_t hj_peek_window_lo, hj_peek_window_hi;
 /* The program's stack pointer at the call the layer is making (0: none):

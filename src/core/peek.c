@@ -187,6 +187,15 @@ static void known_init(void)
 	__atomic_store_n(&nimage, k, __ATOMIC_RELEASE);
 }
 
+/* Before a fork: what known_init learns holds in the child too, which
+ * would otherwise learn it anew at its first read (its exec's path):
+ * dladdr and /proc/self/stat, in every child of a shell (issue 11). */
+void hj_peek_before_fork(void)
+{
+	if (__atomic_load_n(&nimage, __ATOMIC_ACQUIRE) < 0)
+		known_init();
+}
+
 /* A window outside which nothing is read (a start-up call's report:
  * only the copies made at the time are its arguments now) */
 HJ_TLS uintptr_t hj_peek_window_lo, hj_peek_window_hi;

@@ -11,6 +11,7 @@
 
 #include "core/engine.h"
 #include "syscall/sud.h"
+#include "vmlib/vmlib.h"
 
 /* The fork handlers are busy from the first to the last line: fork()
  * runs them after our wrapper has stopped being busy, and the calls
@@ -23,8 +24,10 @@ static void before_fork(void)
 	hj_enter();
 	/* once here, not in every child (vm/defer.c); not from inside our
 	 * own work (a handler's fork), whose locks this thread may hold */
-	if (hj_busy == 1)
+	if (hj_busy == 1) {
 		hj_vm_start_before_fork();
+		hj_peek_before_fork();	/* once here, not in every child */
+	}
 	hj_in_atfork = 1;
 	hj_proc_before_fork();
 	hj_vm_before_fork();
@@ -95,16 +98,33 @@ static void layer_off_note(void)
 static void start(int argc, char **argv)
 {
 	hj_enter();
+	Dl_info self;
+	const char *self_path = dladdr((void *)start, &self) && self.dli_fname ? self.dli_fname : NULL;
+	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
+	/* the launcher's table with no call in it ("-;|-;", vm/defer.c): the
+	 * scripts made no rule, and no process of the run starts a VM */
+	const char *table = hj_env("HIJACK_RUBY_CALLS");
+	bool ruby = ((scripts && *scripts) || (evals && *evals)) && !(table && !strcmp(table, "-;|-;"));
+	char err[512];
+	/* Ruby's library only where scripts may need it (vmlib/vmlib.h), and
+	 * here, before the layer starts: the loader's calls are ours */
+	if (ruby && !hj_ruby_load(self_path, err, sizeof err)) {
+		if (attaching) {	/* never end a process we attached to */
+			snprintf(attach_err, sizeof attach_err, "%s", err);
+			hj_leave();
+			return;
+		}
+		fprintf(stderr, "hijack: %s\n", err);
+		_exit(2);
+	}
 	/* the layer first: the calls that follow are ours, not the program's,
 	 * and the names in the run's sets and rules mean the system calls it
 	 * sees */
 	hj_sud_start();
 	hj_note_self();
 	hj_want_none();	/* from here, what the run wants */
-	Dl_info self;
 	/* the program sees none of ours; children get them back */
-	hj_env_hide(dladdr((void *)start, &self) && self.dli_fname ? self.dli_fname : NULL);
-	char err[512];
+	hj_env_hide(self_path);
 	if (!hj_config_load(err, sizeof err)) {
 		if (attaching) {
 			snprintf(attach_err, sizeof attach_err, "%s", err);
@@ -116,10 +136,11 @@ static void start(int argc, char **argv)
 	}
 	hj_output_start();
 	hj_sud_early_report();
-	const char *scripts = hj_env("HIJACK_SCRIPT"), *evals = hj_env("HIJACK_EVAL");
+	scripts = hj_env("HIJACK_SCRIPT");	/* from our copy: environ has lost them */
+	evals = hj_env("HIJACK_EVAL");
 	/* with the launcher's table of the calls Ruby rules take, the VM
 	 * waits for the first of them (vm/defer.c) */
-	if (((scripts && *scripts) || (evals && *evals)) &&
+	if (ruby &&
 	    !hj_vm_defer(hj_env("HIJACK_RUBY_CALLS"), scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv) &&
 	    !hj_vm_start(scripts, evals, hj_env("HIJACK_BYTECODE"), argc, argv)) {
 		if (attaching) {

@@ -42,8 +42,18 @@ void hj_proc_before_fork(void) { __atomic_add_fetch(&forks, 1, __ATOMIC_RELAXED)
 /* In the child: "parent.N"; its own children and calls count from zero. */
 void hj_proc_forked(void)
 {
+	/* by hand: snprintf's code is pages this child would fault in */
+	char digits[12];
+	int n = 0;
+	for (unsigned v = forks; n == 0 || v; v /= 10)
+		digits[n++] = (char)('0' + v % 10);
 	size_t len = strlen(proc);
-	snprintf(proc + len, sizeof proc - len, ".%u", forks);
+	if (len + 1 + (size_t)n < sizeof proc) {
+		proc[len++] = '.';
+		while (n)
+			proc[len++] = digits[--n];
+		proc[len] = 0;
+	}
 	forks = 0;
 	memset(seqs, 0, sizeof seqs);
 	hj_env_set("HIJACK_PROC", proc);	/* for its exec'd children */

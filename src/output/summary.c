@@ -119,7 +119,10 @@ void hj_summary_forked(void)
 	stats = NULL;
 	if (s && s != private_stats)
 		syscall(SYS_munmap, (char *)s - offsetof(struct counts_file, stat), sizeof(struct counts_file));
-	memset(private_stats, 0, sizeof private_stats);
+	/* only the private table can hold counts: clearing untouched pages
+	 * would cost the child a page fault each */
+	if (s == private_stats)
+		memset(private_stats, 0, sizeof private_stats);
 }
 
 /* Without the launcher: prints this process's table and starts again at

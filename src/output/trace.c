@@ -43,9 +43,14 @@ static int resolve_output(void)
 {
 	const char *fd_env = hj_env("HIJACK_OUTPUT_FD");
 	if (fd_env && *fd_env) {
-		unsigned long long dev, ino;
-		int n;
-		if (sscanf(fd_env, "%d:%llu:%llu", &n, &dev, &ino) != 3) {
+		unsigned long long dev = 0, ino = 0;
+		char *e;
+		/* "FD:DEV:INO", read without sscanf (its code is pages every
+		 * process would fault in) */
+		int n = (int)strtol(fd_env, &e, 10);
+		bool three = e != fd_env && *e == ':' && (dev = strtoull(e + 1, &e, 10), *e == ':') &&
+			     (ino = strtoull(e + 1, &e, 10), true);
+		if (!three) {
 			/* a bare number, from an older launcher or by hand */
 			n = atoi(fd_env);
 			return syscall(SYS_fcntl, n, F_GETFD) >= 0 ? (hj_own_set(HJ_OWN_OUTPUT, n), 1) : 3;

@@ -154,7 +154,7 @@ static bool always_slow(long nr)
 /* ---- sites seen ---- */
 
 #define SITES 4096		/* a power of 2 */
-enum { SITE_FREE, SITE_REWRITTEN, SITE_REFUSED };
+enum { SITE_FREE, SITE_REWRITTEN, SITE_REFUSED, SITE_SEEN };
 static struct { uintptr_t after; unsigned char state; } sites[SITES];
 static unsigned nsites;
 
@@ -515,8 +515,11 @@ long hj_rewrite_nr(uintptr_t after, long nr)
 	return after && after == __atomic_load_n(&crossing.after, __ATOMIC_SEQ_CST) ? crossing.nr : nr;
 }
 
+static bool second_trap;
+
 void hj_rewrite_forked(void)
 {
+	second_trap = true;
 	if (!crossing.after)
 		return;
 	uintptr_t a = crossing.at;
@@ -672,19 +675,38 @@ static bool rewrite(uintptr_t after, long nr, long pid)
 	return ok;
 }
 
+static void vector_state(void);
+
+/* Rewrite policy (issue 11): a forked child rewrites a site at its
+ * second trap, not its first. Most children trap only at the few sites
+ * between fork and exec that their parent never ran (set_robust_list,
+ * a signal mask), once each: a rewrite there (/proc/self/maps read, a
+ * chunk of the child's own, the code page copied) is lost at the exec. */
+static bool vector_known;
+
 void hj_rewrite_site(uintptr_t after, long nr)
 {
 	if (!ready || nr < 0 || nr >= HJ_NSYSNR || never_rewritten(nr))
 		return;
-	if (__atomic_load_n(&sites[site_slot(after)].state, __ATOMIC_ACQUIRE) != SITE_FREE)
+	int seen = __atomic_load_n(&sites[site_slot(after)].state, __ATOMIC_ACQUIRE);
+	if (seen != SITE_FREE && seen != SITE_SEEN)
 		return;	/* seen before: rewritten by another thread meanwhile, or refused */
 	long pid = raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	if (!lock_try(pid))
 		return;	/* another thread is rewriting: this site, next time */
 	unsigned i = site_slot(after);
-	if (sites[i].state == SITE_FREE &&
-	    !site_remember(after, rewrite(after, nr, pid) ? SITE_REWRITTEN : SITE_REFUSED))
-		ready = false;	/* the table is full: no more */
+	int state = sites[i].state;
+	if (state == SITE_FREE && second_trap) {
+		if (!site_remember(after, SITE_SEEN))
+			ready = false;	/* the table is full: no more */
+	} else if (state == SITE_FREE || state == SITE_SEEN) {
+		if (!vector_known) {	/* at the first rewrite: cpuid is a VM exit in a guest */
+			vector_state();
+			vector_known = true;
+		}
+		if (!site_remember(after, rewrite(after, nr, pid) ? SITE_REWRITTEN : SITE_REFUSED))
+			ready = false;
+	}
 	lock_drop();
 }
 
@@ -717,7 +739,6 @@ void hj_rewrite_init(void)
 	hj_sud_rewrite = !(v && *v == '0');
 	if (!hj_sud_rewrite)
 		return;
-	vector_state();
 	sel_offset = (long)((char *)&hj_sud_selector - (char *)__builtin_thread_pointer());
 	ready = true;
 }

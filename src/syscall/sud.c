@@ -470,23 +470,31 @@ static HJ_TLS uintptr_t stub_sp;	/* a stub's call: the program's stack there */
  * the upper half may hold anything: the engine and Ruby get it as the C
  * function would have it (AT_FDCWD is -100, not 4294967196). Per row, the
  * arguments that are 32-bit signed, and 32-bit unsigned. */
-static uint8_t int_args[HJ_NCALLS], uint_args[HJ_NCALLS];
+static uint8_t int_args[HJ_NCALLS], uint_args[HJ_NCALLS], widths_known[HJ_NCALLS];
 
-static void arg_widths(void)
+/* A row's, at its first trap: all rows at start-up read every page of
+ * hj_calls and cost each process 3 page faults (issue 11). Racing
+ * threads compute the same bits. */
+static void arg_widths(int id)
 {
-	for (int id = 0; id < HJ_NCALLS; id++)
-		for (int i = 0; i < hj_calls[id].nargs; i++) {
-			const char *t = hj_calls[id].args[i].type;
-			if (!strcmp(t, "int") || !strcmp(t, "pid_t") || !strcmp(t, "clockid_t") || !strcmp(t, "key_t"))
-				int_args[id] |= (uint8_t)(1u << i);
-			else if (!strcmp(t, "unsigned int") || !strcmp(t, "mode_t") || !strcmp(t, "uid_t") ||
-				 !strcmp(t, "gid_t") || !strcmp(t, "socklen_t") || !strcmp(t, "useconds_t"))
-				uint_args[id] |= (uint8_t)(1u << i);
-		}
+	uint8_t ints = 0, uints = 0;
+	for (int i = 0; i < hj_calls[id].nargs; i++) {
+		const char *t = hj_calls[id].args[i].type;
+		if (!strcmp(t, "int") || !strcmp(t, "pid_t") || !strcmp(t, "clockid_t") || !strcmp(t, "key_t"))
+			ints |= (uint8_t)(1u << i);
+		else if (!strcmp(t, "unsigned int") || !strcmp(t, "mode_t") || !strcmp(t, "uid_t") ||
+			 !strcmp(t, "gid_t") || !strcmp(t, "socklen_t") || !strcmp(t, "useconds_t"))
+			uints |= (uint8_t)(1u << i);
+	}
+	__atomic_store_n(&int_args[id], ints, __ATOMIC_RELAXED);
+	__atomic_store_n(&uint_args[id], uints, __ATOMIC_RELAXED);
+	__atomic_store_n(&widths_known[id], 1, __ATOMIC_RELEASE);
 }
 
 static void widen(int row, long *a)
 {
+	if (hj_unlikely(!__atomic_load_n(&widths_known[row], __ATOMIC_ACQUIRE)))
+		arg_widths(row);
 	for (int i = 0; i < HJ_MAXARGS; i++) {
 		if (int_args[row] >> i & 1)
 			a[i] = (int)a[i];
@@ -863,7 +871,6 @@ bool hj_sud_start(void)
 			old = (struct ksigaction){ SIG_DFL, 0, NULL, 0 };
 	}
 	program_sigsys = old;
-	arg_widths();
 	/* SIGSYS blocked when a syscall traps kills the thread */
 	uint64_t unblock = SIGBIT(SIGSYS);
 	raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, 0, 8, 0, 0);

@@ -32,7 +32,8 @@ long hj_sys_enter(long nr, const long *args);
  * rewrite go on trapping. hj_sud_rewrite: rewriting is on. */
 void hj_rewrite_site(uintptr_t after, long nr);
 void hj_rewrite_init(void);
-/* A forked child finishes a rewrite its parent had under way. */
+/* A forked child: it finishes a rewrite its parent had under way, and
+ * rewrites sites at their second trap from now on. */
 void hj_rewrite_forked(void);
 /* The number of a call trapped at `after`: nr, or the site's own while
  * its mov is half rewritten. */
