@@ -36,6 +36,9 @@ bool hj_ruby_load(const char *self, char *err, size_t errlen)
 	void *(*libc_dlopen)(const char *, int) = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
 	if (!libc_dlopen)
 		libc_dlopen = dlopen;
+	/* the Ruby library finds the engine's hj_* names in the global scope:
+	 * where LD_PRELOAD put us, but not attach's dlopen; promote us */
+	libc_dlopen(self, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
 	void *h = libc_dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	const struct hj_ruby_entry *e = h ? dlsym(h, "hj_ruby_entry") : NULL;
 	if (!e || e->version != HJ_RUBY_ENTRY_VERSION) {
