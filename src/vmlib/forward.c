@@ -37,8 +37,11 @@ bool hj_ruby_load(const char *self, char *err, size_t errlen)
 	if (!libc_dlopen)
 		libc_dlopen = dlopen;
 	/* the Ruby library finds the engine's hj_* names in the global scope:
-	 * where LD_PRELOAD put us, but not attach's dlopen; promote us */
-	libc_dlopen(self, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+	 * where LD_PRELOAD put us, but not attach's dlopen: promote us then
+	 * (only then: a preloaded library promoted again lost its trace
+	 * lines in cp, whose libselinux starts before us) */
+	if (hj_by_attach)
+		libc_dlopen(self, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
 	void *h = libc_dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	const struct hj_ruby_entry *e = h ? dlsym(h, "hj_ruby_entry") : NULL;
 	if (!e || e->version != HJ_RUBY_ENTRY_VERSION) {
