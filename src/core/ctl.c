@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -50,6 +51,9 @@
 #define REQUEST_MAX (HJ_SCRIPT_MAX_CTL)
 #define HJ_SCRIPT_MAX_CTL (16 << 20)	/* a .mrb may be larger than a source */
 #define MAX_SETS 256
+#define CTL_STACK (1024 * 1024)
+
+uintptr_t hj_ctl_stacks[4][2];
 
 long hj_gate_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) __attribute__((weak));
 
@@ -662,17 +666,33 @@ void hj_ctl_start(void)
 	__atomic_store_n(&hj_own_fd[HJ_OWN_CTL], ch->fd, __ATOMIC_RELEASE);
 	hj_unlock(&channel_lock);
 	/* every signal blocked in the new thread: it inherits this mask, set
-	 * by the raw call (sigprocmask may be the program's own); the
-	 * default stack (RLIMIT_STACK, touched only as used) has room for
-	 * the Ruby of a load or an eval */
-	sigset_t all, old;
-	sigfillset(&all);
-	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);
-	pthread_t t;
-	int err = pthread_create(&t, NULL, serve, ch);
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, _NSIG / 8);
-	if (!err)
-		pthread_detach(t);
+	 * by the raw call (sigprocmask may be the program's own). Its stack
+	 * is ours, known to dispatch: what runs on the thread before it is
+	 * busy (a pthread_create interposer's code: ASan's) is ours too. It
+	 * has room for the Ruby of a load or an eval, touched only as used;
+	 * never unmapped (a thread may still be ending on it). */
+	int err = ENOMEM;
+	char *stack = mmap(NULL, CTL_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+			   -1, 0);
+	if (stack != MAP_FAILED) {
+		mprotect(stack, 4096, PROT_NONE);	/* a guard page */
+		static int next_range;
+		int r = next_range++ % 4;
+		__atomic_store_n(&hj_ctl_stacks[r][1], 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&hj_ctl_stacks[r][0], (uintptr_t)stack, __ATOMIC_RELEASE);
+		__atomic_store_n(&hj_ctl_stacks[r][1], (uintptr_t)stack + CTL_STACK, __ATOMIC_RELEASE);
+		pthread_attr_t at;
+		pthread_attr_init(&at);
+		pthread_attr_setstack(&at, stack + 4096, CTL_STACK - 4096);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		sigset_t all, old;
+		sigfillset(&all);
+		syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);
+		pthread_t t;
+		err = pthread_create(&t, &at, serve, ch);
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, _NSIG / 8);
+		pthread_attr_destroy(&at);
+	}
 	hj_busy--;
 	hj_sud_selector = selector;
 	if (err) {

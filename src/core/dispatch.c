@@ -337,6 +337,8 @@ long hj_dispatch(int id, long *a, hj_invoke_fn invoke)
 		return dispatch(id, a, invoke);
 	if (sp - (uintptr_t)hj_own_stack - STACK_NEEDED < HJ_OWN_STACK - STACK_NEEDED)
 		return dispatch(id, a, invoke);		/* the syscall layer's own stack */
+	if (hj_unlikely(hj_ctl_on_stack(sp)))
+		return invoke(a);	/* the channel's thread, starting (core/ctl.c) */
 	if (hj_unlikely(!stack_room(id, sp))) {
 		small_stack |= 1;
 		return invoke(a);

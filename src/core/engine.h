@@ -434,6 +434,18 @@ size_t hj_summary_table(const struct hj_stat *counts, char *out, size_t cap);
  * cannot. */
 void hj_ctl_start(void);
 void hj_ctl_forked(void);
+/* The channel threads' stacks: a call made on one (before the thread has
+ * made itself busy: a pthread_create interposer's code, ASan's) is ours */
+extern uintptr_t hj_ctl_stacks[4][2];
+static inline bool hj_ctl_on_stack(uintptr_t sp)
+{
+	for (int i = 0; i < 4; i++) {
+		uintptr_t hi = __atomic_load_n(&hj_ctl_stacks[i][1], __ATOMIC_ACQUIRE);
+		if (sp < hi && sp >= __atomic_load_n(&hj_ctl_stacks[i][0], __ATOMIC_ACQUIRE))
+			return true;
+	}
+	return false;
+}
 /* The socket goes before an exec (the new image makes its own), comes
  * back if the exec failed, and goes at exit. */
 void hj_ctl_before_exec(void);
