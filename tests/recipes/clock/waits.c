@@ -8,6 +8,7 @@
  * absmono absreal (clock_nanosleep, TIMER_ABSTIME on that clock) poll */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,13 @@ int main(int argc, char **argv)
 		return 2;
 	const char *mode = argv[1];
 	double s = atof(argv[2]);
-	double r0 = raw(), m0 = get(CLOCK_MONOTONIC), w0 = get(CLOCK_REALTIME);
+	/* the clock an absolute wait is not on is read first: its delta then
+	 * bounds the other's from above, however long a preemption between
+	 * the two readings (x10 turns 5 ms of it into 50) */
+	bool mono_last = !strcmp(mode, "absmono");
+	double r0 = raw(), w0 = mono_last ? get(CLOCK_REALTIME) : 0, m0 = get(CLOCK_MONOTONIC);
+	if (!mono_last)
+		w0 = get(CLOCK_REALTIME);
 	int rc = 0;
 	if (!strcmp(mode, "sleep")) {
 		rc = (int)sleep((unsigned)s);
