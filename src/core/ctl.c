@@ -468,20 +468,6 @@ static bool serve_request(char *req, size_t len, struct out *o)
 	return false;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 static void serve_client(int c)
 {
 	struct ucred cred;
@@ -493,7 +479,7 @@ static void serve_client(int c)
 	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 || (cred.uid != geteuid() && cred.uid != 0)) {
 		static const char refused[] = "no\npermission denied: this process is another user's\n";
-		write_all(c, refused, sizeof refused - 1);
+		hj_ctl_send_all(c, refused, sizeof refused - 1);
 		return;
 	}
 	size_t len = 0, cap = 4096;
@@ -524,7 +510,7 @@ static void serve_client(int c)
 	}
 	if (!req) {
 		static const char bad[] = "no\nthe request was cut short, or too large\n";
-		write_all(c, bad, sizeof bad - 1);
+		hj_ctl_send_all(c, bad, sizeof bad - 1);
 		return;
 	}
 	out_printf(&o, "ok\n");
@@ -533,7 +519,7 @@ static void serve_client(int c)
 	if (o.p && !ok)
 		memcpy(o.p, "no\n", 3);	/* "ok\n" and "no\n" are the same length */
 	if (o.p)
-		write_all(c, o.p, o.len);
+		hj_ctl_send_all(c, o.p, o.len);
 	hj_free(o.p);
 }
 

@@ -102,7 +102,7 @@ int hj_ctl_connect(int pid, char *err, size_t n)
 
 /* ---- one request ---- */
 
-static bool send_all(int fd, const char *p, size_t n)
+bool hj_ctl_send_all(int fd, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
@@ -128,7 +128,7 @@ bool hj_ctl_ask(int pid, const char *cmd, const char *options, const char *name,
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	char head[600];
 	int hn = snprintf(head, sizeof head, "%s\n%s\n%.512s\n", cmd, options, name);
-	bool sent = send_all(fd, head, (size_t)hn) && (!body_len || send_all(fd, body, body_len));
+	bool sent = hj_ctl_send_all(fd, head, (size_t)hn) && (!body_len || hj_ctl_send_all(fd, body, body_len));
 	shutdown(fd, SHUT_WR);
 	size_t cap = 4096, len = 0;
 	char *buf = hj_malloc(cap + 1);

@@ -458,6 +458,8 @@ void hj_ctl_after_unshare(void);
 int hj_ctl_dirs(uid_t uid, char dirs[2][300]);
 const char *hj_ctl_dir_problem(const char *dir, uid_t uid, char *why, size_t n);
 int hj_ctl_connect(int pid, char *err, size_t n);
+/* all n bytes on the socket, EINTR retried, no SIGPIPE; both sides use it */
+bool hj_ctl_send_all(int fd, const char *p, size_t n);
 struct hj_ctl_answer { bool ok; char *text; size_t len; };
 bool hj_ctl_ask(int pid, const char *cmd, const char *options, const char *name, const char *body, size_t body_len,
 		struct hj_ctl_answer *a, char *err, size_t n);
